@@ -1,0 +1,19 @@
+// The typed database handle every part of the project uses: Drizzle over postgres.js.
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export type Database = ReturnType<typeof createDatabaseHandle>["db"];
+/** The handle inside `db.transaction(tx => …)`: domain functions accept either. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+export type DatabaseOrTransaction = Database | Transaction;
+
+export function createDatabaseHandle(url: string, options: { max?: number } = {}) {
+  const client = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {}, // "relation already exists, skipping" and the like are not news
+    connection: { application_name: "order-fulfillment" },
+  });
+  const db = drizzle(client, { schema });
+  return { db, client, close: () => client.end({ timeout: 5 }) };
+}

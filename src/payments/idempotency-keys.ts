@@ -1,0 +1,4 @@
+// Stripe Idempotency-Keys derived from the order, never random: every retry, replay or duplicate of a
+// step for one order sends the same key, so Stripe performs the operation once.
+export const chargeKey = (orderId: string) => `order-${orderId}-charge`;
+export const refundKey = (orderId: string) => `order-${orderId}-refund`;

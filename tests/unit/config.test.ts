@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config";
+
+describe("loadConfig", () => {
+  it("fills every default from an empty environment, using the local stand-ins", () => {
+    const config = loadConfig({});
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.embeddedPort).toBe(54320);
+    expect(config.stripe.useStandIn).toBe(true);
+    expect(config.stripe.secretKey).toMatch(/^sk_test_/);
+    expect(config.mail.smtpUrl).toBe("smtp://127.0.0.1:2525");
+    expect(config.trigger.apiUrl).toBe("http://127.0.0.1:3030");
+    expect(config.orders.reminderDelay).toEqual({ text: "24h", ms: 86_400_000 });
+    expect(config.orders.reservationTtl.ms).toBe(30 * 60_000);
+  });
+
+  it("uses the real services when their variables are set", () => {
+    const config = loadConfig({
+      DATABASE_URL: "postgres://u:p@db.example:5432/shop",
+      STRIPE_SECRET_KEY: "sk_test_123",
+      SMTP_URL: "smtp://relay.example:587",
+      TRIGGER_API_URL: "https://api.trigger.dev",
+    });
+    expect(config.database.url).toBe("postgres://u:p@db.example:5432/shop");
+    expect(config.stripe).toMatchObject({ useStandIn: false, secretKey: "sk_test_123" });
+    expect(config.mail).toMatchObject({ useCatcher: false, smtpUrl: "smtp://relay.example:587" });
+    expect(config.trigger).toMatchObject({ useLocalPlatform: false, apiUrl: "https://api.trigger.dev" });
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(loadConfig({ DATABASE_URL: "", SMTP_URL: "" }).database.url).toBeUndefined();
+  });
+
+  it.each([
+    ["PG_PORT", "abc", /PG_PORT: must be a number/],
+    ["APP_PORT", "70000", /APP_PORT: must be a port from 1 to 65535/],
+    ["DATABASE_URL", "mysql://x", /DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\//],
+    ["STRIPE_SECRET_KEY", "pk_test_1", /STRIPE_SECRET_KEY: must be a Stripe secret key/],
+    ["ORDER_REMINDER_DELAY", "tomorrow", /ORDER_REMINDER_DELAY: must be a duration like 30s/],
+    ["SMTP_URL", "http://mail", /SMTP_URL: must start with smtp:\/\/ or smtps:\/\//],
+    ["TRIGGER_SECRET_KEY", "secret", /TRIGGER_SECRET_KEY: must start with tr_dev_/],
+  ])("rejects a bad %s, naming it", (variable, value, message) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(message);
+  });
+
+  it("lists every bad variable at once", () => {
+    try {
+      loadConfig({ PG_PORT: "x", APP_PORT: "0" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).issues.map((i) => i.variable)).toEqual(["PG_PORT", "APP_PORT"]);
+    }
+  });
+});
