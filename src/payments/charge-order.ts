@@ -91,7 +91,7 @@ export async function applyIntent(db: Database, payment: Payment, intent: Stripe
       return { status: "processing", payment: await settlePayment(db, payment.id, { status: "processing", providerId: intent.id }) };
     default: {
       const error = intent.last_payment_error;
-      const code = error?.decline_code ?? error?.code ?? intent.status;
+      const code = error?.decline_code || error?.code || intent.status;
       const message = error?.message ?? `PaymentIntent ended in ${intent.status}`;
       await settlePayment(db, payment.id, { status: "failed", providerId: intent.id, failureCode: code, failureMessage: message });
       throw new PaymentDeclinedError(orderId, code, message);

@@ -42,7 +42,7 @@ export class PaymentRejectedError extends Error {
 /** Maps any error from a Stripe call to one of the three above. */
 export function classifyStripeError(orderId: string, error: unknown): PaymentDeclinedError | PaymentRetryableError | PaymentRejectedError {
   if (error instanceof Stripe.errors.StripeCardError) {
-    return new PaymentDeclinedError(orderId, error.decline_code ?? error.code ?? "card_declined", error.message);
+    return new PaymentDeclinedError(orderId, error.decline_code || error.code || "card_declined", error.message);
   }
   if (error instanceof Stripe.errors.StripeError) {
     const status = error.statusCode;
@@ -55,7 +55,7 @@ export function classifyStripeError(orderId: string, error: unknown): PaymentDec
       status === 429 ||
       status >= 500;
     if (transient) return new PaymentRetryableError(orderId, error.message, status);
-    return new PaymentRejectedError(orderId, error.code ?? error.type, error.message);
+    return new PaymentRejectedError(orderId, error.code ?? error.rawType ?? error.type, error.message);
   }
   return new PaymentRetryableError(orderId, error instanceof Error ? error.message : String(error));
 }

@@ -36,8 +36,8 @@ describe("acceptOrder", () => {
     const event = orderEvent("acc-2", { "MUG-LOGO": 1 });
     const results = await Promise.all(Array.from({ length: 10 }, () => acceptOrder(t.db, event)));
     expect(results.filter((r) => r.created)).toHaveLength(1);
-    const [{ n }] = await t.db.select({ n: count() }).from(orderItems).where(eq(orderItems.orderId, "acc-2"));
-    expect(n).toBe(1);
+    const [row] = await t.db.select({ n: count() }).from(orderItems).where(eq(orderItems.orderId, "acc-2"));
+    expect(row!.n).toBe(1);
   });
 
   it("treats line order as the same content", async () => {

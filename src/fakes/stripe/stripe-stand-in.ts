@@ -195,9 +195,15 @@ function everyTick(ms: number, work: () => Promise<unknown>): () => void {
     if (busy) return;
     busy = true;
     work()
-      .catch((error) => console.error("[stripe stand-in]", error instanceof Error ? error.message : error))
+      .catch((error: unknown) => console.error("[stripe stand-in]", describeError(error)))
       .finally(() => (busy = false));
   }, ms);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** A failed query's message is the SQL; the reason is in its cause. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message.split("\n")[0]?.slice(0, 120)} … ${error.cause.message}` : error.message;
 }

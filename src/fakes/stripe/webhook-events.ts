@@ -4,7 +4,7 @@
 import { and, asc, isNull, lte, sql, eq } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Database, DatabaseOrTransaction } from "../../../db/client";
-import { webhookDeliveries, type StripeObject } from "../../../db/schema";
+import { stripeObjects, webhookDeliveries, type StripeObject } from "../../../db/schema";
 import { insertObject, stripeId, unixNow } from "./object-store";
 
 export type WebhookTarget = { url: string | undefined; secret: string };
@@ -37,13 +37,13 @@ const MAX_BACKOFF_MS = 60_000;
 export async function deliverDueWebhooks(db: Database, secret: string, limit = 20): Promise<number> {
   return db.transaction(async (tx) => {
     const due = await tx
-      .select({ eventId: webhookDeliveries.eventId, url: webhookDeliveries.url, attempts: webhookDeliveries.attempts, data: sql<StripeObject>`o.data` })
+      .select({ eventId: webhookDeliveries.eventId, url: webhookDeliveries.url, attempts: webhookDeliveries.attempts, data: stripeObjects.data })
       .from(webhookDeliveries)
-      .innerJoin(sql`stripe_stand_in.objects o`, sql`o.id = ${webhookDeliveries.eventId}`)
+      .innerJoin(stripeObjects, eq(stripeObjects.id, webhookDeliveries.eventId))
       .where(and(isNull(webhookDeliveries.deliveredAt), lte(webhookDeliveries.nextAttemptAt, sql`now()`)))
       .orderBy(asc(webhookDeliveries.nextAttemptAt))
       .limit(limit)
-      .for("update", { of: webhookDeliveries, skipLocked: true });
+      .for("update", { skipLocked: true });
     for (const delivery of due) {
       const payload = JSON.stringify(delivery.data, null, 2);
       const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret });
