@@ -8,6 +8,6 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    reporters: process.env.CI ? ["default"] : ["default"],
+    reporters: ["default", "./tests/support/summary-reporter.ts"],
   },
 });

@@ -66,8 +66,7 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
   });
 
   app.use("/v1/*", async (c, next) => {
-    const auth = c.req.header("authorization") ?? "";
-    const key = auth.replace(/^Bearer\s+/i, "");
+    const key = apiKeyOf(c.req.header("authorization") ?? "");
     if (!/^(sk|rk)_test_\w+$/.test(key)) {
       return c.json({ error: { type: "invalid_request_error", message: `Invalid API Key provided: ${key.slice(0, 12)}****` } }, 401);
     }
@@ -206,4 +205,12 @@ function everyTick(ms: number, work: () => Promise<unknown>): () => void {
 function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   return error.cause instanceof Error ? `${error.message.split("\n")[0]?.slice(0, 120)} … ${error.cause.message}` : error.message;
+}
+
+/** Stripe takes the secret key as a Bearer token or as the Basic user name (curl -u sk_test_…:). */
+function apiKeyOf(authorization: string): string {
+  const [scheme = "", value = ""] = authorization.split(/\s+/, 2);
+  if (/^bearer$/i.test(scheme)) return value;
+  if (/^basic$/i.test(scheme)) return Buffer.from(value, "base64").toString("utf8").split(":")[0] ?? "";
+  return "";
 }
