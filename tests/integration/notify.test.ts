@@ -68,6 +68,14 @@ describe("notify", () => {
     expect(await caught("mail-3")).toHaveLength(1);
   });
 
+  it("refuses for a while, then accepts", async () => {
+    await placeOrder(t.db, "mail-8", { "MAIL-A": 1 });
+    catcher.refusals.refuseFor(300);
+    await expect(notify(t.db, "mail-8", "confirmation", { transport, from: FROM })).rejects.toBeInstanceOf(MailRetryableError);
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await notify(t.db, "mail-8", "confirmation", { transport, from: FROM })).outcome).toBe("sent");
+  });
+
   it("a dead SMTP server is a retryable error", async () => {
     await placeOrder(t.db, "mail-4", { "MAIL-A": 1 });
     const dead = createMailTransport("smtp://127.0.0.1:1");

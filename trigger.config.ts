@@ -1,0 +1,19 @@
+import { defineConfig } from "@trigger.dev/sdk";
+
+// The same jobs/ run against the local platform (npm start) and, unchanged, against Trigger.dev Cloud or a
+// self-hosted Trigger.dev: set TRIGGER_PROJECT_REF to your project's ref there.
+export default defineConfig({
+  project: process.env.TRIGGER_PROJECT_REF || "proj_orderfulfillment",
+  dirs: ["./jobs"],
+  runtime: "node",
+  logLevel: "info",
+  // A run that outlives this is TIMED_OUT (seconds of CPU-bound work; waits do not count).
+  maxDuration: 300,
+  retries: {
+    // Without this, dev mode never retries, and the failure paths would behave differently from production.
+    enabledInDev: true,
+    default: { maxAttempts: 3, factor: 2, minTimeoutInMs: 500, maxTimeoutInMs: 10_000, randomize: true },
+  },
+  // Warm task processes: a run does not pay for a process start.
+  processKeepAlive: { enabled: true, maxExecutionsPerProcess: 500, devMaxPoolSize: 25 },
+});
