@@ -4,6 +4,7 @@ import { and, asc, eq, gte, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../../db/client";
 import { inventory, orderItems, reservations, type Reservation } from "../../db/schema";
 import { lockOrder, recordOrderEvent, transitionOrder } from "../orders/order-status";
+import { moveReservations } from "./move-reservations";
 import { OutOfStockError, StockStateError, type Shortage } from "./stock-errors";
 
 export type ReserveOptions = { ttlMs: number; now?: Date };
@@ -54,17 +55,7 @@ export async function reserveStock(db: DatabaseOrTransaction, orderId: string, o
 export async function releaseStock(db: DatabaseOrTransaction, orderId: string, reason: string): Promise<number> {
   return db.transaction(async (tx) => {
     await lockOrder(tx, orderId);
-    const released = await tx
-      .update(reservations)
-      .set({ status: "released", updatedAt: sql`now()` })
-      .where(and(eq(reservations.orderId, orderId), eq(reservations.status, "held")))
-      .returning();
-    for (const line of released.sort((a, b) => a.sku.localeCompare(b.sku))) {
-      await tx
-        .update(inventory)
-        .set({ reserved: sql`${inventory.reserved} - ${line.quantity}`, updatedAt: sql`now()` })
-        .where(eq(inventory.sku, line.sku));
-    }
+    const released = await moveReservations(tx, orderId, "held", "released", { onHand: 0, reserved: -1 });
     if (released.length > 0) await recordOrderEvent(tx, orderId, "stock.released", { reason, lines: released.length });
     return released.length;
   });

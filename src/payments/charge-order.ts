@@ -3,10 +3,10 @@
 import { and, eq, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Database } from "../../db/client";
-import { orders, payments, type Payment } from "../../db/schema";
+import { orders, type Payment } from "../../db/schema";
 import { lockOrder, recordOrderEvent } from "../orders/order-status";
 import { chargeKey } from "./idempotency-keys";
-import { settlePayment } from "./settle-payment";
+import { openPayment, settlePayment } from "./payment-rows";
 import { classifyStripeError, PaymentDeclinedError, PaymentRejectedError } from "./payment-errors";
 
 export type ChargeOutcome =
@@ -26,16 +26,7 @@ export async function chargeOrder(db: Database, stripe: Stripe, orderId: string)
     if (order.status !== "reserved" && order.status !== "paid" && order.status !== "completed") {
       throw new PaymentRejectedError(orderId, "order_not_reserved", `order is ${order.status}; only an order holding its stock is charged`);
     }
-    await tx
-      .insert(payments)
-      .values({ orderId, kind: "charge", idempotencyKey: key, amountCents: order.totalCents, currency: order.currency })
-      .onConflictDoNothing({ target: payments.idempotencyKey });
-    const [row] = await tx
-      .update(payments)
-      .set({ attempts: sql`${payments.attempts} + 1`, updatedAt: sql`now()` })
-      .where(eq(payments.idempotencyKey, key))
-      .returning();
-    return row!;
+    return openPayment(tx, { orderId, kind: "charge", idempotencyKey: key, amountCents: order.totalCents, currency: order.currency });
   });
 
   if (payment.status === "succeeded") return { status: "succeeded", payment };

@@ -1,13 +1,13 @@
 // Refunding an order's charge, the compensation of charge-order.ts. One refund per order, however often
 // it is asked for: the refund row and Stripe's idempotency key are both derived from the order.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Database } from "../../db/client";
 import { payments, type Payment } from "../../db/schema";
 import { lockOrder } from "../orders/order-status";
 import { refundKey } from "./idempotency-keys";
 import { classifyStripeError, PaymentRejectedError } from "./payment-errors";
-import { settlePayment } from "./settle-payment";
+import { openPayment, settlePayment } from "./payment-rows";
 
 export type RefundOutcome = { status: "nothing_to_refund" } | { status: "succeeded" | "processing"; payment: Payment };
 
@@ -19,17 +19,8 @@ export async function refundOrder(db: Database, stripe: Stripe, orderId: string)
       .from(payments)
       .where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge"), eq(payments.status, "succeeded")));
     if (!charge?.providerId) return undefined;
-    const key = refundKey(orderId);
-    await tx
-      .insert(payments)
-      .values({ orderId, kind: "refund", idempotencyKey: key, amountCents: charge.amountCents, currency: charge.currency })
-      .onConflictDoNothing({ target: payments.idempotencyKey });
-    const [refund] = await tx
-      .update(payments)
-      .set({ attempts: sql`${payments.attempts} + 1`, updatedAt: sql`now()` })
-      .where(eq(payments.idempotencyKey, key))
-      .returning();
-    return { charge, refund: refund! };
+    const refund = await openPayment(tx, { orderId, kind: "refund", idempotencyKey: refundKey(orderId), amountCents: charge.amountCents, currency: charge.currency });
+    return { charge, refund };
   });
   if (!prepared) return { status: "nothing_to_refund" };
   const { charge, refund } = prepared;

@@ -1,9 +1,23 @@
-// Settling a payments row: pending/processing → its outcome, once. Later reports of the same outcome (a
-// retry's replayed answer, a webhook) find it settled and change nothing.
+// The payments row of a charge or refund: opened (once per idempotency key) before Stripe is called, and
+// settled (pending/processing → its outcome, once) after. Later reports of the same outcome (a retry's
+// replayed answer, a webhook) find it settled and change nothing.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../../db/client";
 import { payments, type Payment } from "../../db/schema";
 import { recordOrderEvent } from "../orders/order-status";
+
+export type PaymentOpening = { orderId: string; kind: Payment["kind"]; idempotencyKey: string; amountCents: number; currency: string };
+
+/** Creates the row for this key if it is new, counts the attempt, and returns the row as it now is. */
+export async function openPayment(tx: DatabaseOrTransaction, opening: PaymentOpening): Promise<Payment> {
+  await tx.insert(payments).values(opening).onConflictDoNothing({ target: payments.idempotencyKey });
+  const [row] = await tx
+    .update(payments)
+    .set({ attempts: sql`${payments.attempts} + 1`, updatedAt: sql`now()` })
+    .where(eq(payments.idempotencyKey, opening.idempotencyKey))
+    .returning();
+  return row!;
+}
 
 export type Settlement = {
   status: "processing" | "succeeded" | "failed";
