@@ -60,6 +60,11 @@ const EnvSchema = z.object({
   TRIGGER_SECRET_KEY: z.string().regex(/^tr_(dev|prod|stg)_/, "must start with tr_dev_").default("tr_dev_local"),
   TRIGGER_PROJECT_REF: z.string().regex(/^proj_[a-z0-9]+$/, "must look like proj_<lowercase letters and digits>").default("proj_orderfulfillment"),
 
+  PLATFORM_MAX_CONCURRENT_RUNS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(500, "must be at most 500").default(25),
+  PLATFORM_DEQUEUE_HOLD: duration("1s"),
+  PLATFORM_DEQUEUE_INTERVAL: duration("50ms"),
+  PLATFORM_HEARTBEAT_TIMEOUT: duration("90s"),
+
   ORDER_REMINDER_DELAY: duration("24h"),
   RESERVATION_TTL: duration("30m"),
 });
@@ -116,6 +121,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       platformPort: e.PLATFORM_PORT,
       secretKey: e.TRIGGER_SECRET_KEY,
       projectRef: e.TRIGGER_PROJECT_REF,
+    },
+    platform: {
+      maxConcurrentRuns: e.PLATFORM_MAX_CONCURRENT_RUNS,
+      dequeueHoldMs: e.PLATFORM_DEQUEUE_HOLD.ms,
+      dequeueIntervalMs: e.PLATFORM_DEQUEUE_INTERVAL.ms,
+      heartbeatTimeoutMs: e.PLATFORM_HEARTBEAT_TIMEOUT.ms,
     },
     orders: {
       reminderDelay: e.ORDER_REMINDER_DELAY,

@@ -2,3 +2,4 @@
 export * from "./fulfillment";
 export * from "./stripe-stand-in";
 export * from "./mail-catcher";
+export * from "./trigger-platform";

@@ -1,8 +1,7 @@
 // Boots the parts of `npm start` in order, each with a line of progress, and stops them in reverse.
 // A part is used for real when its variable is set (DATABASE_URL, STRIPE_SECRET_KEY, SMTP_URL).
 import { createDatabaseHandle } from "../../db/client";
-import { startEmbeddedPostgres } from "../../db/embedded-postgres";
-import { migrateDatabase } from "../../db/migrate";
+import { startDatabase } from "../../db/start-database";
 import { seedCatalog } from "../../db/seed";
 import type { Config } from "../config";
 import { startMailCatcher } from "../fakes/smtp/mail-catcher";
@@ -39,18 +38,15 @@ export async function bootStack(config: Config, log: Log) {
     }
   }
 
-  const databaseUrl = await step(
+  const { url: databaseUrl } = await step(
     "Postgres",
     async () => {
-      if (config.database.url) return config.database.url;
-      const pg = await startEmbeddedPostgres({ dataDir: config.database.embeddedDir, port: config.database.embeddedPort, log });
-      stops.push({ name: "Postgres", stop: pg.stop });
-      return pg.url;
+      const started = await startDatabase(config.database, log);
+      stops.push({ name: "Postgres", stop: started.stop });
+      return started;
     },
-    (url) => (config.database.url ? `using DATABASE_URL (${redact(url)})` : `embedded, data in ${config.database.embeddedDir}, ${redact(url)}`),
+    (db) => `${db.embedded ? `embedded, data in ${config.database.embeddedDir}` : "DATABASE_URL"}, ${redact(db.url)}, migrated`,
   );
-
-  await step("migrations", () => migrateDatabase(databaseUrl), () => "applied");
   const database = createDatabaseHandle(databaseUrl);
   stops.push({ name: "database pool", stop: database.close });
   await step("catalog", () => seedCatalog(database.db), () => "demo SKUs in stock (existing stock untouched)");

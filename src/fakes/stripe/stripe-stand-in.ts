@@ -5,6 +5,7 @@ import type { HttpBindings } from "@hono/node-server";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Database } from "../../../db/client";
+import { describeError } from "../../describe-error";
 import { listen } from "../../listen";
 import { FaultPlan, FaultSpec } from "./faults";
 import { requestFingerprint, runIdempotently, type ApiResult } from "./idempotency";
@@ -199,12 +200,6 @@ function everyTick(ms: number, work: () => Promise<unknown>): () => void {
   }, ms);
   timer.unref();
   return () => clearInterval(timer);
-}
-
-/** A failed query's message is the SQL; the reason is in its cause. */
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.cause instanceof Error ? `${error.message.split("\n")[0]?.slice(0, 120)} … ${error.cause.message}` : error.message;
 }
 
 /** Stripe takes the secret key as a Bearer token or as the Basic user name (curl -u sk_test_…:). */

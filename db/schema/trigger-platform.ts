@@ -1,0 +1,262 @@
+// The local Trigger.dev platform's state (schema "trigger_platform"): projects and their dev environments,
+// background workers (versions of the tasks' code), runs with their execution snapshots and attempts,
+// waitpoints (what a run waits for), batches, schedules, and each run's logs and spans. It knows nothing of
+// orders: any Trigger.dev project can point its CLI at it.
+import { sql } from "drizzle-orm";
+import { bigserial, boolean, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+export const triggerPlatform = pgSchema("trigger_platform");
+
+const at = (name: string) => timestamp(name, { withTimezone: true });
+const createdAt = () => at("created_at").notNull().defaultNow();
+
+export const projects = triggerPlatform.table("projects", {
+  ref: text("ref").primaryKey(),
+  id: text("id").notNull().unique(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+
+export const environments = triggerPlatform.table("environments", {
+  id: text("id").primaryKey(),
+  projectRef: text("project_ref")
+    .notNull()
+    .references(() => projects.ref),
+  slug: text("slug").notNull(),
+  apiKey: text("api_key").notNull().unique(),
+  createdAt: createdAt(),
+});
+
+/** A version of a project's task code, registered by `trigger.dev dev` each time it builds. */
+export const workers = triggerPlatform.table(
+  "workers",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    version: text("version").notNull(),
+    contentHash: text("content_hash").notNull(),
+    /** The CLI's BackgroundWorkerMetadata: tasks (ids, files, retry, queue, schedule), queues, … */
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("workers_environment_idx").on(t.environmentId, t.createdAt)],
+);
+
+export const runs = triggerPlatform.table(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    friendlyId: text("friendly_id").notNull().unique(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    taskIdentifier: text("task_identifier").notNull(),
+    /** Trigger.dev's engine status (TaskRunStatus): PENDING, DELAYED, EXECUTING, COMPLETED_SUCCESSFULLY, … */
+    status: text("status").notNull(),
+    payload: text("payload"),
+    payloadType: text("payload_type").notNull().default("application/json"),
+    output: text("output"),
+    outputType: text("output_type"),
+    error: jsonb("error").$type<Record<string, unknown>>(),
+    idempotencyKey: text("idempotency_key"),
+    idempotencyKeyExpiresAt: at("idempotency_key_expires_at"),
+    /** The key as the caller wrote it, and its scope, for display and reset. */
+    idempotencyKeyOptions: jsonb("idempotency_key_options").$type<{ key: string; scope: string }>(),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    metadata: text("metadata"),
+    metadataType: text("metadata_type").notNull().default("application/json"),
+    queue: text("queue").notNull(),
+    concurrencyKey: text("concurrency_key"),
+    maxAttempts: integer("max_attempts"),
+    attemptNumber: integer("attempt_number").notNull().default(0),
+    maxDurationSeconds: integer("max_duration_seconds"),
+    delayUntil: at("delay_until"),
+    ttl: text("ttl"),
+    expireAt: at("expire_at"),
+    /** When the run may be dequeued next (a retry's backoff, a delay); null while it is not queued. */
+    availableAt: at("available_at"),
+    /** While executing: when the run counts as crashed unless a heartbeat arrives first. */
+    leaseUntil: at("lease_until"),
+    lockedToWorkerId: text("locked_to_worker_id"),
+    workerId: text("worker_id"),
+    parentRunId: text("parent_run_id"),
+    rootRunId: text("root_run_id"),
+    depth: integer("depth").notNull().default(0),
+    resumeParentOnCompletion: boolean("resume_parent_on_completion").notNull().default(false),
+    batchId: text("batch_id"),
+    batchIndex: integer("batch_index"),
+    scheduleId: text("schedule_id"),
+    isTest: boolean("is_test").notNull().default(false),
+    replayedFromId: text("replayed_from_id"),
+    traceContext: jsonb("trace_context").$type<Record<string, unknown>>().notNull().default({}),
+    traceId: text("trace_id").notNull(),
+    spanId: text("span_id").notNull(),
+    createdAt: createdAt(),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+    startedAt: at("started_at"),
+    completedAt: at("completed_at"),
+  },
+  (t) => [
+    index("runs_environment_created_idx").on(t.environmentId, t.createdAt, t.id),
+    index("runs_queued_idx").on(t.environmentId, t.availableAt).where(sql`${t.availableAt} IS NOT NULL`),
+    index("runs_task_idx").on(t.environmentId, t.taskIdentifier, t.createdAt),
+    index("runs_tags_idx").using("gin", t.tags),
+    index("runs_parent_idx").on(t.parentRunId),
+    index("runs_batch_idx").on(t.batchId),
+    index("runs_lease_idx").on(t.leaseUntil).where(sql`${t.leaseUntil} IS NOT NULL`),
+    index("runs_status_idx").on(t.environmentId, t.status, t.createdAt),
+    // One live holder per idempotency key and task in an environment (a FAILED run gives its key up).
+    uniqueIndex("runs_idempotency_key_unique").on(t.environmentId, t.taskIdentifier, t.idempotencyKey),
+  ],
+);
+
+/** Every state change of a run is a new snapshot; the CLI acts only on snapshots it has not seen. */
+export const snapshots = triggerPlatform.table(
+  "snapshots",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    id: text("id").notNull().unique(),
+    friendlyId: text("friendly_id").notNull().unique(),
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
+    executionStatus: text("execution_status").notNull(),
+    description: text("description").notNull(),
+    attemptNumber: integer("attempt_number"),
+    /** The CompletedWaitpoint messages this snapshot hands to the task process. */
+    completedWaitpoints: jsonb("completed_waitpoints").$type<Record<string, unknown>[]>().notNull().default([]),
+    createdAt: createdAt(),
+  },
+  (t) => [index("snapshots_run_idx").on(t.runId, t.seq)],
+);
+
+export const attempts = triggerPlatform.table(
+  "attempts",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
+    number: integer("number").notNull(),
+    status: text("status").notNull(),
+    error: jsonb("error").$type<Record<string, unknown>>(),
+    startedAt: at("started_at").notNull().defaultNow(),
+    completedAt: at("completed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.number] })],
+);
+
+/** Something a run can wait for: another run, a batch, a moment in time, or a token completed by hand. */
+export const waitpoints = triggerPlatform.table(
+  "waitpoints",
+  {
+    id: text("id").primaryKey(),
+    friendlyId: text("friendly_id").notNull().unique(),
+    environmentId: text("environment_id").notNull(),
+    type: text("type").$type<"RUN" | "DATETIME" | "MANUAL" | "BATCH">().notNull(),
+    status: text("status").$type<"PENDING" | "COMPLETED">().notNull().default("PENDING"),
+    completedAt: at("completed_at"),
+    /** DATETIME: when it completes by itself. MANUAL: when it times out (completing with an error). */
+    completeAfter: at("complete_after"),
+    output: text("output"),
+    outputType: text("output_type"),
+    outputIsError: boolean("output_is_error").notNull().default(false),
+    completedByRunId: text("completed_by_run_id"),
+    completedByBatchId: text("completed_by_batch_id"),
+    idempotencyKey: text("idempotency_key"),
+    idempotencyKeyExpiresAt: at("idempotency_key_expires_at"),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("waitpoints_due_idx").on(t.completeAfter).where(sql`${t.status} = 'PENDING'`),
+    index("waitpoints_run_idx").on(t.completedByRunId),
+    uniqueIndex("waitpoints_idempotency_unique").on(t.environmentId, t.idempotencyKey),
+  ],
+);
+
+/** A run blocked on a waitpoint; the run resumes when all its blocking waitpoints are completed. */
+export const runWaitpoints = triggerPlatform.table(
+  "run_waitpoints",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
+    waitpointId: text("waitpoint_id")
+      .notNull()
+      .references(() => waitpoints.id),
+    batchId: text("batch_id"),
+    batchIndex: integer("batch_index"),
+    /** Set once the completion has been handed to the run in a snapshot. */
+    deliveredAt: at("delivered_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.waitpointId] }), index("run_waitpoints_waitpoint_idx").on(t.waitpointId)],
+);
+
+export const batches = triggerPlatform.table("batches", {
+  id: text("id").primaryKey(),
+  friendlyId: text("friendly_id").notNull().unique(),
+  environmentId: text("environment_id").notNull(),
+  parentRunId: text("parent_run_id"),
+  resumeParentOnCompletion: boolean("resume_parent_on_completion").notNull().default(false),
+  expectedCount: integer("expected_count").notNull(),
+  status: text("status").$type<"PENDING" | "PROCESSING" | "COMPLETED">().notNull().default("PENDING"),
+  idempotencyKey: text("idempotency_key"),
+  createdAt: createdAt(),
+  completedAt: at("completed_at"),
+});
+
+export const schedules = triggerPlatform.table(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    friendlyId: text("friendly_id").notNull().unique(),
+    environmentId: text("environment_id").notNull(),
+    taskIdentifier: text("task_identifier").notNull(),
+    type: text("type").$type<"DECLARATIVE" | "IMPERATIVE">().notNull(),
+    cron: text("cron").notNull(),
+    timezone: text("timezone").notNull().default("UTC"),
+    externalId: text("external_id"),
+    deduplicationKey: text("deduplication_key"),
+    active: boolean("active").notNull().default(true),
+    /** The tick this schedule fires next; advanced in the same transaction that triggers the run. */
+    nextRunAt: at("next_run_at"),
+    lastRunAt: at("last_run_at"),
+    createdAt: createdAt(),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("schedules_dedup_unique").on(t.environmentId, t.deduplicationKey),
+    index("schedules_due_idx").on(t.nextRunAt).where(sql`${t.active}`),
+  ],
+);
+
+/** Log lines and spans the task processes export over OTLP, per run. */
+export const runEvents = triggerPlatform.table(
+  "run_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    runId: text("run_id").notNull(),
+    kind: text("kind").$type<"log" | "span">().notNull(),
+    traceId: text("trace_id"),
+    spanId: text("span_id"),
+    parentSpanId: text("parent_span_id"),
+    name: text("name").notNull(),
+    level: text("level"),
+    startTime: at("start_time").notNull(),
+    durationMs: integer("duration_ms"),
+    attributes: jsonb("attributes").$type<Record<string, unknown>>().notNull().default({}),
+    isError: boolean("is_error").notNull().default(false),
+  },
+  (t) => [index("run_events_run_idx").on(t.runId, t.startTime)],
+);
+
+export type Run = typeof runs.$inferSelect;
+export type Snapshot = typeof snapshots.$inferSelect;
+export type Waitpoint = typeof waitpoints.$inferSelect;
+export type Environment = typeof environments.$inferSelect;
+export type Worker = typeof workers.$inferSelect;
+export type Batch = typeof batches.$inferSelect;
+export type Schedule = typeof schedules.$inferSelect;

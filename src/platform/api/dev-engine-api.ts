@@ -1,0 +1,92 @@
+// The dev run engine the CLI talks to (/engine/v1/dev/…): its settings, presence, dequeue (held open until a
+// run is ready: the CLI's poll interval stops being the latency), attempt start/complete, heartbeats, the
+// latest snapshot, debug logs, and disconnect (sent by the CLI's watchdog when the CLI dies mid-run).
+import { DevDequeueRequestBody, DevDisconnectRequestBody } from "@trigger.dev/core/v3/schemas";
+import { WorkloadHeartbeatRequestBody, WorkloadRunAttemptCompleteRequestBody, WorkloadRunAttemptStartRequestBody } from "@trigger.dev/core/v3/workers";
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { completeAttempt, heartbeat, startAttempt } from "../engine/attempts";
+import { dequeueRuns } from "../engine/dequeue";
+import { latestSnapshot, runMessage, snapshotMessage } from "../engine/snapshots";
+import { crashOrRetry } from "../engine/timers";
+import { currentWorker } from "../engine/workers";
+import { internalId } from "../ids";
+import { findRun } from "../run-view";
+import { requireEnvironmentKey } from "./auth";
+import { parseBody, type PlatformEnv } from "./http-context";
+
+export const devEngineApi = new Hono<PlatformEnv>()
+  .use("/engine/v1/dev/*", requireEnvironmentKey)
+  .get("/engine/v1/dev/config", (c) => {
+    const { dequeue } = c.var.platform.options;
+    return c.json({
+      environmentId: c.var.env.id,
+      dequeueIntervalWithRun: dequeue.intervalWithRunMs,
+      dequeueIntervalWithoutRun: dequeue.intervalWithoutRunMs,
+      maxConcurrentRuns: dequeue.maxConcurrentRuns,
+      engineUrl: c.var.platform.origin,
+    });
+  })
+  .get("/engine/v1/dev/presence", (c) =>
+    streamSSE(c, async (stream) => {
+      const aborted = new Promise<void>((resolve) => stream.onAbort(resolve));
+      while (!stream.aborted) {
+        await stream.writeSSE({ event: "presence", data: JSON.stringify({ connected: true, at: new Date().toISOString() }) });
+        await Promise.race([stream.sleep(5_000), aborted]);
+      }
+    }),
+  )
+  .post("/engine/v1/dev/dequeue", async (c) => {
+    const { platform, env } = c.var;
+    const body = await parseBody(c, DevDequeueRequestBody);
+    const worker = await currentWorker(platform, env.id);
+    if (!worker || worker.id !== body.currentWorker) return c.json({ dequeuedMessages: [] });
+    let messages = await dequeueRuns(platform, env, worker);
+    if (messages.length === 0) {
+      // Long poll: hold the request until a run may be ready (a trigger, a retry or delay coming due).
+      await platform.notifier.waitForWork(env.id, platform.options.dequeue.holdMs, c.req.raw.signal);
+      if (!c.req.raw.signal.aborted) messages = await dequeueRuns(platform, env, worker);
+    }
+    return c.json({ dequeuedMessages: messages });
+  })
+  .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/attempts/start", async (c) => {
+    await parseBody(c, WorkloadRunAttemptStartRequestBody);
+    return c.json(await startAttempt(c.var.platform, c.var.env, internalId(c.req.param("run")), c.req.param("snapshot")));
+  })
+  .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/attempts/complete", async (c) => {
+    const body = await parseBody(c, WorkloadRunAttemptCompleteRequestBody);
+    return c.json({ result: await completeAttempt(c.var.platform, c.var.env, internalId(c.req.param("run")), body.completion) });
+  })
+  .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/heartbeat", async (c) => {
+    await parseBody(c, WorkloadHeartbeatRequestBody);
+    await heartbeat(c.var.platform, c.var.env, internalId(c.req.param("run")));
+    return c.json({ ok: true });
+  })
+  .get("/engine/v1/dev/runs/:run/snapshots/latest", async (c) => {
+    const { platform, env } = c.var;
+    const run = await findRun(platform, env, c.req.param("run"));
+    if (!run) return c.json({ error: `No run ${c.req.param("run")}` }, 404);
+    const snapshot = await latestSnapshot(platform.db, run.id);
+    return c.json({
+      execution: {
+        version: "1",
+        snapshot: snapshotMessage(snapshot),
+        run: runMessage(run),
+        completedWaitpoints: snapshot.completedWaitpoints,
+        ...(run.batchId ? { batch: { id: run.batchId, friendlyId: `batch_${run.batchId}` } } : {}),
+      },
+    });
+  })
+  .post("/engine/v1/dev/runs/:run/logs/debug", (c) => c.json({ ok: true }))
+  .post("/engine/v1/dev/disconnect", async (c) => {
+    const { platform, env } = c.var;
+    const body = await parseBody(c, DevDisconnectRequestBody);
+    let affected = 0;
+    for (const runId of body.runFriendlyIds) {
+      const run = await findRun(platform, env, runId);
+      if (!run) continue;
+      await crashOrRetry(platform, run.id, "TASK_RUN_CRASHED", "The dev CLI running it disconnected");
+      affected++;
+    }
+    return c.json({ cancelled: affected });
+  });

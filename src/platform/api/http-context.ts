@@ -1,0 +1,46 @@
+// What the platform's routes share: the Hono types, body parsing with the core's zod schemas (a bad body is
+// a 400 naming the field), the errors routes throw and the JSON they become.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
+import type { ProjectEnvironment } from "../environments";
+import type { PlatformContext } from "../platform-context";
+
+export type PlatformEnv = { Variables: { env: ProjectEnvironment; platform: PlatformContext } };
+export type PlatformHttpContext = Context<PlatformEnv>;
+
+/** An error a route means to send: its status and message reach the client as {error}. */
+export class PlatformHttpError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 404 | 409 | 422 | 500,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function parseBody<S extends z.ZodType>(c: PlatformHttpContext, schema: S): Promise<z.output<S>> {
+  const raw = await c.req.text();
+  let json: unknown = undefined;
+  if (raw.length > 0) {
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new HTTPException(400, { message: "The body is not valid JSON" });
+    }
+  }
+  const parsed = schema.safeParse(json ?? {});
+  if (!parsed.success) {
+    throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") });
+  }
+  return parsed.data;
+}
+
+/** Maps anything a route throws to a JSON error; our typed errors keep their status. */
+export function errorResponse(c: Context, error: Error) {
+  if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === "number" && status >= 400 && status < 600) return c.json({ error: error.message }, status as 400);
+  console.error("[platform]", error);
+  return c.json({ error: `Internal error: ${error.message}` }, 500);
+}

@@ -1,0 +1,148 @@
+// The SDK's run API: trigger, retrieve, list, result, metadata, tags, cancel, replay, reschedule, and
+// idempotency key reset. Every route needs the environment's secret key.
+import {
+  AddTagsRequestBody,
+  ReplayRunRequestBody,
+  RescheduleRunRequestBody,
+  TriggerTaskRequestBody,
+  UpdateMetadataRequestBody,
+} from "@trigger.dev/core/v3/schemas";
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
+import type { Run } from "../../../db/schema";
+import { applyMetadataOperations, readMetadata } from "../engine/run-metadata";
+import { addTags, cancelRun, replayRun, rescheduleRun, resetIdempotencyKey } from "../engine/run-actions";
+import { noEffects } from "../engine/run-notifier";
+import { triggerRun } from "../engine/trigger-run";
+import { findRun, listRuns, retrieveRunView, ENGINE_STATUSES, type ApiStatus } from "../run-view";
+import { requireEnvironmentKey } from "./auth";
+import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
+import { eq } from "drizzle-orm";
+import { runs } from "../../../db/schema";
+
+async function runOr404(c: PlatformHttpContext): Promise<Run> {
+  const run = await findRun(c.var.platform, c.var.env, c.req.param("run") ?? "");
+  if (!run) throw new HTTPException(404, { message: `No run ${c.req.param("run")}` });
+  return run;
+}
+
+const list = (value: string | undefined) => (value ? value.split(",").map((v) => v.trim()).filter(Boolean) : undefined);
+
+const ListQuery = z.object({
+  "page[size]": z.coerce.number().int().min(1).max(100).default(25),
+  "page[after]": z.string().optional(),
+  "page[before]": z.string().optional(),
+  "filter[status]": z
+    .string()
+    .optional()
+    .transform((v) => list(v))
+    .refine((v) => !v || v.every((s) => s in ENGINE_STATUSES), { message: `must be run statuses (${Object.keys(ENGINE_STATUSES).join(", ")})` }),
+  "filter[taskIdentifier]": z.string().optional().transform(list),
+  "filter[tag]": z.string().optional().transform(list),
+  "filter[createdAt][from]": z.coerce.date().optional(),
+  "filter[createdAt][to]": z.coerce.date().optional(),
+  "filter[isTest]": z.enum(["true", "false"]).optional(),
+  "filter[batch]": z.string().optional(),
+  "filter[schedule]": z.string().optional(),
+});
+
+export const runsApi = new Hono<PlatformEnv>()
+  .use("/api/*", requireEnvironmentKey)
+  .post("/api/v1/tasks/:task/trigger", async (c) => {
+    const { platform, env } = c.var;
+    const body = await parseBody(c, TriggerTaskRequestBody);
+    const effects = noEffects();
+    const outcome = await platform.db.transaction((tx) => triggerRun(platform, tx, effects, env.id, decodeURIComponent(c.req.param("task")), body));
+    platform.notifier.publish(effects);
+    return c.json({ id: outcome.run.friendlyId, isCached: outcome.isCached });
+  })
+  .get("/api/v3/runs/:run", async (c) => c.json(await retrieveRunView(c.var.platform, await runOr404(c))))
+  .get("/api/v1/runs/:run/result", async (c) => {
+    const run = await runOr404(c);
+    if (!run.completedAt) return c.json({ error: `Run ${run.friendlyId} has not finished` }, 404);
+    return c.json(
+      run.status === "COMPLETED_SUCCESSFULLY"
+        ? { ok: true, id: run.friendlyId, output: run.output ?? undefined, outputType: run.outputType ?? "application/json" }
+        : { ok: false, id: run.friendlyId, error: run.error ?? { type: "STRING_ERROR", raw: run.status } },
+    );
+  })
+  .get("/api/v1/runs", async (c) => {
+    const parsed = ListQuery.safeParse(c.req.query());
+    if (!parsed.success) throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+    const q = parsed.data;
+    return c.json(
+      await listRuns(c.var.platform, c.var.env, {
+        limit: q["page[size]"],
+        after: q["page[after]"],
+        before: q["page[before]"],
+        status: q["filter[status]"] as ApiStatus[] | undefined,
+        taskIdentifier: q["filter[taskIdentifier]"],
+        tag: q["filter[tag]"],
+        from: q["filter[createdAt][from]"],
+        to: q["filter[createdAt][to]"],
+        isTest: q["filter[isTest]"] === undefined ? undefined : q["filter[isTest]"] === "true",
+        batch: q["filter[batch]"],
+        schedule: q["filter[schedule]"],
+      }),
+    );
+  })
+  .get("/api/v1/runs/:run/metadata", async (c) => c.json({ metadata: readMetadata(await runOr404(c)) }))
+  .put("/api/v1/runs/:run/metadata", async (c) => {
+    const run = await runOr404(c);
+    const body = await parseBody(c, UpdateMetadataRequestBody);
+    const { db } = c.var.platform;
+    const metadata = await db.transaction(async (tx) => {
+      const [locked] = await tx.select().from(runs).where(eq(runs.id, run.id)).for("update");
+      let current = locked!;
+      if (body.metadata) {
+        await tx.update(runs).set({ metadata: JSON.stringify(body.metadata), metadataType: "application/json" }).where(eq(runs.id, run.id));
+        current = { ...current, metadata: JSON.stringify(body.metadata), metadataType: "application/json" };
+      }
+      const result = body.operations?.length ? await applyMetadataOperations(tx, current, body.operations) : readMetadata(current);
+      for (const [targetId, operations] of [
+        [run.parentRunId, body.parentOperations],
+        [run.rootRunId, body.rootOperations],
+      ] as const) {
+        if (!targetId || !operations?.length) continue;
+        const [target] = await tx.select().from(runs).where(eq(runs.id, targetId)).for("update");
+        if (target) await applyMetadataOperations(tx, target, operations);
+      }
+      return result;
+    });
+    return c.json({ metadata });
+  })
+  .post("/api/v1/runs/:run/tags", async (c) => {
+    const body = await parseBody(c, AddTagsRequestBody);
+    const tags = await addTags(c.var.platform, await runOr404(c), Array.isArray(body.tags) ? body.tags : [body.tags]);
+    return c.json({ message: `Run now has ${tags.length} tag(s)` });
+  })
+  .post("/api/v2/runs/:run/cancel", async (c) => {
+    const run = await runOr404(c);
+    await cancelRun(c.var.platform, run);
+    return c.json({ id: run.friendlyId });
+  })
+  .post("/api/v1/runs/:run/replay", async (c) => {
+    const body = await parseBody(c, ReplayRunRequestBody);
+    const replay = await replayRun(c.var.platform, c.var.env, await runOr404(c), {
+      ...(body.payload !== undefined ? { payload: body.payload } : {}),
+      ...(body.payloadType ? { payloadType: body.payloadType } : {}),
+      ...(body.metadata ? { metadata: body.metadata } : {}),
+      ...(body.tags ? { tags: body.tags } : {}),
+      ...(body.queue ? { queue: body.queue } : {}),
+      ...(body.concurrencyKey ? { concurrencyKey: body.concurrencyKey } : {}),
+    });
+    return c.json({ id: replay.friendlyId });
+  })
+  .post("/api/v1/runs/:run/reschedule", async (c) => {
+    const body = await parseBody(c, RescheduleRunRequestBody);
+    const moved = await rescheduleRun(c.var.platform, await runOr404(c), body.delay);
+    return c.json(await retrieveRunView(c.var.platform, moved));
+  })
+  .post("/api/v1/idempotencyKeys/:key/reset", async (c) => {
+    const body = await parseBody(c, z.object({ taskIdentifier: z.string().min(1, "taskIdentifier is required") }));
+    const key = decodeURIComponent(c.req.param("key"));
+    const cleared = await resetIdempotencyKey(c.var.platform, c.var.env, body.taskIdentifier, key);
+    if (cleared === 0) return c.json({ error: `No run of ${body.taskIdentifier} holds idempotency key ${key}` }, 404);
+    return c.json({ id: key });
+  });

@@ -1,0 +1,172 @@
+// Attempts: the CLI starts one on a dequeued run (getting the TaskRunExecution its task process needs),
+// beats its heart while it runs, and completes it. A failed attempt whose executor asked for a retry goes
+// back to the queue until the retry's time (RETRY_QUEUED: durable, the CLI may even restart meanwhile);
+// maxDuration exceeded is TIMED_OUT; anything else that failed for good is COMPLETED_WITH_ERRORS.
+import type { TaskRunExecution, TaskRunExecutionResult } from "@trigger.dev/core/v3/schemas";
+import { and, eq, sql } from "drizzle-orm";
+import type { z } from "zod";
+import { attempts, runs, type Run } from "../../../db/schema";
+import type { ProjectEnvironment } from "../environments";
+import type { PlatformContext } from "../platform-context";
+import { MACHINE } from "./dequeue";
+import { finishRun } from "./finish-run";
+import { applyMetadataOperations } from "./run-metadata";
+import { noEffects } from "./run-notifier";
+import { latestSnapshot, lockRun, runMessage, snapshotMessage, writeSnapshot } from "./snapshots";
+import { workerById, type WorkerView } from "./workers";
+
+export class AttemptError extends Error {
+  override name = "AttemptError";
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+type Completion = z.output<typeof TaskRunExecutionResult>;
+
+export async function startAttempt(ctx: PlatformContext, env: ProjectEnvironment, runId: string, snapshotId: string) {
+  const effects = noEffects();
+  const result = await ctx.db.transaction(async (tx) => {
+    const run = await lockRun(tx, runId);
+    if (!run || run.environmentId !== env.id) throw new AttemptError(`No run ${runId}`, 404);
+    const latest = await latestSnapshot(tx, run.id);
+    if (latest.friendlyId !== snapshotId && latest.id !== snapshotId) throw new AttemptError(`Snapshot ${snapshotId} is not the latest of run ${run.friendlyId} (${latest.friendlyId})`, 409);
+    if (latest.executionStatus !== "PENDING_EXECUTING") throw new AttemptError(`Run ${run.friendlyId} is ${latest.executionStatus}, not waiting to start`, 409);
+    const attemptNumber = run.attemptNumber + 1;
+    const [started] = await tx
+      .update(runs)
+      .set({
+        status: "EXECUTING",
+        attemptNumber,
+        startedAt: sql`coalesce(${runs.startedAt}, now())`,
+        leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(runs.id, run.id))
+      .returning();
+    await tx.insert(attempts).values({ runId: run.id, number: attemptNumber, status: "EXECUTING" }).onConflictDoNothing();
+    const snapshot = await writeSnapshot(tx, started!, "EXECUTING", `Attempt ${attemptNumber} started`);
+    return { run: started!, snapshot };
+  });
+  ctx.notifier.publish(effects);
+  const worker = result.run.workerId ? await workerById(ctx, result.run.workerId) : undefined;
+  return {
+    run: runMessage(result.run),
+    snapshot: snapshotMessage(result.snapshot),
+    execution: buildExecution(env, worker, result.run),
+    envVars: {
+      TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT: `${ctx.origin}/otel`,
+      TRIGGER_API_URL: ctx.origin,
+      TRIGGER_STREAM_URL: ctx.origin,
+      TRIGGER_RUN_ID: result.run.friendlyId,
+      TRIGGER_MACHINE_PRESET: MACHINE.name,
+    },
+  };
+}
+
+export async function heartbeat(ctx: PlatformContext, env: ProjectEnvironment, runId: string): Promise<void> {
+  await ctx.db
+    .update(runs)
+    .set({ leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})` })
+    .where(and(eq(runs.id, runId), eq(runs.environmentId, env.id)));
+}
+
+export type AttemptStatus = "RUN_FINISHED" | "RUN_PENDING_CANCEL" | "RETRY_QUEUED" | "RETRY_IMMEDIATELY";
+
+export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironment, runId: string, completion: Completion) {
+  const effects = noEffects();
+  const result = await ctx.db.transaction(async (tx) => {
+    const run = await lockRun(tx, runId);
+    if (!run || run.environmentId !== env.id) throw new AttemptError(`No run ${runId}`, 404);
+    if (run.completedAt) {
+      // Cancelled (or crashed) meanwhile: the outcome stands, the late completion is dropped.
+      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run, snapshot: await latestSnapshot(tx, run.id) };
+    }
+    if (completion.flushedMetadata?.data !== undefined) {
+      await tx.update(runs).set({ metadata: completion.flushedMetadata.data, metadataType: completion.flushedMetadata.dataType }).where(eq(runs.id, run.id));
+    } else if (completion.metadata?.operations?.length) {
+      await applyMetadataOperations(tx, run, completion.metadata.operations);
+    }
+    await tx
+      .update(attempts)
+      .set({ status: completion.ok ? "COMPLETED" : "FAILED", error: completion.ok ? null : (completion.error as Record<string, unknown>), completedAt: sql`now()` })
+      .where(and(eq(attempts.runId, run.id), eq(attempts.number, run.attemptNumber)));
+
+    if (completion.ok) {
+      const done = await finishRun(ctx, tx, effects, run, { status: "COMPLETED_SUCCESSFULLY", output: completion.output ?? null, outputType: completion.outputType });
+      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run: done, snapshot: await latestSnapshot(tx, run.id) };
+    }
+
+    const error = completion.error as Record<string, unknown>;
+    if (error.code === "MAX_DURATION_EXCEEDED") {
+      const done = await finishRun(ctx, tx, effects, run, { status: "TIMED_OUT", error });
+      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run: done, snapshot: await latestSnapshot(tx, run.id) };
+    }
+    const retry = completion.retry;
+    const attemptsAllowed = run.maxAttempts ?? Number.POSITIVE_INFINITY; // otherwise the executor's retry config decides
+    if (retry && run.attemptNumber < attemptsAllowed) {
+      const queued = await requeue(tx, run, new Date(retry.timestamp), `Attempt ${run.attemptNumber} failed, retrying in ${Math.round(retry.delay)} ms`);
+      effects.timers.push(new Date(retry.timestamp));
+      return { attemptStatus: "RETRY_QUEUED" as AttemptStatus, run: queued.run, snapshot: queued.snapshot };
+    }
+    const status = error.type === "INTERNAL_ERROR" && String(error.code).startsWith("TASK_PROCESS") ? "CRASHED" : "COMPLETED_WITH_ERRORS";
+    const done = await finishRun(ctx, tx, effects, run, { status, error });
+    return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run: done, snapshot: await latestSnapshot(tx, run.id) };
+  });
+  ctx.notifier.publish(effects);
+  // The run that just ended may free a slot for a queued one.
+  ctx.notifier.wake(env.id);
+  return { attemptStatus: result.attemptStatus, run: runMessage(result.run), snapshot: snapshotMessage(result.snapshot) };
+}
+
+/** Back to the queue (a retry, a crash with attempts left): dequeued again from `availableAt`. */
+export async function requeue(tx: Parameters<Parameters<PlatformContext["db"]["transaction"]>[0]>[0], run: Run, availableAt: Date, description: string) {
+  const [queued] = await tx
+    .update(runs)
+    .set({ status: "RETRYING_AFTER_FAILURE", availableAt, leaseUntil: null, updatedAt: sql`now()` })
+    .where(eq(runs.id, run.id))
+    .returning();
+  const snapshot = await writeSnapshot(tx, queued!, "QUEUED", description);
+  return { run: queued!, snapshot };
+}
+
+type Execution = z.input<typeof TaskRunExecution>;
+
+export function buildExecution(env: ProjectEnvironment, worker: WorkerView | undefined, run: Run): Execution {
+  const task = worker?.tasks.get(run.taskIdentifier);
+  const now = new Date();
+  return {
+    attempt: { number: run.attemptNumber, startedAt: now },
+    run: {
+      id: run.friendlyId,
+      payload: run.payload ?? "",
+      payloadType: run.payloadType,
+      tags: run.tags,
+      isTest: run.isTest,
+      isReplay: run.replayedFromId !== null,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt ?? now,
+      ...(run.idempotencyKeyOptions ? { idempotencyKey: run.idempotencyKeyOptions.key, idempotencyKeyScope: run.idempotencyKeyOptions.scope as "run" | "attempt" | "global" } : {}),
+      ...(run.maxAttempts ? { maxAttempts: run.maxAttempts } : {}),
+      version: worker?.version,
+      ...(run.metadata && run.metadataType === "application/json" ? { metadata: JSON.parse(run.metadata) as Record<string, never> } : {}),
+      ...(run.maxDurationSeconds ? { maxDuration: run.maxDurationSeconds } : {}),
+      durationMs: 0,
+      costInCents: 0,
+      baseCostInCents: 0,
+      ...(run.parentRunId ? { parentTaskRunId: `run_${run.parentRunId}` } : {}),
+      ...(run.rootRunId ? { rootTaskRunId: `run_${run.rootRunId}` } : {}),
+      traceContext: run.traceContext,
+    },
+    task: { id: run.taskIdentifier, filePath: task?.filePath ?? "", exportName: task?.exportName ?? run.taskIdentifier },
+    queue: { id: run.queue, name: run.queue },
+    environment: { id: env.id, slug: "dev", type: "DEVELOPMENT" },
+    organization: { id: "org_local", slug: "local", name: "Local" },
+    project: { id: env.projectId, ref: env.projectRef, slug: env.projectRef, name: env.projectName },
+    machine: MACHINE,
+    ...(run.batchId ? { batch: { id: `batch_${run.batchId}` } } : {}),
+  };
+}

@@ -1,0 +1,115 @@
+// Handing queued runs to the CLI. A run is queued while available_at is set and due; it goes to the CLI
+// when its task is in the current worker, its environment has a free slot, and its queue (and
+// concurrency key) is under its concurrencyLimit. Expired runs (ttl) are finished instead of handed out.
+import type { DequeuedMessage } from "@trigger.dev/core/v3/schemas";
+import { and, asc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import type { z } from "zod";
+import { runs, type Run } from "../../../db/schema";
+import type { ProjectEnvironment } from "../environments";
+import type { PlatformContext } from "../platform-context";
+import { noEffects, type Effects } from "./run-notifier";
+import { writeSnapshot } from "./snapshots";
+import { finishRun } from "./finish-run";
+import type { WorkerView } from "./workers";
+
+export type Dequeued = z.input<typeof DequeuedMessage>;
+
+/** Statuses that hold one of the environment's execution slots (in dev, a waiting run keeps its process). */
+const OCCUPYING = ["DEQUEUED", "EXECUTING", "WAITING_TO_RESUME"];
+
+export const MACHINE = { name: "small-1x", cpu: 0.5, memory: 0.5, centsPerMs: 0 } as const;
+
+export async function dequeueRuns(ctx: PlatformContext, env: ProjectEnvironment, worker: WorkerView): Promise<Dequeued[]> {
+  const effects = noEffects();
+  const messages = await ctx.db.transaction(async (tx) => {
+    const [{ busy } = { busy: 0 }] = await tx
+      .select({ busy: sql<number>`count(*)::int` })
+      .from(runs)
+      .where(and(eq(runs.environmentId, env.id), inArray(runs.status, OCCUPYING)));
+    const room = ctx.options.dequeue.maxConcurrentRuns - busy;
+    if (room <= 0) return [];
+
+    const taskIds = [...worker.tasks.keys()];
+    if (taskIds.length === 0) return [];
+    const candidates = await tx
+      .select()
+      .from(runs)
+      .where(and(eq(runs.environmentId, env.id), isNotNull(runs.availableAt), lte(runs.availableAt, sql`now()`), inArray(runs.taskIdentifier, taskIds)))
+      .orderBy(asc(runs.availableAt), asc(runs.createdAt))
+      .limit(Math.max(room * 4, 50))
+      .for("update", { skipLocked: true });
+    if (candidates.length === 0) return [];
+
+    const running = await tx
+      .select({ queue: runs.queue, concurrencyKey: runs.concurrencyKey, n: sql<number>`count(*)::int` })
+      .from(runs)
+      .where(and(eq(runs.environmentId, env.id), inArray(runs.status, OCCUPYING), inArray(runs.queue, [...new Set(candidates.map((c) => c.queue))])))
+      .groupBy(runs.queue, runs.concurrencyKey);
+    const load = new Map<string, number>();
+    for (const r of running) {
+      load.set(r.queue, (load.get(r.queue) ?? 0) + r.n);
+      if (r.concurrencyKey) load.set(`${r.queue}\u0000${r.concurrencyKey}`, r.n);
+    }
+
+    const picked: Dequeued[] = [];
+    for (const run of candidates) {
+      if (picked.length >= room) break;
+      if (run.expireAt && run.expireAt <= new Date()) {
+        await finishRun(ctx, tx, effects, run, { status: "EXPIRED", error: { type: "STRING_ERROR", raw: `Run expired: not started within its ttl (${run.ttl})` } });
+        continue;
+      }
+      if (run.lockedToWorkerId && run.lockedToWorkerId !== worker.id) continue;
+      const limit = queueLimit(worker, run);
+      const slot = run.concurrencyKey ? `${run.queue}\u0000${run.concurrencyKey}` : run.queue;
+      if (limit !== undefined && (load.get(slot) ?? 0) >= limit) continue;
+      load.set(slot, (load.get(slot) ?? 0) + 1);
+      if (run.concurrencyKey) load.set(run.queue, (load.get(run.queue) ?? 0) + 1);
+      picked.push(await handOut(ctx, tx, env, worker, run));
+    }
+    return picked;
+  });
+  ctx.notifier.publish(effects);
+  return messages;
+}
+
+function queueLimit(worker: WorkerView, run: Run): number | undefined {
+  const queue = worker.queues.get(run.queue) ?? [...worker.tasks.values()].find((t) => t.queue?.name === run.queue)?.queue;
+  const limit = queue?.concurrencyLimit;
+  return typeof limit === "number" ? limit : undefined;
+}
+
+async function handOut(ctx: PlatformContext, tx: Parameters<Parameters<PlatformContext["db"]["transaction"]>[0]>[0], env: ProjectEnvironment, worker: WorkerView, run: Run): Promise<Dequeued> {
+  const [updated] = await tx
+    .update(runs)
+    .set({
+      status: "DEQUEUED",
+      availableAt: null,
+      workerId: worker.id,
+      leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})`,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(runs.id, run.id))
+    .returning();
+  const snapshot = await writeSnapshot(tx, updated!, "PENDING_EXECUTING", "Run was dequeued for execution");
+  return {
+    version: "1",
+    snapshot: { id: snapshot.id, friendlyId: snapshot.friendlyId, executionStatus: "PENDING_EXECUTING", description: snapshot.description, createdAt: snapshot.createdAt },
+    dequeuedAt: new Date(),
+    completedWaitpoints: [],
+    backgroundWorker: { id: worker.id, friendlyId: worker.id, version: worker.version },
+    deployment: {},
+    run: {
+      id: run.id,
+      friendlyId: run.friendlyId,
+      isTest: run.isTest,
+      isReplay: run.replayedFromId !== null,
+      machine: MACHINE,
+      attemptNumber: run.attemptNumber + 1,
+      masterQueue: `dev:${env.id}`,
+      traceContext: run.traceContext,
+    },
+    environment: { id: env.id, type: "DEVELOPMENT" },
+    organization: { id: "org_local" },
+    project: { id: env.projectId },
+  };
+}

@@ -1,0 +1,64 @@
+// Tells the CLI about changes as they happen instead of letting it poll: wakes the dequeue requests held
+// open for an environment, and sends `run:notify` over socket.io to the CLI that runs a run, so a waiting
+// run resumes at once (without it the CLI polls every 5 s).
+import { EventEmitter } from "node:events";
+import type { Namespace } from "socket.io";
+
+export type Effects = { wakeEnvironments: Set<string>; notifyRuns: Set<string>; timers: Date[] };
+
+export const noEffects = (): Effects => ({ wakeEnvironments: new Set(), notifyRuns: new Set(), timers: [] });
+
+export class RunNotifier {
+  private readonly wakeups = new EventEmitter();
+  private devWorkers: Namespace | undefined;
+
+  constructor() {
+    this.wakeups.setMaxListeners(0);
+  }
+
+  attach(namespace: Namespace): void {
+    this.devWorkers = namespace;
+  }
+
+  /** Publishes what a committed transaction changed. */
+  publish(effects: Effects): void {
+    for (const at of effects.timers) this.timerChanged(at);
+    for (const environmentId of effects.wakeEnvironments) this.wakeups.emit(environmentId);
+    for (const runFriendlyId of effects.notifyRuns) {
+      this.devWorkers?.to(roomFor(runFriendlyId)).emit("run:notify", { version: "1", run: { friendlyId: runFriendlyId } });
+    }
+  }
+
+  /** Something is now due at `at` (a wait, a delay, a retry, a timeout): the timers re-arm if it is sooner. */
+  timerChanged(at: Date): void {
+    this.wakeups.emit(TIMER_EVENT, at);
+  }
+
+  onTimerChanged(listener: (at: Date) => void): () => void {
+    this.wakeups.on(TIMER_EVENT, listener);
+    return () => this.wakeups.off(TIMER_EVENT, listener);
+  }
+
+  wake(environmentId: string): void {
+    this.wakeups.emit(environmentId);
+  }
+
+  /** Resolves when the environment is woken, after `ms`, or when `signal` aborts, whichever is first. */
+  waitForWork(environmentId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeups.off(environmentId, done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeups.once(environmentId, done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+}
+
+const TIMER_EVENT = "\u0000timer";
+
+export const roomFor = (runFriendlyId: string) => `run:${runFriendlyId}`;

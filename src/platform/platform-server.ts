@@ -1,0 +1,76 @@
+// The local Trigger.dev platform: one HTTP server on loopback with the API the pinned CLI and SDK speak,
+// socket.io's /dev-worker namespace for run notifications, and the timers. All state is in Postgres, so
+// stopping and starting it loses nothing.
+import type { Server as HttpServer } from "node:http";
+import { Hono } from "hono";
+import { Server as SocketServer } from "socket.io";
+import type { Database } from "../../db/client";
+import { listen } from "../listen";
+import { bearerToken } from "./api/auth";
+import { cliApi } from "./api/cli-api";
+import { devEngineApi } from "./api/dev-engine-api";
+import { errorResponse, type PlatformEnv } from "./api/http-context";
+import { runsApi } from "./api/runs-api";
+import { waitsApi } from "./api/waits-api";
+import { RunNotifier, roomFor } from "./engine/run-notifier";
+import { scheduleTimerWork } from "./engine/schedules";
+import { PlatformTimers } from "./engine/timers";
+import { environmentByApiKey } from "./environments";
+import type { PlatformContext, PlatformOptions } from "./platform-context";
+
+export type StartPlatformOptions = { db: Database; port: number; options: PlatformOptions; extraRoutes?: (app: Hono<PlatformEnv>) => void };
+export type RunningPlatform = Awaited<ReturnType<typeof startPlatform>>;
+
+export async function startPlatform({ db, port, options, extraRoutes }: StartPlatformOptions) {
+  const notifier = new RunNotifier();
+  const ctx: PlatformContext = { db, options, notifier, origin: "" };
+
+  const app = new Hono<PlatformEnv>();
+  app.use("*", async (c, next) => {
+    c.set("platform", ctx);
+    await next();
+  });
+  app.onError((error, c) => errorResponse(c, error));
+  app.route("/", cliApi);
+  app.route("/", devEngineApi);
+  app.route("/", runsApi);
+  app.route("/", waitsApi);
+  extraRoutes?.(app);
+  app.notFound((c) => c.json({ error: `The local platform has no route ${c.req.method} ${c.req.path}` }, 404));
+
+  const listening = await listen(app, { port, name: "The local Trigger.dev platform", portVariable: "PLATFORM_PORT" });
+  ctx.origin = listening.url;
+
+  // The CLI subscribes to the runs it executes and is told when one changes (run:notify).
+  const io = new SocketServer(listening.server as HttpServer, { serveClient: false, transports: ["websocket"] });
+  const devWorkers = io.of("/dev-worker");
+  devWorkers.use((socket, next) => {
+    const token = bearerToken(socket.handshake.headers.authorization);
+    environmentByApiKey(db, token)
+      .then((env) => (env ? next() : next(new Error("Invalid API key"))))
+      .catch((error: Error) => next(error));
+  });
+  devWorkers.on("connection", (socket) => {
+    socket.on("run:subscribe", ({ runFriendlyIds }: { runFriendlyIds: string[] }) => {
+      for (const id of runFriendlyIds ?? []) void socket.join(roomFor(id));
+    });
+    socket.on("run:unsubscribe", ({ runFriendlyIds }: { runFriendlyIds: string[] }) => {
+      for (const id of runFriendlyIds ?? []) void socket.leave(roomFor(id));
+    });
+  });
+  notifier.attach(devWorkers);
+
+  const timers = new PlatformTimers(ctx, [scheduleTimerWork(ctx)]);
+  timers.start();
+
+  return {
+    url: listening.url,
+    port: listening.port,
+    context: ctx,
+    async close() {
+      await timers.stop();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await listening.close().catch(() => {});
+    },
+  };
+}
