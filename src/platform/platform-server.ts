@@ -69,8 +69,8 @@ export async function startPlatform({ db, port, options, extraRoutes }: StartPla
     context: ctx,
     async close() {
       await timers.stop();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      await listening.close().catch(() => {});
+      void io.close(); // also closes the HTTP server; listening.close() ends its keep-alive sockets
+      await listening.close();
     },
   };
 }

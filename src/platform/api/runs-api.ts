@@ -11,15 +11,13 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import type { Run } from "../../../db/schema";
-import { applyMetadataOperations, readMetadata } from "../engine/run-metadata";
+import { applyFlushedMetadata, readMetadata } from "../engine/run-metadata";
 import { addTags, cancelRun, replayRun, rescheduleRun, resetIdempotencyKey } from "../engine/run-actions";
 import { noEffects } from "../engine/run-notifier";
 import { triggerRun } from "../engine/trigger-run";
 import { findRun, listRuns, retrieveRunView, ENGINE_STATUSES, type ApiStatus } from "../run-view";
 import { requireEnvironmentKey } from "./auth";
 import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
-import { eq } from "drizzle-orm";
-import { runs } from "../../../db/schema";
 
 async function runOr404(c: PlatformHttpContext): Promise<Run> {
   const run = await findRun(c.var.platform, c.var.env, c.req.param("run") ?? "");
@@ -91,25 +89,7 @@ export const runsApi = new Hono<PlatformEnv>()
   .put("/api/v1/runs/:run/metadata", async (c) => {
     const run = await runOr404(c);
     const body = await parseBody(c, UpdateMetadataRequestBody);
-    const { db } = c.var.platform;
-    const metadata = await db.transaction(async (tx) => {
-      const [locked] = await tx.select().from(runs).where(eq(runs.id, run.id)).for("update");
-      let current = locked!;
-      if (body.metadata) {
-        await tx.update(runs).set({ metadata: JSON.stringify(body.metadata), metadataType: "application/json" }).where(eq(runs.id, run.id));
-        current = { ...current, metadata: JSON.stringify(body.metadata), metadataType: "application/json" };
-      }
-      const result = body.operations?.length ? await applyMetadataOperations(tx, current, body.operations) : readMetadata(current);
-      for (const [targetId, operations] of [
-        [run.parentRunId, body.parentOperations],
-        [run.rootRunId, body.rootOperations],
-      ] as const) {
-        if (!targetId || !operations?.length) continue;
-        const [target] = await tx.select().from(runs).where(eq(runs.id, targetId)).for("update");
-        if (target) await applyMetadataOperations(tx, target, operations);
-      }
-      return result;
-    });
+    const metadata = await c.var.platform.db.transaction((tx) => applyFlushedMetadata(tx, run.id, body));
     return c.json({ metadata });
   })
   .post("/api/v1/runs/:run/tags", async (c) => {

@@ -10,7 +10,7 @@ import type { ProjectEnvironment } from "../environments";
 import type { PlatformContext } from "../platform-context";
 import { MACHINE } from "./dequeue";
 import { finishRun } from "./finish-run";
-import { applyMetadataOperations } from "./run-metadata";
+import { applyFlushedMetadata, parseFlushedPacket } from "./run-metadata";
 import { noEffects } from "./run-notifier";
 import { latestSnapshot, lockRun, runMessage, snapshotMessage, writeSnapshot } from "./snapshots";
 import { workerById, type WorkerView } from "./workers";
@@ -85,10 +85,10 @@ export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironm
       // Cancelled (or crashed) meanwhile: the outcome stands, the late completion is dropped.
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run, snapshot: await latestSnapshot(tx, run.id) };
     }
-    if (completion.flushedMetadata?.data !== undefined) {
-      await tx.update(runs).set({ metadata: completion.flushedMetadata.data, metadataType: completion.flushedMetadata.dataType }).where(eq(runs.id, run.id));
-    } else if (completion.metadata?.operations?.length) {
-      await applyMetadataOperations(tx, run, completion.metadata.operations);
+    if (completion.flushedMetadata?.data) {
+      await applyFlushedMetadata(tx, run.id, await parseFlushedPacket(completion.flushedMetadata.data, completion.flushedMetadata.dataType));
+    } else if (completion.metadata) {
+      await applyFlushedMetadata(tx, run.id, completion.metadata);
     }
     await tx
       .update(attempts)

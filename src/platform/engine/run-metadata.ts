@@ -1,7 +1,8 @@
 // Run metadata: the SDK sends changes as operations (set, delete, append, remove, increment, update),
 // from the task while it runs and in the attempt's completion. They are applied in order to the stored
 // JSON. (Core has an applier, but does not export it.)
-import type { RunMetadataChangeOperation } from "@trigger.dev/core/v3/schemas";
+import { parsePacket } from "@trigger.dev/core/v3";
+import { FlushedRunMetadata, type RunMetadataChangeOperation } from "@trigger.dev/core/v3/schemas";
 import { eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { DatabaseOrTransaction } from "../../../db/client";
@@ -74,4 +75,32 @@ export async function applyMetadataOperations(tx: DatabaseOrTransaction, run: Ru
   const metadata = applyOperations(readMetadata(run), operations);
   await tx.update(runs).set({ metadata: JSON.stringify(metadata), metadataType: "application/json", updatedAt: sql`now()` }).where(eq(runs.id, run.id));
   return metadata;
+}
+
+export type Flushed = z.output<typeof FlushedRunMetadata>;
+
+/**
+ * Applies what the SDK flushed: a whole new metadata object and/or operations on this run, its parent
+ * and its root. Returns this run's metadata as it now is.
+ */
+export async function applyFlushedMetadata(tx: DatabaseOrTransaction, runId: string, flushed: Flushed): Promise<Json> {
+  const [run] = await tx.select().from(runs).where(eq(runs.id, runId)).for("update");
+  if (!run) return {};
+  let metadata = flushed.metadata ? (flushed.metadata as Json) : readMetadata(run);
+  if (flushed.operations?.length) metadata = applyOperations(metadata, flushed.operations);
+  await tx.update(runs).set({ metadata: JSON.stringify(metadata), metadataType: "application/json", updatedAt: sql`now()` }).where(eq(runs.id, run.id));
+  for (const [targetId, operations] of [
+    [run.parentRunId, flushed.parentOperations],
+    [run.rootRunId, flushed.rootOperations],
+  ] as const) {
+    if (!targetId || !operations?.length) continue;
+    const [target] = await tx.select().from(runs).where(eq(runs.id, targetId)).for("update");
+    if (target) await applyMetadataOperations(tx, target, operations);
+  }
+  return metadata;
+}
+
+/** The completion carries the last flush as a packet (superjson of FlushedRunMetadata). */
+export async function parseFlushedPacket(data: string, dataType: string): Promise<Flushed> {
+  return FlushedRunMetadata.parse(await parsePacket({ data, dataType }));
 }

@@ -1,10 +1,11 @@
+// Plain runs, triggerAndWait, wait.for and metadata.
 import { logger, metadata, task, wait } from "@trigger.dev/sdk";
 
 export const echo = task({
   id: "echo",
   run: async (payload: { message: string }) => {
     logger.info("echoing", { message: payload.message });
-    return { echoed: payload.message, at: new Date() };
+    return { echoed: payload.message, at: new Date("2026-01-02T03:04:05.000Z") };
   },
 });
 
@@ -12,13 +13,22 @@ export const noop = task({ id: "noop", run: async () => null });
 
 export const parent = task({
   id: "parent",
-  run: async (payload: { message: string }) => {
+  run: async (payload: { message: string; waitSeconds?: number }) => {
     metadata.set("step", "child");
     const child = await echo.triggerAndWait({ message: payload.message });
     if (!child.ok) throw new Error("child failed");
     metadata.set("step", "waiting");
-    await wait.for({ seconds: 6 });
-    metadata.set("step", "done");
-    return { fromChild: child.output.echoed };
+    await wait.for({ seconds: payload.waitSeconds ?? 6 });
+    metadata.set("step", "done").increment("waits", 1);
+    return { fromChild: child.output.echoed, childId: child.id };
+  },
+});
+
+/** Ends as soon as a child it triggers (without waiting) has been created. */
+export const fireAndForget = task({
+  id: "fire-and-forget",
+  run: async () => {
+    const handle = await echo.trigger({ message: "not awaited" });
+    return { childId: handle.id };
   },
 });

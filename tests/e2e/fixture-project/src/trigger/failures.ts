@@ -1,0 +1,40 @@
+// Retries, AbortTaskRunError and maxDuration.
+import { AbortTaskRunError, task } from "@trigger.dev/sdk";
+
+/** Fails its first `failTimes` attempts, then succeeds. */
+export const flaky = task({
+  id: "flaky",
+  retry: { maxAttempts: 4, minTimeoutInMs: 200, maxTimeoutInMs: 200, factor: 1, randomize: false },
+  run: async (payload: { failTimes: number }, { ctx }) => {
+    if (ctx.attempt.number <= payload.failTimes) throw new Error(`failing attempt ${ctx.attempt.number}`);
+    return { attempt: ctx.attempt.number };
+  },
+});
+
+export const alwaysFails = task({
+  id: "always-fails",
+  retry: { maxAttempts: 2, minTimeoutInMs: 100, maxTimeoutInMs: 100, factor: 1, randomize: false },
+  run: async () => {
+    throw new Error("this task always fails");
+  },
+});
+
+export const aborts = task({
+  id: "aborts",
+  retry: { maxAttempts: 5, minTimeoutInMs: 100, maxTimeoutInMs: 100 },
+  run: async () => {
+    throw new AbortTaskRunError("declined for good");
+  },
+});
+
+export const slow = task({
+  id: "slow",
+  maxDuration: 2,
+  retry: { maxAttempts: 3 },
+  run: async (payload: { ms: number }) => {
+    // Busy work, not a wait: maxDuration counts compute time.
+    const until = Date.now() + payload.ms;
+    while (Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    return { slept: payload.ms };
+  },
+});

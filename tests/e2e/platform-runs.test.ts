@@ -1,0 +1,179 @@
+// The real `trigger.dev dev` CLI runs the fixture project against the local platform: one test per
+// semantic of Trigger.dev's runs, asserting what its docs describe.
+import { idempotencyKeys, runs, tasks } from "@trigger.dev/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DevCli } from "../support/dev-cli";
+import { startFixtureCli, startPlatformHarness, waitForRun, waitForStatus, type PlatformHarness } from "../support/platform";
+
+let h: PlatformHarness;
+let cli: DevCli;
+
+beforeAll(async () => {
+  h = await startPlatformHarness();
+  const started = Date.now();
+  cli = await startFixtureCli(h.url);
+  console.log(`trigger.dev dev ready in ${Date.now() - started} ms`);
+}, 120_000);
+
+afterAll(async () => {
+  await cli?.stop();
+  await h?.platform.close();
+  await h?.database.close();
+});
+
+describe("a run", () => {
+  it("executes, and runs.retrieve returns its payload and output decoded", async () => {
+    const handle = await tasks.trigger("echo", { message: "hello" });
+    expect(handle.id).toMatch(/^run_/);
+    const run = await waitForRun(handle.id);
+    expect(run).toMatchObject({ status: "COMPLETED", isSuccess: true, isCompleted: true, taskIdentifier: "echo", attemptCount: 1, payload: { message: "hello" } });
+    // The task returned a Date: stored as superjson, decoded, and sent as JSON like Trigger.dev's API does.
+    expect(run.output).toEqual({ echoed: "hello", at: "2026-01-02T03:04:05.000Z" });
+    expect(run.version).toMatch(/^\d{8}\.\d+$/);
+  });
+
+  it("triggerAndWait resumes the parent with the child's output; wait.for resumes on time; metadata is kept", async () => {
+    const handle = await tasks.trigger("parent", { message: "via child", waitSeconds: 6 });
+    const waiting = await waitForStatus(handle.id, ["WAITING"], 20_000);
+    expect(waiting.isWaiting).toBe(true);
+    const run = await waitForRun(handle.id, 30_000);
+    expect(run.status).toBe("COMPLETED");
+    expect(run.output).toMatchObject({ fromChild: "via child" });
+    expect(run.metadata).toEqual({ step: "done", waits: 1 });
+    const children = run.relatedRuns.children ?? [];
+    expect(children).toHaveLength(1);
+    expect(children[0]).toMatchObject({ taskIdentifier: "echo", status: "COMPLETED", triggerFunction: "triggerAndWait", depth: 1 });
+    const child = await runs.retrieve(children[0]!.id);
+    expect(child.relatedRuns.parent?.id).toBe(handle.id);
+    // 6 s of waiting happened (a wait of more than 5 s goes through the platform).
+    expect(run.durationMs).toBeGreaterThanOrEqual(6_000);
+  });
+});
+
+describe("retries", () => {
+  it("retries a failing run with the task's backoff until it succeeds", async () => {
+    const run = await waitForRun((await tasks.trigger("flaky", { failTimes: 2 })).id);
+    expect(run).toMatchObject({ status: "COMPLETED", output: { attempt: 3 }, attemptCount: 3 });
+  });
+
+  it("fails after maxAttempts and gives its idempotency key back", async () => {
+    const key = await idempotencyKeys.create(`always-fails-${Date.now()}`);
+    const first = await tasks.trigger("always-fails", {}, { idempotencyKey: key });
+    const run = await waitForRun(first.id);
+    expect(run).toMatchObject({ status: "FAILED", isFailed: true, attemptCount: 2 });
+    expect(run.error?.message).toMatch(/always fails/);
+    const again = await tasks.trigger("always-fails", {}, { idempotencyKey: key });
+    expect(again.id).not.toBe(first.id); // a FAILED run clears its key
+  });
+
+  it("AbortTaskRunError ends the run without retrying", async () => {
+    const run = await waitForRun((await tasks.trigger("aborts", {})).id);
+    expect(run).toMatchObject({ status: "FAILED", attemptCount: 1 });
+    expect(run.error?.message).toMatch(/declined for good/);
+  });
+
+  it("maxDuration exceeded is TIMED_OUT, not retried", async () => {
+    const run = await waitForRun((await tasks.trigger("slow", { ms: 10_000 })).id, 30_000);
+    expect(run).toMatchObject({ status: "TIMED_OUT", attemptCount: 1 });
+  });
+});
+
+describe("idempotency keys", () => {
+  it("the same key returns the same run (isCached), until it is reset", async () => {
+    const key = await idempotencyKeys.create(`echo-${Date.now()}`, { scope: "global" });
+    const first = await tasks.trigger("echo", { message: "once" }, { idempotencyKey: key });
+    const second = await tasks.trigger("echo", { message: "twice" }, { idempotencyKey: key });
+    expect(second.id).toBe(first.id);
+    expect((await waitForRun(first.id)).payload).toEqual({ message: "once" });
+    const third = await tasks.trigger("echo", { message: "after completion" }, { idempotencyKey: key });
+    expect(third.id).toBe(first.id); // a completed run keeps its key
+    await idempotencyKeys.reset("echo", key);
+    const fresh = await tasks.trigger("echo", { message: "fresh" }, { idempotencyKey: key });
+    expect(fresh.id).not.toBe(first.id);
+  });
+
+  it("a key expires after idempotencyKeyTTL", async () => {
+    const key = `ttl-${Date.now()}`;
+    const first = await tasks.trigger("echo", { message: "a" }, { idempotencyKey: key, idempotencyKeyTTL: "1s" });
+    await new Promise((r) => setTimeout(r, 1_200));
+    const second = await tasks.trigger("echo", { message: "b" }, { idempotencyKey: key, idempotencyKeyTTL: "1s" });
+    expect(second.id).not.toBe(first.id);
+  });
+
+  it("concurrent triggers with one key make one run", async () => {
+    const key = `race-${Date.now()}`;
+    const handles = await Promise.all(Array.from({ length: 10 }, () => tasks.trigger("noop", null, { idempotencyKey: key })));
+    expect(new Set(handles.map((h) => h.id)).size).toBe(1);
+  });
+});
+
+describe("delay, ttl, reschedule", () => {
+  it("a delayed run is DELAYED, then runs after its delay", async () => {
+    const handle = await tasks.trigger("echo", { message: "later" }, { delay: "2s" });
+    const delayed = await runs.retrieve(handle.id);
+    expect(delayed.status).toBe("DELAYED");
+    expect(delayed.delayedUntil!.getTime()).toBeGreaterThan(Date.now() + 1_000);
+    const run = await waitForRun(handle.id, 15_000);
+    expect(run.status).toBe("COMPLETED");
+    expect(run.startedAt!.getTime()).toBeGreaterThanOrEqual(delayed.delayedUntil!.getTime());
+  });
+
+  it("runs.reschedule moves a delayed run", async () => {
+    const handle = await tasks.trigger("echo", { message: "moved" }, { delay: "1h" });
+    const moved = await runs.reschedule(handle.id, { delay: "1s" });
+    expect(moved.delayedUntil!.getTime()).toBeLessThan(Date.now() + 5_000);
+    expect((await waitForRun(handle.id, 15_000)).status).toBe("COMPLETED");
+  });
+
+  it("a run not started within its ttl EXPIRES and never runs", async () => {
+    // The queue runs one at a time and is busy for 3 s, so the second run cannot start within 1 s.
+    const busy = await tasks.trigger("one-at-a-time", { ms: 3_000 });
+    await waitForStatus(busy.id, ["EXECUTING"]);
+    const handle = await tasks.trigger("one-at-a-time", { ms: 1 }, { ttl: "1s" });
+    const run = await waitForRun(handle.id, 15_000);
+    expect(run.status).toBe("EXPIRED");
+    expect(run.startedAt).toBeUndefined();
+    expect(run.attemptCount).toBe(0);
+  });
+});
+
+describe("tags, list, cancel, replay", () => {
+  it("filters runs by tag and pages with a cursor", async () => {
+    const tag = `batch-${Date.now()}`;
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await tasks.trigger("noop", null, { tags: [tag, `i:${i}`] })).id);
+    const firstPage = await runs.list({ tag, limit: 2 });
+    expect(firstPage.data.map((r) => r.id)).toEqual([ids[4], ids[3]]);
+    const all = [];
+    for await (const run of runs.list({ tag, limit: 2 })) all.push(run.id);
+    expect(all).toEqual([...ids].reverse());
+    expect((await runs.list({ tag, taskIdentifier: "echo" })).data).toHaveLength(0);
+  });
+
+  it("cancels a delayed run, which then never runs", async () => {
+    const handle = await tasks.trigger("echo", { message: "never" }, { delay: "2s" });
+    await runs.cancel(handle.id);
+    await new Promise((r) => setTimeout(r, 3_000));
+    const run = await runs.retrieve(handle.id);
+    expect(run).toMatchObject({ status: "CANCELED", isCancelled: true, attemptCount: 0 });
+  });
+
+  it("cancelling a waiting parent cancels its unfinished child too", async () => {
+    const handle = await tasks.trigger("parent", { message: "doomed", waitSeconds: 30 });
+    await waitForStatus(handle.id, ["WAITING"], 20_000);
+    await new Promise((r) => setTimeout(r, 500)); // its child has finished; it now waits on wait.for
+    await runs.cancel(handle.id);
+    const run = await waitForRun(handle.id);
+    expect(run.status).toBe("CANCELED");
+    // The process was stopped: the run does not complete later.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await runs.retrieve(handle.id)).status).toBe("CANCELED");
+  });
+
+  it("replays a run as a new run, with the same or an edited payload", async () => {
+    const original = await waitForRun((await tasks.trigger("echo", { message: "first" })).id);
+    const same = await waitForRun((await runs.replay(original.id)).id);
+    expect(same).toMatchObject({ status: "COMPLETED", payload: { message: "first" } });
+    expect(same.id).not.toBe(original.id);
+  });
+});

@@ -1,0 +1,106 @@
+// Runs the real `trigger.dev dev` (the pinned CLI from node_modules) against a platform, for e2e tests:
+// in a private copy of a project folder (the CLI's dev.lock would otherwise let two test files kill each
+// other's CLI), in its own process group so stopping it also stops its task processes and its watchdog.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const CLI = path.join(ROOT, "node_modules/trigger.dev/dist/esm/index.js");
+const OFFLINE_PRELOAD = path.join(ROOT, "src/stack/cli-offline-preload.mjs");
+
+export type DevCli = {
+  projectDir: string;
+  output: () => string;
+  /** Resolves when the CLI has registered a worker ("Local worker ready"). */
+  ready: Promise<void>;
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+  pid: number;
+};
+
+/** Copies `fixtureDir` to a fresh folder under .data/e2e/ (inside the repo, so packages resolve). */
+export function copyProject(fixtureDir: string): string {
+  const target = path.join(ROOT, ".data/e2e", `${path.basename(fixtureDir)}-${randomBytes(4).toString("hex")}`);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.cpSync(fixtureDir, target, { recursive: true, filter: (src) => !src.includes(`${path.sep}.trigger`) });
+  return target;
+}
+
+export function startDevCli(options: { projectDir: string; apiUrl: string; env?: Record<string, string>; readyTimeoutMs?: number }): DevCli {
+  let log = "";
+  const child: ChildProcess = spawn(process.execPath, [CLI, "dev", "--skip-update-check", "--skip-platform-notifications"], {
+    cwd: options.projectDir,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      ...options.env,
+      TRIGGER_API_URL: options.apiUrl,
+      TRIGGER_ACCESS_TOKEN: "tr_pat_e2e",
+      NODE_OPTIONS: `--import ${OFFLINE_PRELOAD}`,
+      FORCE_COLOR: "0",
+    },
+  });
+  child.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const ready = new Promise<void>((resolve, reject) => {
+    const timeout = setTimeout(() => reject(new Error(`trigger.dev dev was not ready within ${options.readyTimeoutMs ?? 90_000} ms:\n${log.slice(-3000)}`)), options.readyTimeoutMs ?? 90_000);
+    const check = setInterval(() => {
+      if (/Local worker ready/.test(log)) {
+        clearInterval(check);
+        clearTimeout(timeout);
+        resolve();
+      }
+    }, 50);
+    void exited.then(() => {
+      clearInterval(check);
+      clearTimeout(timeout);
+      reject(new Error(`trigger.dev dev exited before it was ready:\n${log.slice(-3000)}`));
+    });
+  });
+  ready.catch(() => {});
+
+  return {
+    projectDir: options.projectDir,
+    pid: child.pid!,
+    output: () => log,
+    ready,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          /* already gone */
+        }
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, "SIGKILL");
+          } catch {
+            /* already gone */
+          }
+        }, 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      killWatchdog(options.projectDir);
+    },
+  };
+}
+
+/** The CLI's detached watchdog lives in its own process group; its pid is in .trigger/watchdog.pid. */
+export function killWatchdog(projectDir: string): void {
+  const pidFile = path.join(projectDir, ".trigger/watchdog.pid");
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, "utf8").replace("trigger-watchdog:", ""));
+  if (pid > 0) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+  fs.rmSync(pidFile, { force: true });
+}
