@@ -6,12 +6,15 @@ import { Hono } from "hono";
 import { Server as SocketServer } from "socket.io";
 import type { Database } from "../../db/client";
 import { listen } from "../listen";
-import { bearerToken } from "./api/auth";
+import { bearerToken, requireEnvironmentKey } from "./api/auth";
+import { batchesApi } from "./api/batches-api";
 import { cliApi } from "./api/cli-api";
 import { devEngineApi } from "./api/dev-engine-api";
 import { errorResponse, type PlatformEnv } from "./api/http-context";
+import { otelApi } from "./api/otel-api";
 import { runsApi } from "./api/runs-api";
-import { waitsApi } from "./api/waits-api";
+import { schedulesApi } from "./api/schedules-api";
+import { tokenCallbackApi, waitsApi } from "./api/waits-api";
 import { RunNotifier, roomFor } from "./engine/run-notifier";
 import { scheduleTimerWork } from "./engine/schedules";
 import { PlatformTimers } from "./engine/timers";
@@ -31,10 +34,18 @@ export async function startPlatform({ db, port, options, extraRoutes }: StartPla
     await next();
   });
   app.onError((error, c) => errorResponse(c, error));
+  // Routes that authenticate otherwise come first: the CLI's own (access token) and token callbacks (none).
   app.route("/", cliApi);
+  app.route("/", tokenCallbackApi);
+  app.route("/", otelApi); // task processes export here; the platform listens on loopback only
+  // Everything else belongs to one environment and needs its secret key.
+  app.use("/api/*", requireEnvironmentKey);
+  app.use("/engine/*", requireEnvironmentKey);
   app.route("/", devEngineApi);
   app.route("/", runsApi);
   app.route("/", waitsApi);
+  app.route("/", batchesApi);
+  app.route("/", schedulesApi);
   extraRoutes?.(app);
   app.notFound((c) => c.json({ error: `The local platform has no route ${c.req.method} ${c.req.path}` }, 404));
 

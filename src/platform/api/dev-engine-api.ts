@@ -12,11 +12,9 @@ import { crashOrRetry } from "../engine/timers";
 import { currentWorker } from "../engine/workers";
 import { internalId } from "../ids";
 import { findRun } from "../run-view";
-import { requireEnvironmentKey } from "./auth";
 import { parseBody, type PlatformEnv } from "./http-context";
 
 export const devEngineApi = new Hono<PlatformEnv>()
-  .use("/engine/v1/dev/*", requireEnvironmentKey)
   .get("/engine/v1/dev/config", (c) => {
     const { dequeue } = c.var.platform.options;
     return c.json({

@@ -9,7 +9,6 @@ import { and, desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { waitpoints, type Waitpoint } from "../../../db/schema";
 import { completeToken, createToken, tokenOf, waitForDuration, waitForToken } from "../engine/waits";
-import { requireEnvironmentKey } from "./auth";
 import { parseBody, type PlatformEnv } from "./http-context";
 
 function tokenView(origin: string, token: Waitpoint) {
@@ -27,18 +26,17 @@ function tokenView(origin: string, token: Waitpoint) {
   };
 }
 
-export const waitsApi = new Hono<PlatformEnv>()
-  // The token's callback URL completes it without a key, as on Trigger.dev (the id is the secret).
-  .post("/api/v1/waitpoints/tokens/:token/callback", async (c) => {
+/** The token's callback URL completes it without a key, as on Trigger.dev (the id is the secret). */
+export const tokenCallbackApi = new Hono<PlatformEnv>().post("/api/v1/waitpoints/tokens/:token/callback", async (c) => {
     const { platform } = c.var;
     const [token] = await platform.db.select().from(waitpoints).where(eq(waitpoints.friendlyId, c.req.param("token")));
     if (!token) return c.json({ error: `No waitpoint token ${c.req.param("token")}` }, 404);
     const body: unknown = await c.req.json().catch(() => ({}));
     await completeToken(platform, token.environmentId, token.friendlyId, body);
-    return c.json({ success: true });
-  })
-  .use("/engine/v1/runs/*", requireEnvironmentKey)
-  .use("/api/v1/waitpoints/*", requireEnvironmentKey)
+  return c.json({ success: true });
+});
+
+export const waitsApi = new Hono<PlatformEnv>()
   .post("/engine/v1/runs/:run/wait/duration", async (c) => {
     const body = await parseBody(c, WaitForDurationRequestBody);
     return c.json(await waitForDuration(c.var.platform, c.var.env, c.req.param("run"), body));

@@ -3,7 +3,7 @@
 // idempotency key is the tick, and next_run_at advances in the same transaction, so neither two timers nor
 // a restart fire a tick twice. A restart that spans ticks fires the latest missed one, once.
 import { CronExpressionParser } from "cron-parser";
-import { and, eq, inArray, isNotNull, lte, notInArray, sql } from "drizzle-orm";
+import { and, eq, isNotNull, lte, notInArray, sql } from "drizzle-orm";
 import superjson from "superjson";
 import type { DatabaseOrTransaction } from "../../../db/client";
 import { runs, schedules, type Schedule } from "../../../db/schema";
@@ -137,8 +137,4 @@ export function scheduleTimerWork(ctx: PlatformContext): DueWork {
       ctx.notifier.publish(effects);
     },
   };
-}
-
-export async function schedulesOf(tx: DatabaseOrTransaction, env: ProjectEnvironment, ids: string[]) {
-  return tx.select().from(schedules).where(and(eq(schedules.environmentId, env.id), inArray(schedules.id, ids)));
 }
