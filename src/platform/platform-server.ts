@@ -15,6 +15,7 @@ import { otelApi } from "./api/otel-api";
 import { runsApi } from "./api/runs-api";
 import { schedulesApi } from "./api/schedules-api";
 import { tokenCallbackApi, waitsApi } from "./api/waits-api";
+import { renewLeasesAfterStart } from "./engine/crash-recovery";
 import { RunNotifier, roomFor } from "./engine/run-notifier";
 import { scheduleTimerWork } from "./engine/schedules";
 import { PlatformTimers } from "./engine/timers";
@@ -71,6 +72,7 @@ export async function startPlatform({ db, port, options, extraRoutes }: StartPla
   });
   notifier.attach(devWorkers);
 
+  await renewLeasesAfterStart(ctx);
   const timers = new PlatformTimers(ctx, [scheduleTimerWork(ctx)]);
   timers.start();
 

@@ -8,7 +8,7 @@ import { streamSSE } from "hono/streaming";
 import { completeAttempt, heartbeat, startAttempt } from "../engine/attempts";
 import { dequeueRuns } from "../engine/dequeue";
 import { latestSnapshot, runMessage, snapshotMessage } from "../engine/snapshots";
-import { crashOrRetry } from "../engine/timers";
+import { recoverStalledRun } from "../engine/crash-recovery";
 import { currentWorker } from "../engine/workers";
 import { internalId } from "../ids";
 import { findRun } from "../run-view";
@@ -83,7 +83,7 @@ export const devEngineApi = new Hono<PlatformEnv>()
     for (const runId of body.runFriendlyIds) {
       const run = await findRun(platform, env, runId);
       if (!run) continue;
-      await crashOrRetry(platform, run.id, "TASK_RUN_CRASHED", "The dev CLI running it disconnected");
+      await recoverStalledRun(platform, run.id, { cliGone: true, code: "TASK_RUN_CRASHED", message: "The dev CLI running it disconnected" });
       affected++;
     }
     return c.json({ cancelled: affected });

@@ -5,10 +5,12 @@
 import type { TaskRunExecution, TaskRunExecutionResult } from "@trigger.dev/core/v3/schemas";
 import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
+import type { DatabaseOrTransaction } from "../../../db/client";
 import { attempts, runs, type Run } from "../../../db/schema";
 import type { ProjectEnvironment } from "../environments";
 import type { PlatformContext } from "../platform-context";
 import { MACHINE } from "./dequeue";
+import { retryOrCrash } from "./crash-recovery";
 import { finishRun } from "./finish-run";
 import { applyFlushedMetadata, parseFlushedPacket } from "./run-metadata";
 import { noEffects } from "./run-notifier";
@@ -63,6 +65,8 @@ export async function startAttempt(ctx: PlatformContext, env: ProjectEnvironment
       TRIGGER_STREAM_URL: ctx.origin,
       TRIGGER_RUN_ID: result.run.friendlyId,
       TRIGGER_MACHINE_PRESET: MACHINE.name,
+      // Three heartbeats fit in the timeout, so one late beat does not crash a healthy run.
+      HEARTBEAT_INTERVAL_MS: String(Math.max(1_000, Math.floor(ctx.options.heartbeatTimeoutMs / 3))),
     },
   };
 }
@@ -84,6 +88,17 @@ export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironm
     if (run.completedAt) {
       // Cancelled (or crashed) meanwhile: the outcome stands, the late completion is dropped.
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run, snapshot: await latestSnapshot(tx, run.id) };
+    }
+    const latest = await latestSnapshot(tx, run.id);
+    if (latest.executionStatus === "QUEUED" || latest.executionStatus === "PENDING_EXECUTING") {
+      // This attempt was given up on (requeued) while its process lived on: its result no longer counts.
+      return { attemptStatus: "RETRY_QUEUED" as AttemptStatus, run, snapshot: latest };
+    }
+    if (latest.executionStatus === "PENDING_CANCEL") {
+      // We stopped it after its heartbeat stopped: the attempt failed; the run starts over (or crashes).
+      const status = await retryOrCrash(ctx, tx, effects, run, { code: "TASK_RUN_HEARTBEAT_TIMEOUT", message: "The run stopped sending heartbeats" });
+      const now = (await tx.select().from(runs).where(eq(runs.id, run.id)))[0]!;
+      return { attemptStatus: status as AttemptStatus, run: now, snapshot: await latestSnapshot(tx, run.id) };
     }
     if (completion.flushedMetadata?.data) {
       await applyFlushedMetadata(tx, run.id, await parseFlushedPacket(completion.flushedMetadata.data, completion.flushedMetadata.dataType));
@@ -123,7 +138,7 @@ export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironm
 }
 
 /** Back to the queue (a retry, a crash with attempts left): dequeued again from `availableAt`. */
-export async function requeue(tx: Parameters<Parameters<PlatformContext["db"]["transaction"]>[0]>[0], run: Run, availableAt: Date, description: string) {
+export async function requeue(tx: DatabaseOrTransaction, run: Run, availableAt: Date, description: string) {
   const [queued] = await tx
     .update(runs)
     .set({ status: "RETRYING_AFTER_FAILURE", availableAt, leaseUntil: null, updatedAt: sql`now()` })

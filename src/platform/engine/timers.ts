@@ -8,13 +8,12 @@ import { and, asc, eq, gt, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import { describeError } from "../../describe-error";
 import { runs, waitpoints } from "../../../db/schema";
 import type { PlatformContext } from "../platform-context";
-import { requeue } from "./attempts";
+import { recoverStalledRun } from "./crash-recovery";
 import { finishRun } from "./finish-run";
 import { noEffects } from "./run-notifier";
 import { lockRun } from "./snapshots";
 import { completeWaitpoint } from "./waitpoints";
 import { WAITPOINT_TIMEOUT_ERROR_CODE } from "./waits";
-import { workerById } from "./workers";
 
 const BATCH = 100;
 
@@ -176,37 +175,9 @@ function coreWork(ctx: PlatformContext, lastPass: () => Date): DueWork[] {
           .from(runs)
           .where(and(isNotNull(runs.leaseUntil), lte(runs.leaseUntil, sql`now()`), inArray(runs.status, ["DEQUEUED", "EXECUTING", "WAITING_TO_RESUME"])))
           .limit(BATCH);
-        for (const { id } of stalled) await crashOrRetry(ctx, id, "TASK_RUN_HEARTBEAT_TIMEOUT", "The run stopped sending heartbeats (its CLI or task process died)");
+        for (const { id } of stalled) await recoverStalledRun(ctx, id, { cliGone: false, code: "TASK_RUN_HEARTBEAT_TIMEOUT", message: "The run stopped sending heartbeats (its CLI or task process died)" });
       },
     },
   ];
 }
 
-/**
- * A run whose process died: retried from the start while it has attempts left (what Trigger.dev does for
- * a lost heartbeat), otherwise CRASHED. Its children and waits are left as they are: a retried parent
- * re-triggers them with the same idempotency keys and gets the same runs back.
- */
-export async function crashOrRetry(ctx: PlatformContext, runId: string, code: string, message: string): Promise<void> {
-  const effects = noEffects();
-  await ctx.db.transaction(async (tx) => {
-    const run = await lockRun(tx, runId);
-    if (!run || !["DEQUEUED", "EXECUTING", "WAITING_TO_RESUME"].includes(run.status)) return;
-    const worker = run.workerId ? await workerById(ctx, run.workerId) : undefined;
-    const maxAttempts = run.maxAttempts ?? worker?.tasks.get(run.taskIdentifier)?.retry?.maxAttempts ?? ctx.options.defaultMaxAttempts;
-    const error = { type: "INTERNAL_ERROR", code, message };
-    if (run.status === "DEQUEUED" || run.attemptNumber < maxAttempts) {
-      // Never started (DEQUEUED) costs no attempt; otherwise the next attempt starts from the top.
-      if (run.status !== "DEQUEUED") {
-        await tx.execute(sql`UPDATE trigger_platform.attempts SET status = 'FAILED', error = ${JSON.stringify(error)}::jsonb, completed_at = now() WHERE run_id = ${run.id} AND number = ${run.attemptNumber}`);
-      }
-      await tx.execute(sql`UPDATE trigger_platform.run_waitpoints SET delivered_at = now() WHERE run_id = ${run.id} AND delivered_at IS NULL`);
-      await requeue(tx, run, new Date(), `Requeued: ${message}`);
-      effects.wakeEnvironments.add(run.environmentId);
-      effects.notifyRuns.add(run.friendlyId);
-    } else {
-      await finishRun(ctx, tx, effects, run, { status: "CRASHED", error });
-    }
-  });
-  ctx.notifier.publish(effects);
-}
