@@ -1,5 +1,6 @@
 // What every part of the platform is handed: the database, the options, the notifier, and its own URL.
 import type { Database } from "../../db/client";
+import type { RunEventBuffer } from "./engine/run-event-buffer";
 import type { RunNotifier } from "./engine/run-notifier";
 
 export type PlatformOptions = {
@@ -27,6 +28,8 @@ export type PlatformContext = {
   db: Database;
   options: PlatformOptions;
   notifier: RunNotifier;
+  /** Where OTLP log lines and spans go on their way to Postgres. */
+  runEvents: RunEventBuffer;
   /** The platform's own base URL, as the CLI and task processes reach it. */
   origin: string;
 };

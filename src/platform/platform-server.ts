@@ -12,14 +12,16 @@ import { cliApi } from "./api/cli-api";
 import { devEngineApi } from "./api/dev-engine-api";
 import { errorResponse, type PlatformEnv } from "./api/http-context";
 import { otelApi } from "./api/otel-api";
+import { RouteTimings } from "./api/route-timings";
 import { runsApi } from "./api/runs-api";
 import { schedulesApi } from "./api/schedules-api";
 import { tokenCallbackApi, waitsApi } from "./api/waits-api";
 import { renewLeasesAfterStart } from "./engine/crash-recovery";
+import { RunEventBuffer } from "./engine/run-event-buffer";
 import { RunNotifier, roomFor } from "./engine/run-notifier";
 import { scheduleTimerWork } from "./engine/schedules";
 import { PlatformTimers } from "./engine/timers";
-import { environmentByApiKey } from "./environments";
+import { ensureProjectEnvironment, environmentByApiKey } from "./environments";
 import type { PlatformContext, PlatformOptions } from "./platform-context";
 
 export type StartPlatformOptions = { db: Database; port: number; options: PlatformOptions; extraRoutes?: (app: Hono<PlatformEnv>) => void };
@@ -27,7 +29,7 @@ export type RunningPlatform = Awaited<ReturnType<typeof startPlatform>>;
 
 export async function startPlatform({ db, port, options, extraRoutes }: StartPlatformOptions) {
   const notifier = new RunNotifier();
-  const ctx: PlatformContext = { db, options, notifier, origin: "" };
+  const ctx: PlatformContext = { db, options, notifier, runEvents: new RunEventBuffer(db), origin: "" };
 
   const app = new Hono<PlatformEnv>();
   app.use("*", async (c, next) => {
@@ -35,6 +37,9 @@ export async function startPlatform({ db, port, options, extraRoutes }: StartPla
     await next();
   });
   app.onError((error, c) => errorResponse(c, error));
+  const timings = new RouteTimings();
+  app.use("*", timings.middleware());
+  app.get("/_platform/timings", (c) => c.json({ routes: timings.report() }));
   // Routes that authenticate otherwise come first: the CLI's own (access token) and token callbacks (none).
   app.route("/", cliApi);
   app.route("/", tokenCallbackApi);
@@ -72,6 +77,8 @@ export async function startPlatform({ db, port, options, extraRoutes }: StartPla
   });
   notifier.attach(devWorkers);
 
+  // The default project exists from the start, so backend code can trigger before any CLI connects.
+  await ensureProjectEnvironment(db, options.defaultProjectRef, options);
   await renewLeasesAfterStart(ctx);
   const timers = new PlatformTimers(ctx, [scheduleTimerWork(ctx)]);
   timers.start();
@@ -80,8 +87,10 @@ export async function startPlatform({ db, port, options, extraRoutes }: StartPla
     url: listening.url,
     port: listening.port,
     context: ctx,
+    timings,
     async close() {
       await timers.stop();
+      await ctx.runEvents.flush();
       void io.close(); // also closes the HTTP server; listening.close() ends its keep-alive sockets
       await listening.close();
     },

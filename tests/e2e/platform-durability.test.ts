@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attempts } from "../../db/schema";
 import { internalId } from "../../src/platform/ids";
 import { startPlatform } from "../../src/platform/platform-server";
-import { copyProject, killWatchdog, startDevCli, type DevCli } from "../support/dev-cli";
+import { copyProject, killWatchdog, startDevCli, type DevCli } from "../../src/stack/dev-cli";
 import { FIXTURE_PROJECT, startPlatformHarness, testPlatformOptions, waitForRun, waitForStatus, type PlatformHarness } from "../support/platform";
 
 const options = { heartbeatTimeoutMs: 4_000 };

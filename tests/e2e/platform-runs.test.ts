@@ -2,7 +2,7 @@
 // semantic of Trigger.dev's runs, asserting what its docs describe.
 import { idempotencyKeys, runs, tasks } from "@trigger.dev/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DevCli } from "../support/dev-cli";
+import type { DevCli } from "../../src/stack/dev-cli";
 import { startFixtureCli, startPlatformHarness, waitForRun, waitForStatus, type PlatformHarness } from "../support/platform";
 
 let h: PlatformHarness;

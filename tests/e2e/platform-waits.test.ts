@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEvents, schedules as scheduleRows } from "../../db/schema";
 import { internalId } from "../../src/platform/ids";
-import type { DevCli } from "../support/dev-cli";
+import type { DevCli } from "../../src/stack/dev-cli";
 import { SECRET_KEY, startFixtureCli, startPlatformHarness, waitForRun, waitForStatus, type PlatformHarness } from "../support/platform";
 
 let h: PlatformHarness;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { configure, runs } from "@trigger.dev/sdk";
 import type { PlatformOptions } from "../../src/platform/platform-context";
 import { startPlatform } from "../../src/platform/platform-server";
-import { copyProject, startDevCli, type DevCli } from "./dev-cli";
+import { copyProject, startDevCli, type DevCli } from "../../src/stack/dev-cli";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 export const FIXTURE_PROJECT = path.resolve(import.meta.dirname, "../e2e/fixture-project");

@@ -2,7 +2,6 @@
 // "ctx.run.id" attribute) for the dashboard's run page. Metrics are accepted and dropped.
 import { Hono } from "hono";
 import { z } from "zod";
-import { runEvents } from "../../../db/schema";
 import { internalId } from "../ids";
 import type { PlatformEnv } from "./http-context";
 
@@ -146,7 +145,7 @@ export const otelApi = new Hono<PlatformEnv>()
         }),
       );
     });
-    if (rows.length) await c.var.platform.db.insert(runEvents).values(rows);
+    c.var.platform.runEvents.add(rows);
     return c.json({ partialSuccess: {} });
   })
   .post("/otel/v1/logs", async (c) => {
@@ -178,7 +177,7 @@ export const otelApi = new Hono<PlatformEnv>()
         }),
       );
     });
-    if (rows.length) await c.var.platform.db.insert(runEvents).values(rows);
+    c.var.platform.runEvents.add(rows);
     return c.json({ partialSuccess: {} });
   })
   .post("/otel/v1/metrics", (c) => c.json({ partialSuccess: {} }));

@@ -116,8 +116,10 @@ export async function addBatchItems(ctx: PlatformContext, env: ProjectEnvironmen
 export async function retrieveBatch(ctx: PlatformContext, env: ProjectEnvironment, batchFriendlyId: string) {
   const [batch] = await ctx.db.select().from(batches).where(and(eq(batches.id, internalId(batchFriendlyId)), eq(batches.environmentId, env.id)));
   if (!batch) return undefined;
-  const items = await ctx.db.select({ friendlyId: runs.friendlyId }).from(runs).where(eq(runs.batchId, batch.id)).orderBy(runs.batchIndex);
-  return batchView(batch, items.map((i) => i.friendlyId));
+  const items = await ctx.db.select({ friendlyId: runs.friendlyId, completedAt: runs.completedAt }).from(runs).where(eq(runs.batchId, batch.id)).orderBy(runs.batchIndex);
+  const allDone = items.length >= batch.expectedCount && items.every((i) => i.completedAt !== null);
+  const completedAt = allDone ? (batch.completedAt ?? new Date(Math.max(...items.map((i) => i.completedAt!.getTime())))) : null;
+  return batchView({ ...batch, status: allDone ? "COMPLETED" : batch.status, completedAt }, items.map((i) => i.friendlyId));
 }
 
 function batchView(batch: Batch, runIds: string[]) {

@@ -44,8 +44,14 @@ export async function finishRun(_ctx: PlatformContext, tx: DatabaseOrTransaction
   return finished!;
 }
 
-/** A batch is done when every one of its runs is; its BATCH waitpoint (if any) completes then. */
+/**
+ * A batch is done when every one of its runs is; its BATCH waitpoint (if any) completes then. Only a
+ * batch someone waits for is settled here, on each run's end; for the others "completed" is worked out
+ * when the batch is read, so a thousand-run batch is not a thousand-way lock on one row.
+ */
 async function settleBatchIfDone(tx: DatabaseOrTransaction, effects: Effects, batchId: string): Promise<void> {
+  const [waited] = await tx.select({ id: batches.id }).from(batches).where(and(eq(batches.id, batchId), eq(batches.resumeParentOnCompletion, true)));
+  if (!waited) return;
   const [batch] = await tx.select().from(batches).where(eq(batches.id, batchId)).for("update");
   if (!batch || batch.status === "COMPLETED") return;
   const [{ done } = { done: 0 }] = await tx

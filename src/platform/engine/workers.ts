@@ -11,9 +11,10 @@ export type TaskDefinition = Pick<z.output<typeof TaskManifest>, "id" | "filePat
 export type QueueDefinition = { name: string; concurrencyLimit?: number | null };
 export type WorkerView = Worker & { tasks: Map<string, TaskDefinition>; queues: Map<string, QueueDefinition> };
 
-const current = new WeakMap<object, Map<string, WorkerView>>();
+// The current worker per environment, cached (null: none registered yet); registerWorker replaces it.
+const current = new WeakMap<object, Map<string, WorkerView | null>>();
 
-function cacheOf(ctx: PlatformContext): Map<string, WorkerView> {
+function cacheOf(ctx: PlatformContext): Map<string, WorkerView | null> {
   let cache = current.get(ctx.db);
   if (!cache) current.set(ctx.db, (cache = new Map()));
   return cache;
@@ -45,17 +46,28 @@ export async function registerWorker(ctx: PlatformContext, environmentId: string
 /** The environment's newest worker, or undefined before `trigger.dev dev` has registered one. */
 export async function currentWorker(ctx: PlatformContext, environmentId: string): Promise<WorkerView | undefined> {
   const cached = cacheOf(ctx).get(environmentId);
-  if (cached) return cached;
+  if (cached !== undefined) return cached ?? undefined;
   const [row] = await ctx.db.select().from(workers).where(eq(workers.environmentId, environmentId)).orderBy(desc(workers.createdAt)).limit(1);
-  if (!row) return undefined;
+  if (!row) {
+    cacheOf(ctx).set(environmentId, null);
+    return undefined;
+  }
   const worker = view(row);
   cacheOf(ctx).set(environmentId, worker);
   return worker;
 }
 
+// A worker never changes once registered: cached by id, per database.
+const byId = new WeakMap<object, Map<string, WorkerView>>();
+
 export async function workerById(ctx: PlatformContext, id: string): Promise<WorkerView | undefined> {
+  let cache = byId.get(ctx.db);
+  if (!cache) byId.set(ctx.db, (cache = new Map()));
+  const cached = cache.get(id);
+  if (cached) return cached;
   const [row] = await ctx.db.select().from(workers).where(eq(workers.id, id));
-  return row ? view(row) : undefined;
+  if (row) cache.set(id, view(row));
+  return row ? cache.get(id) : undefined;
 }
 
 /** The queue a task's runs go to when the trigger names none: its own, or "task/<id>". */

@@ -32,3 +32,12 @@ export const fireAndForget = task({
     return { childId: handle.id };
   },
 });
+
+/** For the benchmarks: waits for a no-op child and reports when it got control back. */
+export const resumeProbe = task({
+  id: "resume-probe",
+  run: async () => {
+    const child = await noop.triggerAndWait(undefined);
+    return { childId: child.id, resumedAt: Date.now() };
+  },
+});

@@ -1,6 +1,7 @@
-// Runs the real `trigger.dev dev` (the pinned CLI from node_modules) against a platform, for e2e tests:
-// in a private copy of a project folder (the CLI's dev.lock would otherwise let two test files kill each
-// other's CLI), in its own process group so stopping it also stops its task processes and its watchdog.
+// Runs the real `trigger.dev dev` (the pinned CLI from node_modules) against a platform, for the stack,
+// the e2e tests and the benchmarks. Tests run it in a private copy of a project folder (the CLI's dev.lock
+// would otherwise let two test files kill each other's CLI); always in its own process group, so stopping it
+// also stops its task processes, and its watchdog is stopped too.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";

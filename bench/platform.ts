@@ -1,0 +1,137 @@
+// `npm run bench:platform`: the local platform alone, with the real CLI running a no-op project.
+// Triggers/s (single and batched), trigger→start and trigger→completed latency at idle, child end →
+// parent resume latency, and no-op runs/s through the CLI. Figures to the terminal and bench/results/.
+import fs from "node:fs";
+import path from "node:path";
+import { batch, configure, runs, tasks } from "@trigger.dev/sdk";
+import { eq, inArray, sql } from "drizzle-orm";
+import { runs as runRows } from "../db/schema";
+import { internalId } from "../src/platform/ids";
+import { startPlatform } from "../src/platform/platform-server";
+import type { PlatformOptions } from "../src/platform/platform-context";
+import { copyProject, startDevCli } from "../src/stack/dev-cli";
+import { startBenchDatabase } from "./bench-database";
+import { median, printTable, round, summary } from "./stats";
+
+const FIXTURE = path.resolve("tests/e2e/fixture-project");
+const KEY = "tr_dev_bench";
+const options: PlatformOptions = {
+  secretKey: KEY,
+  defaultProjectRef: "proj_platformfixture",
+  dequeue: { holdMs: 1_000, intervalWithRunMs: 0, intervalWithoutRunMs: 50, maxConcurrentRuns: 25 },
+  heartbeatTimeoutMs: 90_000,
+  defaultMaxAttempts: 3,
+  taskEnvironment: {},
+};
+
+async function waitAllFinished(db: Awaited<ReturnType<typeof startBenchDatabase>>["db"], ids: string[], timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  const internal = ids.map(internalId);
+  for (;;) {
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(runRows).where(sql`${inArray(runRows.id, internal)} AND ${runRows.completedAt} IS NOT NULL`);
+    if ((row?.n ?? 0) >= ids.length) return;
+    if (Date.now() > deadline) throw new Error(`only ${row?.n} of ${ids.length} runs finished in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function main() {
+  const database = await startBenchDatabase("bench_platform");
+  const platform = await startPlatform({ db: database.db, port: 0, options });
+  configure({ baseURL: platform.url, accessToken: KEY });
+  const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}`, at: new Date().toISOString() };
+
+  // 1. Triggers/s with no CLI attached (the API and Postgres alone), 32 callers at once.
+  const triggerCount = Number(process.env.BENCH_TRIGGERS ?? 2_000);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < triggerCount) {
+        next++;
+        await tasks.trigger("noop", null, { tags: ["bench-trigger"] });
+      }
+    }),
+  );
+  const triggersPerSecond = triggerCount / ((performance.now() - started) / 1000);
+  // 2. batchTrigger of 1,000.
+  const batchStarted = performance.now();
+  await batch.trigger(Array.from({ length: 1_000 }, () => ({ id: "noop" as const, payload: null })));
+  const batchItemsPerSecond = 1_000 / ((performance.now() - batchStarted) / 1000);
+  // Those runs are not for the CLI: clear them so they do not count below.
+  await database.db.update(runRows).set({ availableAt: null, status: "CANCELED", completedAt: sql`now()` }).where(eq(runRows.taskIdentifier, "noop"));
+  results.triggers = { triggersPerSecond: round(triggersPerSecond), batchOf1000ItemsPerSecond: round(batchItemsPerSecond) };
+
+  // The CLI, warmed up.
+  const projectDir = copyProject(FIXTURE);
+  const cliStarted = performance.now();
+  const cli = startDevCli({ projectDir, apiUrl: platform.url });
+  await cli.ready;
+  results.cliReadyMs = Math.round(performance.now() - cliStarted);
+  for (let i = 0; i < 30; i++) await runs.poll((await tasks.trigger("noop", null)).id, { pollIntervalMs: 20 });
+
+  // 3. trigger → start and trigger → completed, one run at a time (idle).
+  const toStart: number[] = [];
+  const toDone: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const t0 = Date.now();
+    const { id } = await tasks.trigger("noop", null);
+    await waitAllFinished(database.db, [id], 10_000);
+    const [row] = await database.db.select().from(runRows).where(eq(runRows.id, internalId(id)));
+    toStart.push(row!.startedAt!.getTime() - t0);
+    toDone.push(row!.completedAt!.getTime() - t0);
+  }
+  // 4. child end → parent resume.
+  const resume: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const parent = await tasks.trigger("resume-probe", null);
+    await waitAllFinished(database.db, [parent.id], 20_000);
+    const run = await runs.retrieve(parent.id);
+    const out = run.output as { childId: string; resumedAt: number };
+    const [child] = await database.db.select().from(runRows).where(eq(runRows.id, internalId(out.childId)));
+    resume.push(out.resumedAt - child!.completedAt!.getTime());
+  }
+  results.latencyMs = { triggerToStart: summary(toStart), triggerToCompleted: summary(toDone), childEndToParentResume: summary(resume) };
+
+  // 5. No-op runs/s through the CLI at its concurrency, after a round that fills its pool of warm
+  // task processes (spawning them is the CLI's cost, once, not a per-run cost).
+  const warmup = await batch.trigger(Array.from({ length: options.dequeue.maxConcurrentRuns * 2 }, () => ({ id: "noop" as const, payload: null })));
+  await waitAllFinished(database.db, (await batch.retrieve(warmup.batchId)).runs, 120_000);
+  platform.timings.reset();
+  const runCount = Number(process.env.BENCH_RUNS ?? 500);
+  const throughputStarted = performance.now();
+  const ids: string[] = [];
+  for (let i = 0; i < runCount; i += 100) {
+    const handle = await batch.trigger(Array.from({ length: Math.min(100, runCount - i) }, () => ({ id: "noop" as const, payload: null })));
+    ids.push(...(await batch.retrieve(handle.batchId)).runs);
+  }
+  await waitAllFinished(database.db, ids, 120_000);
+  const runsPerSecond = runCount / ((performance.now() - throughputStarted) / 1000);
+  results.cli = { noopRunsPerSecond: round(runsPerSecond), concurrency: options.dequeue.maxConcurrentRuns, runs: runCount };
+  results.platformTimingsDuringCliRuns = platform.timings.report();
+  console.log(platform.timings.report().slice(0, 8));
+
+  await cli.stop();
+  await platform.close();
+  await database.stop();
+
+  console.log("\nLocal Trigger.dev platform benchmark");
+  printTable([
+    ["tasks.trigger (32 callers)", `${round(triggersPerSecond)} triggers/s`],
+    ["batchTrigger of 1,000", `${round(batchItemsPerSecond)} items/s`],
+    ["CLI ready", `${results.cliReadyMs as number} ms`],
+    ["trigger → start (idle)", `p50 ${median(toStart)} ms, p99 ${summary(toStart).p99} ms`],
+    ["trigger → completed (idle)", `p50 ${median(toDone)} ms, p99 ${summary(toDone).p99} ms`],
+    ["child end → parent resume", `p50 ${median(resume)} ms, p99 ${summary(resume).p99} ms`],
+    [`no-op runs through the CLI (${options.dequeue.maxConcurrentRuns} at once)`, `${round(runsPerSecond)} runs/s`],
+  ]);
+  fs.mkdirSync("bench/results", { recursive: true });
+  const file = `bench/results/platform-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+  fs.writeFileSync(file, JSON.stringify(results, null, 2));
+  console.log(`\nwritten to ${file}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
