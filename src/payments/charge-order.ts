@@ -3,7 +3,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Database } from "../../db/client";
-import { orders, type Payment } from "../../db/schema";
+import { orders, payments, type Payment } from "../../db/schema";
 import { lockOrder, recordOrderEvent } from "../orders/order-status";
 import { chargeKey } from "./idempotency-keys";
 import { openPayment, settlePayment } from "./payment-rows";
@@ -23,7 +23,10 @@ export async function chargeOrder(db: Database, stripe: Stripe, orderId: string)
   const payment = await db.transaction(async (tx) => {
     const order = await lockOrder(tx, orderId);
     const key = chargeKey(orderId);
-    if (order.status !== "reserved" && order.status !== "paid" && order.status !== "completed") {
+    const [started] = await tx.select({ id: payments.id }).from(payments).where(eq(payments.idempotencyKey, key));
+    // A charge already sent to Stripe is always followed through (the same request again), whatever
+    // happened to the order since: a cancellation then refunds it instead of leaving it unknown.
+    if (!started && order.status !== "reserved") {
       throw new PaymentRejectedError(orderId, "order_not_reserved", `order is ${order.status}; only an order holding its stock is charged`);
     }
     return openPayment(tx, { orderId, kind: "charge", idempotencyKey: key, amountCents: order.totalCents, currency: order.currency });

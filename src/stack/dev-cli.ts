@@ -38,7 +38,8 @@ export function startDevCli(options: { projectDir: string; apiUrl: string; env?:
       ...process.env,
       ...options.env,
       TRIGGER_API_URL: options.apiUrl,
-      TRIGGER_ACCESS_TOKEN: "tr_pat_e2e",
+      // The local platform takes any personal access token; against Trigger.dev pass your own in env.
+      TRIGGER_ACCESS_TOKEN: options.env?.TRIGGER_ACCESS_TOKEN || "tr_pat_local",
       NODE_OPTIONS: `--import ${OFFLINE_PRELOAD}`,
       FORCE_COLOR: "0",
     },

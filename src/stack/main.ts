@@ -21,9 +21,13 @@ async function main() {
 
   log("");
   log("Ready.");
+  if (stack.platform) log(`  Dashboard:    ${stack.platform.url}`);
+  log(`  App API:      ${stack.app.url}  (POST /api/events/order.created, GET /api/orders/:id)`);
   log(`  DATABASE_URL=${stack.databaseUrl}`);
-  log(`  Stripe:       ${stack.stripeUrl}`);
-  log(`  SMTP:         ${stack.smtpUrl}`);
+  log("");
+  log("Fire an order (in another terminal):");
+  log("  npm run order -- --email ada@example.com --sku MUG-LOGO:2 --sku STICKER-PACK:1");
+  log("  npm run order -- --random 20");
   log("Press Ctrl-C to stop.");
 
   let stopping = false;

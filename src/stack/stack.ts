@@ -1,17 +1,31 @@
 // Boots the parts of `npm start` in order, each with a line of progress, and stops them in reverse.
 // A part is used for real when its variable is set (DATABASE_URL, STRIPE_SECRET_KEY, SMTP_URL).
+import path from "node:path";
+import { configure } from "@trigger.dev/sdk";
 import { createDatabaseHandle } from "../../db/client";
 import { startDatabase } from "../../db/start-database";
 import { seedCatalog } from "../../db/seed";
 import type { Config } from "../config";
 import { startMailCatcher } from "../fakes/smtp/mail-catcher";
 import { startStripeStandIn } from "../fakes/stripe/stripe-stand-in";
+import { createAppServer } from "../http/app-server";
+import { listen } from "../listen";
+import { platformOptionsFrom } from "../platform/platform-options";
+import { startPlatform } from "../platform/platform-server";
+import { startDevCli } from "./dev-cli";
 
 export type Log = (line: string) => void;
 
 export type Stack = Awaited<ReturnType<typeof bootStack>>;
 
-export async function bootStack(config: Config, log: Log) {
+export type StackOptions = {
+  /** Start the real `trigger.dev dev` (default true). */
+  startCli?: boolean;
+  /** The project folder the CLI runs (default: this repository). */
+  projectDir?: string;
+};
+
+export async function bootStack(config: Config, log: Log, options: StackOptions = {}) {
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   const stop = async () => {
     for (const part of stops.reverse()) {
@@ -51,30 +65,98 @@ export async function bootStack(config: Config, log: Log) {
   stops.push({ name: "database pool", stop: database.close });
   await step("catalog", () => seedCatalog(database.db), () => "demo SKUs in stock (existing stock untouched)");
 
-  const stripeUrl = await step(
+  const standIn = await step(
     "Stripe",
     async () => {
-      if (!config.stripe.useStandIn) return "https://api.stripe.com";
-      const standIn = await startStripeStandIn({ db: database.db, port: config.stripe.standInPort, webhook: { url: config.stripe.webhookUrl, secret: config.stripe.webhookSecret } });
-      stops.push({ name: "Stripe stand-in", stop: standIn.close });
-      return standIn.url;
+      if (!config.stripe.useStandIn) return undefined;
+      const started = await startStripeStandIn({ db: database.db, port: config.stripe.standInPort, webhook: { url: config.stripe.webhookUrl, secret: config.stripe.webhookSecret } });
+      stops.push({ name: "Stripe stand-in", stop: started.close });
+      return started;
     },
-    (url) => (config.stripe.useStandIn ? `stand-in on ${url}, webhooks to ${config.stripe.webhookUrl}` : "real Stripe (STRIPE_SECRET_KEY)"),
+    (s) => (s ? `stand-in on ${s.url}, webhooks to ${config.stripe.webhookUrl}` : "real Stripe (STRIPE_SECRET_KEY)"),
   );
 
-  const smtpUrl = await step(
+  const catcher = await step(
     "mail",
     async () => {
-      if (!config.mail.useCatcher) return config.mail.smtpUrl;
-      const catcher = await startMailCatcher({ db: database.db, port: config.mail.catcherPort });
-      stops.push({ name: "mail catcher", stop: catcher.close });
-      return catcher.url;
+      if (!config.mail.useCatcher) return undefined;
+      const started = await startMailCatcher({ db: database.db, port: config.mail.catcherPort });
+      stops.push({ name: "mail catcher", stop: started.close });
+      return started;
     },
-    (url) => (config.mail.useCatcher ? `catcher on ${url}` : `relay ${redact(url)} (SMTP_URL)`),
+    (m) => (m ? `catcher on ${m.url}` : `relay ${redact(config.mail.smtpUrl)} (SMTP_URL)`),
   );
 
-  return { databaseUrl, stripeUrl, smtpUrl, db: database.db, stop };
+  const platform = await step(
+    "Trigger.dev",
+    async () => {
+      if (!config.trigger.useLocalPlatform) return undefined;
+      const platformDb = createDatabaseHandle(databaseUrl, { max: 20 });
+      stops.push({ name: "platform database pool", stop: platformDb.close });
+      const started = await startPlatform({ db: platformDb.db, port: config.trigger.platformPort, options: platformOptionsFrom(config, taskEnvironment(config, databaseUrl)) });
+      stops.push({ name: "local Trigger.dev platform", stop: started.close });
+      return started;
+    },
+    (p) => (p ? `local platform on ${p.url}` : `Trigger.dev at ${config.trigger.apiUrl} (TRIGGER_API_URL)`),
+  );
+  // The app triggers tasks through the SDK, on the platform or Trigger.dev itself.
+  configure({ baseURL: config.trigger.apiUrl, accessToken: process.env.TRIGGER_SECRET_KEY ?? config.trigger.secretKey });
+
+  const app = await step(
+    "app",
+    async () => {
+      const started = await listen(createAppServer({ db: database.db, stripeWebhookSecret: config.stripe.webhookSecret }), {
+        port: config.app.port,
+        name: "The app's HTTP API",
+        portVariable: "APP_PORT",
+      });
+      stops.push({ name: "app HTTP", stop: started.close });
+      return started;
+    },
+    (a) => `HTTP API on ${a.url}`,
+  );
+
+  const cli = options.startCli === false
+    ? undefined
+    : await step(
+        "trigger.dev dev",
+        async () => {
+          const started = startDevCli({ projectDir: options.projectDir ?? PROJECT_ROOT, apiUrl: config.trigger.apiUrl, env: cliEnvironment(config, databaseUrl) });
+          stops.push({ name: "trigger.dev dev", stop: () => started.stop() });
+          await started.ready;
+          return started;
+        },
+        () => "the real CLI runs jobs/ (worker ready)",
+      );
+
+  return { databaseUrl, db: database.db, standIn, catcher, platform, app, cli, stop };
 }
+
+/** What task processes need to reach the database, Stripe and SMTP (handed out by the platform). */
+function taskEnvironment(config: Config, databaseUrl: string): Record<string, string> {
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    STRIPE_WEBHOOK_SECRET: config.stripe.webhookSecret,
+    STRIPE_FAKE_PORT: String(config.stripe.standInPort),
+    SMTP_URL: config.mail.smtpUrl,
+    MAIL_FROM: config.mail.from,
+    ORDER_REMINDER_DELAY: config.orders.reminderDelay.text,
+    RESERVATION_TTL: config.orders.reservationTtl.text,
+  };
+  if (!config.stripe.useStandIn) env.STRIPE_SECRET_KEY = config.stripe.secretKey;
+  return env;
+}
+
+/** With the local platform the CLI needs no login; against Trigger.dev it uses the caller's own token. */
+function cliEnvironment(config: Config, databaseUrl: string): Record<string, string> {
+  return {
+    ...taskEnvironment(config, databaseUrl),
+    TRIGGER_PROJECT_REF: config.trigger.projectRef,
+    ...(config.trigger.useLocalPlatform ? {} : { TRIGGER_ACCESS_TOKEN: process.env.TRIGGER_ACCESS_TOKEN ?? "" }),
+  };
+}
+
+const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
 
 /** A URL without its password, for logs. */
 export function redact(url: string): string {

@@ -7,6 +7,7 @@ import {
   TriggerTaskRequestBody,
   UpdateMetadataRequestBody,
 } from "@trigger.dev/core/v3/schemas";
+import { parseNaturalLanguageDurationInMs } from "@trigger.dev/core/v3/isomorphic";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
@@ -26,6 +27,13 @@ async function runOr404(c: PlatformHttpContext): Promise<Run> {
 
 const list = (value: string | undefined) => (value ? value.split(",").map((v) => v.trim()).filter(Boolean) : undefined);
 
+/** The SDK sends dates as epoch milliseconds; an ISO date works too. */
+const epochOrDate = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined ? undefined : new Date(/^\d+$/.test(v) ? Number(v) : v)))
+  .refine((d) => d === undefined || !Number.isNaN(d.getTime()), { message: "must be a date or epoch milliseconds" });
+
 const ListQuery = z.object({
   "page[size]": z.coerce.number().int().min(1).max(100).default(25),
   "page[after]": z.string().optional(),
@@ -37,8 +45,12 @@ const ListQuery = z.object({
     .refine((v) => !v || v.every((s) => s in ENGINE_STATUSES), { message: `must be run statuses (${Object.keys(ENGINE_STATUSES).join(", ")})` }),
   "filter[taskIdentifier]": z.string().optional().transform(list),
   "filter[tag]": z.string().optional().transform(list),
-  "filter[createdAt][from]": z.coerce.date().optional(),
-  "filter[createdAt][to]": z.coerce.date().optional(),
+  "filter[createdAt][from]": epochOrDate,
+  "filter[createdAt][to]": epochOrDate,
+  "filter[createdAt][period]": z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || parseNaturalLanguageDurationInMs(v) !== undefined, { message: "must be a period like 1h or 7d" }),
   "filter[isTest]": z.enum(["true", "false"]).optional(),
   "filter[batch]": z.string().optional(),
   "filter[schedule]": z.string().optional(),
@@ -75,7 +87,7 @@ export const runsApi = new Hono<PlatformEnv>()
         status: q["filter[status]"] as ApiStatus[] | undefined,
         taskIdentifier: q["filter[taskIdentifier]"],
         tag: q["filter[tag]"],
-        from: q["filter[createdAt][from]"],
+        from: q["filter[createdAt][from]"] ?? (q["filter[createdAt][period]"] ? new Date(Date.now() - parseNaturalLanguageDurationInMs(q["filter[createdAt][period]"])!) : undefined),
         to: q["filter[createdAt][to]"],
         isTest: q["filter[isTest]"] === undefined ? undefined : q["filter[isTest]"] === "true",
         batch: q["filter[batch]"],

@@ -1,0 +1,35 @@
+// What the tasks work with, made once per task process from its environment (the platform hands the
+// stack's DATABASE_URL, Stripe and SMTP settings to every task process; on Trigger.dev Cloud they are the
+// project's environment variables).
+import { createDatabaseHandle } from "../db/client";
+import { loadConfig, type Config } from "../src/config";
+import { createMailTransport } from "../src/mail/mail-transport";
+import { createStripeClient } from "../src/payments/stripe-client";
+
+type Dependencies = {
+  config: Config;
+  db: ReturnType<typeof createDatabaseHandle>["db"];
+  stripe: ReturnType<typeof createStripeClient>;
+  mail: { transport: ReturnType<typeof createMailTransport>; from: string };
+};
+
+let made: Dependencies | undefined;
+
+export function dependencies(): Dependencies {
+  if (made) return made;
+  const config = loadConfig();
+  if (!config.database.url) throw new Error("DATABASE_URL is not set for the task process: set it in the project's environment variables");
+  made = {
+    config,
+    db: createDatabaseHandle(config.database.url, { max: 5 }).db,
+    stripe: createStripeClient(config.stripe),
+    mail: { transport: createMailTransport(config.mail.smtpUrl), from: config.mail.from },
+  };
+  return made;
+}
+
+/** Child runs are keyed by the order and the step, in global scope: a retried or replayed parent gets
+ *  the same (possibly finished) child back instead of running the step again. */
+export const stepKey = (orderId: string, step: string) => `order-${orderId}-${step}`;
+
+export const orderTag = (orderId: string) => `order:${orderId}`;

@@ -1,0 +1,83 @@
+// The app's HTTP API: fire events, read orders, and Stripe's webhook.
+//   POST /api/events/:name   202 {runId, orderId} · 400 with the bad fields · 409 for a conflicting order id
+//   GET  /api/orders          recent orders · GET /api/orders/:id  the order, everything hanging off it, its runs
+//   GET  /api/inventory       the catalog with stock on hand, reserved and available
+//   POST /api/stripe/webhook  signature checked (400 otherwise); settles "processing" payments
+import { idempotencyKeys, runs, wait } from "@trigger.dev/sdk";
+import { asc, desc, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import Stripe from "stripe";
+import { z } from "zod";
+import type { Database } from "../../db/client";
+import { inventory, orders, products } from "../../db/schema";
+import { sendEvent } from "../events/send-event";
+import { InvalidInputError } from "../input-error";
+import { OrderConflictError } from "../orders/order-errors";
+import { readOrder } from "../orders/read-order";
+import { applyStripeEvent } from "../payments/apply-stripe-event";
+import { paymentSettledTokenKey } from "../payments/idempotency-keys";
+
+export type AppServerOptions = { db: Database; stripeWebhookSecret: string };
+
+const paymentSettledKey = (orderId: string) => idempotencyKeys.create(paymentSettledTokenKey(orderId), { scope: "global" });
+
+export function createAppServer({ db, stripeWebhookSecret }: AppServerOptions) {
+  const app = new Hono();
+  app.onError((error, c) => {
+    if (error instanceof InvalidInputError) return c.json({ error: error.message, issues: error.issues }, 400);
+    if (error instanceof OrderConflictError) return c.json({ error: error.message }, 409);
+    console.error("[app]", error);
+    return c.json({ error: `Internal error: ${error.message}` }, 500);
+  });
+
+  app.post("/api/events/:name", async (c) => {
+    const body: unknown = await c.req.json().catch(() => {
+      throw new InvalidInputError("request", [{ field: "body", message: "must be JSON" }]);
+    });
+    const query = z.object({ id: z.string().min(1).max(128).optional() }).parse(c.req.query());
+    const sent = await sendEvent(db, c.req.param("name"), body, query);
+    return c.json(sent, 202);
+  });
+
+  app.get("/api/inventory", async (c) => {
+    const rows = await db
+      .select({ sku: products.sku, name: products.name, priceCents: products.priceCents, currency: products.currency, onHand: inventory.onHand, reserved: inventory.reserved })
+      .from(products)
+      .innerJoin(inventory, eq(inventory.sku, products.sku))
+      .orderBy(asc(products.sku));
+    return c.json({ inventory: rows.map((r) => ({ ...r, available: r.onHand - r.reserved })) });
+  });
+
+  app.get("/api/orders", async (c) => {
+    const limit = Math.min(200, Number(c.req.query("limit") ?? 50) || 50);
+    return c.json({ orders: await db.select().from(orders).orderBy(desc(orders.createdAt)).limit(limit) });
+  });
+
+  app.get("/api/orders/:id", async (c) => {
+    const order = await readOrder(db, c.req.param("id"));
+    if (!order) return c.json({ error: `No order ${c.req.param("id")}` }, 404);
+    const related = [];
+    for await (const run of runs.list({ tag: `order:${order.id}`, limit: 50 })) related.push({ id: run.id, task: run.taskIdentifier, status: run.status });
+    return c.json({ ...order, runs: related });
+  });
+
+  app.post("/api/stripe/webhook", async (c) => {
+    const payload = await c.req.text();
+    let event: Stripe.Event;
+    try {
+      event = Stripe.webhooks.constructEvent(payload, c.req.header("stripe-signature") ?? "", stripeWebhookSecret);
+    } catch (error) {
+      return c.json({ error: `Webhook signature check failed: ${error instanceof Error ? error.message : String(error)}` }, 400);
+    }
+    const result = await applyStripeEvent(db, event);
+    if (result.handled) {
+      // Wake the charge-payment run waiting on this payment (created here first if the webhook is early).
+      const token = await wait.createToken({ idempotencyKey: await paymentSettledKey(result.orderId), timeout: "1h" });
+      const status = result.outcome.status === "succeeded" ? "succeeded" : "failed";
+      await wait.completeToken(token.id, { status, ...("code" in result.outcome ? { code: result.outcome.code } : {}) });
+    }
+    return c.json({ received: true, handled: result.handled });
+  });
+
+  return app;
+}
