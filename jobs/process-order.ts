@@ -1,7 +1,7 @@
 // The order workflow, started by order.created: reserve → charge → commit the stock → confirm by mail →
 // remind later. Each step is a child run keyed by the order and the step, so a retried parent never
 // repeats a finished step. This task decides; the steps act (src/ domain functions).
-import { idempotencyKeys, logger, metadata, schemaTask } from "@trigger.dev/sdk";
+import { idempotencyKeys, logger, metadata, queue, schemaTask } from "@trigger.dev/sdk";
 import { eq } from "drizzle-orm";
 import { orders } from "../db/schema";
 import { EVENTS } from "../src/events/catalogue";
@@ -23,9 +23,16 @@ function progress(step: string, percent: number) {
   metadata.set("step", step).set("percent", percent);
 }
 
+/**
+ * In dev a waiting parent keeps its task process, and the CLI runs 25 at once: were all 25 slots held by
+ * orders waiting for their steps, no step could run. At most 12 orders run at once; the rest queue.
+ */
+const ordersQueue = queue({ name: "orders", concurrencyLimit: 12 });
+
 export const processOrder = schemaTask({
   id: PROCESS_ORDER,
   schema: OrderCreated,
+  queue: ordersQueue,
   retry: { maxAttempts: 5, minTimeoutInMs: 1_000, maxTimeoutInMs: 30_000, factor: 2 },
   run: async (event) => {
     const { db, config } = dependencies();

@@ -94,6 +94,18 @@ function progressBar(done: number, total: number): string {
   return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`;
 }
 
+/** A bar redrawn in place on a terminal; elsewhere (a log, CI) a line at each tenth. */
+function progress(label: string) {
+  let lastTenth = -1;
+  return (done: number, total: number) => {
+    if (process.stdout.isTTY) process.stdout.write(`\r${label} ${progressBar(done, total)}${done === total ? "\n" : ""}`);
+    else if (Math.floor((done / total) * 10) !== lastTenth) {
+      lastTenth = Math.floor((done / total) * 10);
+      console.log(`${label} ${progressBar(done, total)}`);
+    }
+  };
+}
+
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
 
 async function main() {
@@ -132,6 +144,7 @@ async function main() {
   const ids: string[] = [];
   const started = Date.now();
   const run = Date.now().toString(36);
+  const sending = progress("sending  ");
   for (let i = 0; i < count; i++) {
     const id = `rnd-${run}-${i}`;
     const picks = [...inventory].sort(() => Math.random() - 0.5).slice(0, 1 + Math.floor(Math.random() * 2));
@@ -143,11 +156,10 @@ async function main() {
       paymentMethod: Math.random() < 0.1 ? "pm_card_chargeDeclined" : "pm_card_visa",
     });
     ids.push(id);
-    process.stdout.write(`\rsending  ${progressBar(i + 1, count)}`);
+    sending(i + 1, count);
   }
-  process.stdout.write("\n");
-  const done = await waitTerminal(base, ids, (n) => process.stdout.write(`\rfulfilled ${progressBar(n, count)}`));
-  process.stdout.write("\n");
+  const fulfilled = progress("fulfilled");
+  const done = await waitTerminal(base, ids, (n) => fulfilled(n, count));
   const byStatus = new Map<string, number>();
   for (const order of done.values()) byStatus.set(order.status, (byStatus.get(order.status) ?? 0) + 1);
   const seconds = (Date.now() - started) / 1000;
