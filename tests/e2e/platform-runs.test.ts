@@ -1,25 +1,10 @@
 // The real `trigger.dev dev` CLI runs the fixture project against the local platform: one test per
 // semantic of Trigger.dev's runs, asserting what its docs describe.
 import { idempotencyKeys, runs, tasks } from "@trigger.dev/sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DevCli } from "../../src/stack/dev-cli";
-import { startFixtureCli, startPlatformHarness, waitForRun, waitForStatus, type PlatformHarness } from "../support/platform";
+import { describe, expect, it } from "vitest";
+import { useFixturePlatform, waitForRun, waitForStatus } from "../support/platform";
 
-let h: PlatformHarness;
-let cli: DevCli;
-
-beforeAll(async () => {
-  h = await startPlatformHarness();
-  const started = Date.now();
-  cli = await startFixtureCli(h.url);
-  console.log(`trigger.dev dev ready in ${Date.now() - started} ms`);
-}, 120_000);
-
-afterAll(async () => {
-  await cli?.stop();
-  await h?.platform.close();
-  await h?.database.close();
-});
+const fixture = useFixturePlatform();
 
 describe("a run", () => {
   it("executes, and runs.retrieve returns its payload and output decoded", async () => {

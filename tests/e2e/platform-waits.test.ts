@@ -1,25 +1,12 @@
 // Batches, wait tokens, wait.until, queues with a concurrencyLimit, schedules and logs, with the real CLI.
 import { batch, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runEvents, schedules as scheduleRows } from "../../db/schema";
 import { internalId } from "../../src/platform/ids";
-import type { DevCli } from "../../src/stack/dev-cli";
-import { SECRET_KEY, startFixtureCli, startPlatformHarness, waitForRun, waitForStatus, type PlatformHarness } from "../support/platform";
+import { SECRET_KEY, useFixturePlatform, waitForRun, waitForStatus } from "../support/platform";
 
-let h: PlatformHarness;
-let cli: DevCli;
-
-beforeAll(async () => {
-  h = await startPlatformHarness();
-  cli = await startFixtureCli(h.url);
-}, 120_000);
-
-afterAll(async () => {
-  await cli?.stop();
-  await h?.platform.close();
-  await h?.database.close();
-});
+const fixture = useFixturePlatform();
 
 describe("batches", () => {
   it("batchTriggerAndWait resumes the parent once, with every item's output in order", async () => {
@@ -102,7 +89,7 @@ describe("schedules", () => {
     const declarative = list.data.find((s) => s.task === "every-minute");
     expect(declarative).toMatchObject({ type: "DECLARATIVE", active: true, generator: { expression: "* * * * *" }, timezone: "UTC" });
     expect(declarative!.nextRun!.getTime()).toBeGreaterThan(Date.now());
-    const fired = await fetch(`${h.url}/api/v1/schedules/${declarative!.id}/fire`, { method: "POST", headers: { authorization: `Bearer ${SECRET_KEY}` } });
+    const fired = await fetch(`${fixture.h.url}/api/v1/schedules/${declarative!.id}/fire`, { method: "POST", headers: { authorization: `Bearer ${SECRET_KEY}` } });
     const run = await waitForRun(((await fired.json()) as { id: string }).id);
     expect(run.output).toMatchObject({ scheduleId: declarative!.id, type: "DECLARATIVE" });
   });
@@ -131,8 +118,8 @@ describe("schedules", () => {
     const created = await schedules.create({ task: "on-schedule", cron: "* * * * *", externalId: "tick", deduplicationKey: `tick-${Date.now()}` });
     // Pull its next tick to 1 s from now instead of waiting up to a minute.
     const tick = new Date(Math.ceil((Date.now() + 1_000) / 1000) * 1000);
-    await h.database.db.update(scheduleRows).set({ nextRunAt: tick }).where(eq(scheduleRows.id, internalId(created.id)));
-    h.platform.context.notifier.timerChanged(tick);
+    await fixture.h.database.db.update(scheduleRows).set({ nextRunAt: tick }).where(eq(scheduleRows.id, internalId(created.id)));
+    fixture.h.platform.context.notifier.timerChanged(tick);
     await new Promise((r) => setTimeout(r, 2_500));
     const fired = (await runs.list({ taskIdentifier: "on-schedule" })).data;
     const ofThisSchedule = [];
@@ -154,7 +141,7 @@ describe("logs and traces", () => {
     let events: (typeof runEvents.$inferSelect)[] = [];
     for (let i = 0; i < 100 && !events.some((e) => e.kind === "log" && e.name === "echoing"); i++) {
       await new Promise((r) => setTimeout(r, 100));
-      events = await h.database.db.select().from(runEvents).where(eq(runEvents.runId, internalId(handle.id)));
+      events = await fixture.h.database.db.select().from(runEvents).where(eq(runEvents.runId, internalId(handle.id)));
     }
     const line = events.find((e) => e.kind === "log" && e.name === "echoing");
     expect(line).toMatchObject({ level: "info" });

@@ -2,6 +2,7 @@
 // configured to trigger into it, and the real CLI running the fixture project against it.
 import path from "node:path";
 import { configure, runs } from "@trigger.dev/sdk";
+import { afterAll, beforeAll } from "vitest";
 import type { PlatformOptions } from "../../src/platform/platform-context";
 import { startPlatform } from "../../src/platform/platform-server";
 import { copyProject, startDevCli, type DevCli } from "../../src/stack/dev-cli";
@@ -58,4 +59,25 @@ export async function waitForStatus(id: string, statuses: string[], ms = 30_000)
     if (Date.now() > deadline) throw new Error(`run ${id} is ${run.status}, not ${statuses.join("/")} after ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** For an e2e file: the platform and the fixture project's CLI, started before its tests, stopped after. */
+export function useFixturePlatform(options: { platform?: Partial<PlatformOptions> } = {}) {
+  const state: { h?: PlatformHarness; cli?: DevCli } = {};
+  beforeAll(async () => {
+    state.h = await startPlatformHarness(options);
+    const started = Date.now();
+    state.cli = await startFixtureCli(state.h.url);
+    console.log(`trigger.dev dev ready in ${Date.now() - started} ms`);
+  }, 120_000);
+  afterAll(async () => {
+    await state.cli?.stop();
+    await state.h?.platform.close();
+    await state.h?.database.close();
+  });
+  return {
+    get h(): PlatformHarness {
+      return state.h!;
+    },
+  };
 }

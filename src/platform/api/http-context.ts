@@ -9,16 +9,6 @@ import type { PlatformContext } from "../platform-context";
 export type PlatformEnv = { Variables: { env: ProjectEnvironment; platform: PlatformContext } };
 export type PlatformHttpContext = Context<PlatformEnv>;
 
-/** An error a route means to send: its status and message reach the client as {error}. */
-export class PlatformHttpError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 404 | 409 | 422 | 500,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export async function parseBody<S extends z.ZodType>(c: PlatformHttpContext, schema: S): Promise<z.output<S>> {
   const raw = await c.req.text();
   let json: unknown = undefined;

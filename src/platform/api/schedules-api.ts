@@ -6,7 +6,8 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { schedules, type Schedule } from "../../../db/schema";
 import { noEffects } from "../engine/run-notifier";
-import { assertTimezone, fireSchedule, nextTick, ScheduleError } from "../engine/schedules";
+import { assertTimezone, fireSchedule, nextTick } from "../engine/schedules";
+import { PlatformError } from "../platform-error";
 import { currentWorker } from "../engine/workers";
 import { internalId, newIds } from "../ids";
 import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
@@ -38,8 +39,8 @@ async function scheduleOr404(c: PlatformHttpContext): Promise<Schedule> {
 async function assertScheduledTask(c: PlatformHttpContext, task: string) {
   const worker = await currentWorker(c.var.platform, c.var.env.id);
   const definition = worker?.tasks.get(task);
-  if (worker && !definition) throw new ScheduleError(`task: no task "${task}" in the current worker`, 404);
-  if (definition && definition.triggerSource !== "schedule") throw new ScheduleError(`task: "${task}" is not a schedules.task, so it cannot be scheduled`);
+  if (worker && !definition) throw new PlatformError(`task: no task "${task}" in the current worker`, 404);
+  if (definition && definition.triggerSource !== "schedule") throw new PlatformError(`task: "${task}" is not a schedules.task, so it cannot be scheduled`);
 }
 
 export const schedulesApi = new Hono<PlatformEnv>()
@@ -79,7 +80,7 @@ export const schedulesApi = new Hono<PlatformEnv>()
   .get("/api/v1/schedules/:schedule", async (c) => c.json(scheduleView(await scheduleOr404(c))))
   .put("/api/v1/schedules/:schedule", async (c) => {
     const schedule = await scheduleOr404(c);
-    if (schedule.type === "DECLARATIVE") throw new ScheduleError("A declarative schedule changes with the cron of its schedules.task, not through the API");
+    if (schedule.type === "DECLARATIVE") throw new PlatformError("A declarative schedule changes with the cron of its schedules.task, not through the API");
     const body = await parseBody(c, UpdateScheduleOptions);
     const timezone = body.timezone ?? schedule.timezone;
     assertTimezone(timezone);
@@ -95,7 +96,7 @@ export const schedulesApi = new Hono<PlatformEnv>()
   })
   .delete("/api/v1/schedules/:schedule", async (c) => {
     const schedule = await scheduleOr404(c);
-    if (schedule.type === "DECLARATIVE") throw new ScheduleError("A declarative schedule is removed by removing the cron from its schedules.task");
+    if (schedule.type === "DECLARATIVE") throw new PlatformError("A declarative schedule is removed by removing the cron from its schedules.task");
     await c.var.platform.db.delete(schedules).where(eq(schedules.id, schedule.id));
     return c.json({ id: schedule.friendlyId });
   })

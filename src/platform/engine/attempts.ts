@@ -16,16 +16,8 @@ import { applyFlushedMetadata, parseFlushedPacket } from "./run-metadata";
 import { noEffects } from "./run-notifier";
 import { latestSnapshot, lockRun, runMessage, snapshotMessage, writeSnapshot } from "./snapshots";
 import { workerById, type WorkerView } from "./workers";
+import { PlatformError } from "../platform-error";
 
-export class AttemptError extends Error {
-  override name = "AttemptError";
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 type Completion = z.output<typeof TaskRunExecutionResult>;
 
@@ -33,10 +25,10 @@ export async function startAttempt(ctx: PlatformContext, env: ProjectEnvironment
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
     const run = await lockRun(tx, runId);
-    if (!run || run.environmentId !== env.id) throw new AttemptError(`No run ${runId}`, 404);
+    if (!run || run.environmentId !== env.id) throw new PlatformError(`No run ${runId}`, 404);
     const latest = await latestSnapshot(tx, run.id);
-    if (latest.friendlyId !== snapshotId && latest.id !== snapshotId) throw new AttemptError(`Snapshot ${snapshotId} is not the latest of run ${run.friendlyId} (${latest.friendlyId})`, 409);
-    if (latest.executionStatus !== "PENDING_EXECUTING") throw new AttemptError(`Run ${run.friendlyId} is ${latest.executionStatus}, not waiting to start`, 409);
+    if (latest.friendlyId !== snapshotId && latest.id !== snapshotId) throw new PlatformError(`Snapshot ${snapshotId} is not the latest of run ${run.friendlyId} (${latest.friendlyId})`, 409);
+    if (latest.executionStatus !== "PENDING_EXECUTING") throw new PlatformError(`Run ${run.friendlyId} is ${latest.executionStatus}, not waiting to start`, 409);
     const attemptNumber = run.attemptNumber + 1;
     const [started] = await tx
       .update(runs)
@@ -84,7 +76,7 @@ export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironm
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
     const run = await lockRun(tx, runId);
-    if (!run || run.environmentId !== env.id) throw new AttemptError(`No run ${runId}`, 404);
+    if (!run || run.environmentId !== env.id) throw new PlatformError(`No run ${runId}`, 404);
     if (run.completedAt) {
       // Cancelled (or crashed) meanwhile: the outcome stands, the late completion is dropped.
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run, snapshot: await latestSnapshot(tx, run.id) };

@@ -10,7 +10,8 @@ import type { ProjectEnvironment } from "../environments";
 import { internalId, newIds } from "../ids";
 import type { PlatformContext } from "../platform-context";
 import { noEffects } from "./run-notifier";
-import { triggerRun, TriggerError } from "./trigger-run";
+import { triggerRun } from "./trigger-run";
+import { PlatformError } from "../platform-error";
 import { blockRun, createWaitpoint, runWaitpointFor } from "./waitpoints";
 
 export async function createBatch(ctx: PlatformContext, env: ProjectEnvironment, body: z.output<typeof CreateBatchRequestBody>) {
@@ -21,7 +22,7 @@ export async function createBatch(ctx: PlatformContext, env: ProjectEnvironment,
       if (cached) return { batch: cached, isCached: true };
     }
     const parent = body.parentRunId ? (await tx.select().from(runs).where(and(eq(runs.id, internalId(body.parentRunId)), eq(runs.environmentId, env.id))))[0] : undefined;
-    if (body.parentRunId && !parent) throw new TriggerError(`parentRunId: no run ${body.parentRunId}`, 404);
+    if (body.parentRunId && !parent) throw new PlatformError(`parentRunId: no run ${body.parentRunId}`, 404);
     const { id, friendlyId } = newIds("batch");
     const [batch] = await tx
       .insert(batches)
@@ -45,11 +46,6 @@ export async function createBatch(ctx: PlatformContext, env: ProjectEnvironment,
   return { id: result.batch.friendlyId, runCount: result.batch.expectedCount, isCached: result.isCached, ...(result.batch.idempotencyKey ? { idempotencyKey: result.batch.idempotencyKey } : {}) };
 }
 
-export class BatchItemError extends Error {
-  override name = "BatchItemError";
-  readonly status = 400;
-}
-
 /** Parses the NDJSON body: each line one item; a bad line is a 400 naming its line number and field. */
 export function parseBatchItems(text: string): z.output<typeof BatchItemNDJSON>[] {
   return text
@@ -61,10 +57,10 @@ export function parseBatchItems(text: string): z.output<typeof BatchItemNDJSON>[
       try {
         json = JSON.parse(line);
       } catch {
-        throw new BatchItemError(`line ${n}: not valid JSON`);
+        throw new PlatformError(`line ${n}: not valid JSON`);
       }
       const parsed = BatchItemNDJSON.safeParse(json);
-      if (!parsed.success) throw new BatchItemError(`line ${n}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      if (!parsed.success) throw new PlatformError(`line ${n}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
       return parsed.data;
     });
 }
@@ -73,12 +69,12 @@ export async function addBatchItems(ctx: PlatformContext, env: ProjectEnvironmen
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
     const [batch] = await tx.select().from(batches).where(and(eq(batches.id, internalId(batchFriendlyId)), eq(batches.environmentId, env.id))).for("update");
-    if (!batch) throw new TriggerError(`No batch ${batchFriendlyId}`, 404);
+    if (!batch) throw new PlatformError(`No batch ${batchFriendlyId}`, 404);
     const existing = new Set((await tx.select({ index: runs.batchIndex }).from(runs).where(eq(runs.batchId, batch.id))).map((r) => r.index));
     let accepted = 0;
     let deduplicated = 0;
     for (const item of items) {
-      if (item.index >= batch.expectedCount) throw new TriggerError(`item ${item.index}: the batch has ${batch.expectedCount} items (indexes 0 to ${batch.expectedCount - 1})`);
+      if (item.index >= batch.expectedCount) throw new PlatformError(`item ${item.index}: the batch has ${batch.expectedCount} items (indexes 0 to ${batch.expectedCount - 1})`);
       if (existing.has(item.index)) {
         deduplicated++;
         continue;

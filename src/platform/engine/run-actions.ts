@@ -8,7 +8,8 @@ import type { PlatformContext } from "../platform-context";
 import { finishRun } from "./finish-run";
 import { noEffects } from "./run-notifier";
 import { isFinal, lockRun, writeSnapshot } from "./snapshots";
-import { parseDelay, triggerRun, TriggerError, type TriggerBody } from "./trigger-run";
+import { parseDelay, triggerRun, type TriggerBody } from "./trigger-run";
+import { PlatformError } from "../platform-error";
 
 const MAX_TAGS = 10;
 
@@ -71,7 +72,7 @@ export async function rescheduleRun(ctx: PlatformContext, run: Run, delay: strin
   const effects = noEffects();
   const updated = await ctx.db.transaction(async (tx) => {
     const locked = await lockRun(tx, run.id);
-    if (!locked || locked.status !== "DELAYED") throw new TriggerError(`Run ${run.friendlyId} is not delayed (it is ${locked?.status}); only a delayed run can be rescheduled`);
+    if (!locked || locked.status !== "DELAYED") throw new PlatformError(`Run ${run.friendlyId} is not delayed (it is ${locked?.status}); only a delayed run can be rescheduled`);
     const [moved] = await tx.update(runs).set({ delayUntil: until, availableAt: until, updatedAt: sql`now()` }).where(eq(runs.id, run.id)).returning();
     await writeSnapshot(tx, moved!, "DELAYED", `Rescheduled to ${until.toISOString()}`);
     effects.timers.push(until);
@@ -83,7 +84,7 @@ export async function rescheduleRun(ctx: PlatformContext, run: Run, delay: strin
 
 export async function addTags(ctx: PlatformContext, run: Run, tags: string[]): Promise<string[]> {
   const merged = [...new Set([...run.tags, ...tags])];
-  if (merged.length > MAX_TAGS) throw new TriggerError(`tags: a run has at most ${MAX_TAGS} tags (this would make ${merged.length})`);
+  if (merged.length > MAX_TAGS) throw new PlatformError(`tags: a run has at most ${MAX_TAGS} tags (this would make ${merged.length})`);
   await ctx.db.update(runs).set({ tags: merged, updatedAt: sql`now()` }).where(eq(runs.id, run.id));
   return merged;
 }

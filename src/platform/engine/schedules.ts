@@ -14,23 +14,15 @@ import { noEffects } from "./run-notifier";
 import { triggerRun } from "./trigger-run";
 import type { DueWork } from "./timers";
 import type { WorkerView } from "./workers";
+import { PlatformError } from "../platform-error";
 
-export class ScheduleError extends Error {
-  override name = "ScheduleError";
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
-/** The next tick strictly after `after`, in the schedule's timezone; throws ScheduleError for a bad cron. */
+/** The next tick strictly after `after`, in the schedule's timezone; throws PlatformError for a bad cron. */
 export function nextTick(cron: string, timezone: string, after: Date): Date {
   try {
     return CronExpressionParser.parse(cron, { currentDate: after, tz: timezone }).next().toDate();
   } catch (error) {
-    throw new ScheduleError(`cron: "${cron}" (${timezone}) is not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`);
+    throw new PlatformError(`cron: "${cron}" (${timezone}) is not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -43,7 +35,7 @@ export function assertTimezone(timezone: string): void {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: timezone });
   } catch {
-    throw new ScheduleError(`timezone: "${timezone}" is not an IANA timezone like Europe/Paris or UTC`);
+    throw new PlatformError(`timezone: "${timezone}" is not an IANA timezone like Europe/Paris or UTC`);
   }
 }
 

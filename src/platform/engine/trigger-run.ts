@@ -13,6 +13,7 @@ import type { Effects } from "./run-notifier";
 import { writeSnapshot } from "./snapshots";
 import { blockRun, runWaitpointFor } from "./waitpoints";
 import { currentWorker, defaultQueueName } from "./workers";
+import { PlatformError } from "../platform-error";
 
 export type TriggerBody = z.output<typeof TriggerTaskRequestBody>;
 export type TriggerOutcome = { run: Run; isCached: boolean };
@@ -20,24 +21,15 @@ export type TriggerOutcome = { run: Run; isCached: boolean };
 const IDEMPOTENCY_TTL_MS = 30 * 24 * 3600 * 1000;
 const MAX_TAGS = 10;
 
-export class TriggerError extends Error {
-  override name = "TriggerError";
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
-/** Parses Trigger.dev's duration strings ("30s", "1h30m", "2d") or a date; throws a TriggerError naming the option. */
+/** Parses Trigger.dev's duration strings ("30s", "1h30m", "2d") or a date; throws a PlatformError naming the option. */
 export function parseDelay(value: string | Date | undefined, option: string, now: Date): Date | undefined {
   if (value === undefined) return undefined;
   if (value instanceof Date) return value;
   const asDate = new Date(value);
   if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(asDate.getTime())) return asDate;
   const ms = parseNaturalLanguageDurationInMs(value);
-  if (ms === undefined) throw new TriggerError(`${option}: "${value}" is not a duration like 30s, 10m, 1h30m or 2d, nor a date`);
+  if (ms === undefined) throw new PlatformError(`${option}: "${value}" is not a duration like 30s, 10m, 1h30m or 2d, nor a date`);
   return new Date(now.getTime() + ms);
 }
 
@@ -45,7 +37,7 @@ function ttlMs(value: string | number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value === "number") return value * 1000;
   const ms = parseNaturalLanguageDurationInMs(value);
-  if (ms === undefined) throw new TriggerError(`ttl: "${value}" is not a duration like 10m or 1h`);
+  if (ms === undefined) throw new PlatformError(`ttl: "${value}" is not a duration like 10m or 1h`);
   return ms;
 }
 
@@ -61,12 +53,12 @@ export async function triggerRun(
   const options = body.options ?? {};
   const now = new Date();
   const tags = options.tags === undefined ? [] : Array.isArray(options.tags) ? options.tags : [options.tags];
-  if (tags.length > MAX_TAGS) throw new TriggerError(`tags: at most ${MAX_TAGS} tags per run (got ${tags.length})`);
+  if (tags.length > MAX_TAGS) throw new PlatformError(`tags: at most ${MAX_TAGS} tags per run (got ${tags.length})`);
 
   const parent = options.parentRunId
     ? (await tx.select().from(runs).where(and(eq(runs.id, internalId(options.parentRunId)), eq(runs.environmentId, environmentId))))[0]
     : undefined;
-  if (options.parentRunId && !parent) throw new TriggerError(`parentRunId: no run ${options.parentRunId}`, 404);
+  if (options.parentRunId && !parent) throw new PlatformError(`parentRunId: no run ${options.parentRunId}`, 404);
 
   const key = options.idempotencyKey;
   if (key) {

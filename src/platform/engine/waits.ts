@@ -9,18 +9,10 @@ import { internalId } from "../ids";
 import type { PlatformContext } from "../platform-context";
 import { noEffects } from "./run-notifier";
 import { blockRun, completeWaitpoint, createWaitpoint } from "./waitpoints";
+import { PlatformError } from "../platform-error";
 
 export const WAITPOINT_TIMEOUT_ERROR_CODE = "TRIGGER_WAITPOINT_TIMEOUT";
 
-export class WaitError extends Error {
-  override name = "WaitError";
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 type IdempotentWaitpoint = { idempotencyKey?: string | undefined; idempotencyKeyTTL?: string | undefined };
 
@@ -56,7 +48,7 @@ async function idempotentWaitpoint(
 
 async function runOf(tx: DatabaseOrTransaction, env: ProjectEnvironment, runFriendlyId: string) {
   const [run] = await tx.select().from(runs).where(and(eq(runs.id, internalId(runFriendlyId)), eq(runs.environmentId, env.id)));
-  if (!run) throw new WaitError(`No run ${runFriendlyId}`, 404);
+  if (!run) throw new PlatformError(`No run ${runFriendlyId}`, 404);
   return run;
 }
 
@@ -89,7 +81,7 @@ export async function createToken(ctx: PlatformContext, env: ProjectEnvironment,
 }
 
 function failTimeout(value: string): never {
-  throw new WaitError(`timeout: "${value}" is not a duration like 10m or 1h, nor a date`);
+  throw new PlatformError(`timeout: "${value}" is not a duration like 10m or 1h, nor a date`);
 }
 
 export async function waitForToken(ctx: PlatformContext, env: ProjectEnvironment, runFriendlyId: string, tokenFriendlyId: string) {
@@ -115,6 +107,6 @@ export async function completeToken(ctx: PlatformContext, environmentId: string,
 
 export async function tokenOf(tx: DatabaseOrTransaction, environmentId: string, friendlyId: string): Promise<Waitpoint> {
   const [token] = await tx.select().from(waitpoints).where(and(eq(waitpoints.id, internalId(friendlyId)), eq(waitpoints.environmentId, environmentId)));
-  if (!token || token.type !== "MANUAL") throw new WaitError(`No waitpoint token ${friendlyId}`, 404);
+  if (!token || token.type !== "MANUAL") throw new PlatformError(`No waitpoint token ${friendlyId}`, 404);
   return token;
 }
