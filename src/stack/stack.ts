@@ -12,7 +12,7 @@ import { createAppServer } from "../http/app-server";
 import { listen } from "../listen";
 import { platformOptionsFrom } from "../platform/platform-options";
 import { startPlatform } from "../platform/platform-server";
-import { startDevCli } from "./dev-cli";
+import { startDevCli, type DevCli } from "./dev-cli";
 
 export type Log = (line: string) => void;
 
@@ -116,20 +116,17 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
     (a) => `HTTP API on ${a.url}`,
   );
 
-  const cli = options.startCli === false
-    ? undefined
-    : await step(
-        "trigger.dev dev",
-        async () => {
-          const started = startDevCli({ projectDir: options.projectDir ?? PROJECT_ROOT, apiUrl: config.trigger.apiUrl, env: cliEnvironment(config, databaseUrl) });
-          stops.push({ name: "trigger.dev dev", stop: () => started.stop() });
-          await started.ready;
-          return started;
-        },
-        () => "the real CLI runs jobs/ (worker ready)",
-      );
+  // The CLI can be replaced (the tests kill it and start another); stop() stops whichever is current.
+  let cli: DevCli | undefined;
+  const launchCli = async () => {
+    cli = startDevCli({ projectDir: options.projectDir ?? PROJECT_ROOT, apiUrl: config.trigger.apiUrl, env: cliEnvironment(config, databaseUrl) });
+    await cli.ready;
+    return cli;
+  };
+  stops.push({ name: "trigger.dev dev", stop: async () => cli?.stop() });
+  if (options.startCli !== false) await step("trigger.dev dev", launchCli, () => "the real CLI runs jobs/ (worker ready)");
 
-  return { databaseUrl, db: database.db, standIn, catcher, platform, app, cli, stop };
+  return { databaseUrl, db: database.db, standIn, catcher, platform, app, cli: () => cli, launchCli, stop };
 }
 
 /** What task processes need to reach the database, Stripe and SMTP (handed out by the platform). */
