@@ -16,7 +16,9 @@ export type DevCli = {
   output: () => string;
   /** Resolves when the CLI has registered a worker ("Local worker ready"). */
   ready: Promise<void>;
-  stop: (signal?: NodeJS.Signals) => Promise<void>;
+  /** Stops the CLI and its task processes. `crash` (SIGKILL, the watchdog left running) is how a CLI dies
+   *  unexpectedly: the watchdog then reports its runs to the platform. */
+  stop: (how?: "graceful" | "crash") => Promise<void>;
   pid: number;
 };
 
@@ -70,7 +72,8 @@ export function startDevCli(options: { projectDir: string; apiUrl: string; env?:
     pid: child.pid!,
     output: () => log,
     ready,
-    async stop(signal: NodeJS.Signals = "SIGTERM") {
+    async stop(how: "graceful" | "crash" = "graceful") {
+      const signal: NodeJS.Signals = how === "crash" ? "SIGKILL" : "SIGTERM";
       if (child.exitCode === null && child.signalCode === null) {
         try {
           process.kill(-child.pid!, signal);
@@ -87,7 +90,7 @@ export function startDevCli(options: { projectDir: string; apiUrl: string; env?:
         await exited;
         clearTimeout(timer);
       }
-      killWatchdog(options.projectDir);
+      if (how === "graceful") killWatchdog(options.projectDir);
     },
   };
 }

@@ -66,7 +66,7 @@ describe("under load", () => {
       if (charged.length >= 2) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    await s.cli()!.stop("SIGKILL");
+    await s.cli()!.stop("crash");
     await new Promise((r) => setTimeout(r, 2_000));
     await s.launchCli();
     const rows = await allTerminal(events.map((e) => e.id), 240_000);

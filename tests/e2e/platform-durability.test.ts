@@ -9,7 +9,7 @@ import { startPlatform } from "../../src/platform/platform-server";
 import { copyProject, killWatchdog, startDevCli, type DevCli } from "../../src/stack/dev-cli";
 import { FIXTURE_PROJECT, startPlatformHarness, testPlatformOptions, waitForRun, waitForStatus, type PlatformHarness } from "../support/platform";
 
-const options = { heartbeatTimeoutMs: 4_000 };
+const options = { heartbeatTimeoutMs: 8_000 };
 let h: PlatformHarness;
 let platform: PlatformHarness["platform"];
 let projectDir: string;
@@ -54,7 +54,7 @@ describe("a dying CLI", () => {
   it("SIGKILL with its watchdog alive: the watchdog reports it, the run is retried by the next CLI", async () => {
     const handle = await tasks.trigger("parent", { message: "survives a killed CLI", waitSeconds: 30 });
     await waitForStatus(handle.id, ["WAITING"], 20_000);
-    await cli.stop("SIGKILL"); // the CLI and its task processes; the watchdog lives in its own group
+    await cli.stop("crash"); // the CLI and its task processes; the watchdog lives in its own group
     const requeued = await waitForStatus(handle.id, ["QUEUED"], 15_000);
     expect(requeued.status).toBe("QUEUED");
     cli = startDevCli({ projectDir, apiUrl: h.url });
@@ -68,8 +68,8 @@ describe("a dying CLI", () => {
     const handle = await tasks.trigger("parent", { message: "no watchdog", waitSeconds: 30 });
     await waitForStatus(handle.id, ["WAITING"], 20_000);
     killWatchdog(projectDir);
-    await cli.stop("SIGKILL");
-    const requeued = await waitForStatus(handle.id, ["QUEUED"], 15_000); // heartbeat timeout is 4 s here
+    await cli.stop("crash");
+    const requeued = await waitForStatus(handle.id, ["QUEUED"], 40_000); // heartbeat timeout is 8 s here (twice: stop, then requeue)
     expect(requeued.attemptCount).toBe(1);
     cli = startDevCli({ projectDir, apiUrl: h.url });
     await cli.ready;

@@ -10,7 +10,7 @@ import type { PlatformContext } from "../platform-context";
 import { noEffects, type Effects } from "./run-notifier";
 import { writeSnapshot } from "./snapshots";
 import { finishRun } from "./finish-run";
-import type { WorkerView } from "./workers";
+import { workerById, type WorkerView } from "./workers";
 
 export type Dequeued = z.input<typeof DequeuedMessage>;
 
@@ -58,13 +58,15 @@ export async function dequeueRuns(ctx: PlatformContext, env: ProjectEnvironment,
         await finishRun(ctx, tx, effects, run, { status: "EXPIRED", error: { type: "STRING_ERROR", raw: `Run expired: not started within its ttl (${run.ttl})` } });
         continue;
       }
-      if (run.lockedToWorkerId && run.lockedToWorkerId !== worker.id) continue;
+      // A run locked to an older build goes to the CLI under that build's id: the CLI runs it if it still
+      // has that build, and fails it (COULD_NOT_FIND_EXECUTOR, retried) if not — as on Trigger.dev.
+      const runsOn = run.lockedToWorkerId && run.lockedToWorkerId !== worker.id ? ((await workerById(ctx, run.lockedToWorkerId)) ?? worker) : worker;
       const limit = queueLimit(worker, run);
       const slot = run.concurrencyKey ? `${run.queue}\u0000${run.concurrencyKey}` : run.queue;
       if (limit !== undefined && (load.get(slot) ?? 0) >= limit) continue;
       load.set(slot, (load.get(slot) ?? 0) + 1);
       if (run.concurrencyKey) load.set(run.queue, (load.get(run.queue) ?? 0) + 1);
-      picked.push(await handOut(ctx, tx, env, worker, run));
+      picked.push(await handOut(ctx, tx, env, runsOn, run));
     }
     return picked;
   });

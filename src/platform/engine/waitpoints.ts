@@ -47,10 +47,12 @@ export async function blockRun(
   batch?: { batchId: string; firstIndex: number },
 ): Promise<void> {
   if (waitpointIds.length === 0) return;
+  // Waiting again for a waitpoint already handed over (a retried attempt re-triggering the same keyed
+  // child) re-arms it: this attempt needs its own resolution.
   await tx
     .insert(runWaitpoints)
     .values(waitpointIds.map((waitpointId, i) => ({ runId, waitpointId, batchId: batch?.batchId ?? null, batchIndex: batch ? batch.firstIndex + i : null })))
-    .onConflictDoNothing();
+    .onConflictDoUpdate({ target: [runWaitpoints.runId, runWaitpoints.waitpointId], set: { deliveredAt: null } });
   await refreshBlockedRun(tx, effects, runId);
 }
 

@@ -29,7 +29,13 @@ function view(worker: Worker): WorkerView {
   };
 }
 
+/**
+ * Registers a build. The same code (content hash) as the current worker is that worker, as on
+ * Trigger.dev: a restarted CLI keeps running the runs locked to its version (every triggerAndWait child).
+ */
 export async function registerWorker(ctx: PlatformContext, environmentId: string, metadata: Record<string, unknown> & { contentHash: string }): Promise<WorkerView> {
+  const existing = await currentWorker(ctx, environmentId);
+  if (existing && existing.contentHash === metadata.contentHash) return existing;
   const { friendlyId } = newIds("worker");
   const today = new Date().toISOString().slice(0, 10).replace(/-/g, "");
   const previous = await ctx.db.select({ version: workers.version }).from(workers).where(eq(workers.environmentId, environmentId)).orderBy(desc(workers.createdAt)).limit(1);
