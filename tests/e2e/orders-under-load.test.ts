@@ -2,42 +2,24 @@
 // middle of a batch of orders, a payment settled by webhook, a cancellation racing a charge in flight.
 // Every test ends with the invariant checker over the whole database.
 import { eq, inArray } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { caughtMessages, inventory, orders, payments } from "../../db/schema";
-import { checkInvariants } from "../../src/orders/check-invariants";
 import { TERMINAL_STATUSES } from "../../src/orders/order-status";
-import { startOrderStack, type OrderStack } from "../support/order-stack";
+import { useOrderStack } from "../support/order-stack";
 
-let s: OrderStack;
-let n = 0;
-
-beforeAll(async () => {
-  s = await startOrderStack();
-}, 180_000);
-
-afterEach(async () => {
-  expect(await checkInvariants(s.db)).toEqual([]);
-});
-
-afterAll(async () => {
-  await s?.close();
-});
+const stack = useOrderStack();
+const { orderEvent } = stack;
 
 async function post(name: string, body: unknown) {
-  const response = await fetch(`${s.appUrl}/api/events/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (response.status !== 202) throw new Error(`${name}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as { runId: string; orderId: string };
-}
-
-function orderEvent(lines: Record<string, number>, extra: Record<string, unknown> = {}) {
-  const id = `load-${Date.now().toString(36)}-${++n}`;
-  return { id, customer: { email: `${id}@example.com` }, lines: Object.entries(lines).map(([sku, quantity]) => ({ sku, quantity })), currency: "usd", ...extra };
+  const response = await stack.post(name, body);
+  if (response.status !== 202) throw new Error(`${name}: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
 }
 
 async function allTerminal(ids: string[], ms: number) {
   const deadline = Date.now() + ms;
   for (;;) {
-    const rows = await s.db.select({ id: orders.id, status: orders.status }).from(orders).where(inArray(orders.id, ids));
+    const rows = await stack.s.db.select({ id: orders.id, status: orders.status }).from(orders).where(inArray(orders.id, ids));
     if (rows.length === ids.length && rows.every((r) => (TERMINAL_STATUSES as readonly string[]).includes(r.status))) return rows;
     if (Date.now() > deadline) throw new Error(`not all terminal after ${ms} ms: ${JSON.stringify(rows.filter((r) => !(TERMINAL_STATUSES as readonly string[]).includes(r.status)))}`);
     await new Promise((r) => setTimeout(r, 500));
@@ -53,7 +35,7 @@ describe("under load", () => {
     console.log(`60 orders for 25 units drained in ${Date.now() - started} ms`);
     expect(rows.filter((r) => r.status === "completed")).toHaveLength(25);
     expect(rows.filter((r) => r.status === "failed")).toHaveLength(35);
-    const [print] = await s.db.select().from(inventory).where(eq(inventory.sku, "LIMITED-PRINT"));
+    const [print] = await stack.s.db.select().from(inventory).where(eq(inventory.sku, "LIMITED-PRINT"));
     expect(print).toMatchObject({ onHand: 0, reserved: 0 });
   }, 300_000);
 
@@ -62,17 +44,17 @@ describe("under load", () => {
     await Promise.all(events.map((e) => post("order.created", e)));
     // Let some orders get going, then kill the CLI and its task processes (its watchdog reports them).
     for (let i = 0; i < 60; i++) {
-      const charged = await s.db.select({ id: payments.id }).from(payments).where(inArray(payments.orderId, events.map((e) => e.id)));
+      const charged = await stack.s.db.select({ id: payments.id }).from(payments).where(inArray(payments.orderId, events.map((e) => e.id)));
       if (charged.length >= 2) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    await s.cli()!.stop("crash");
+    await stack.s.cli()!.stop("crash");
     await new Promise((r) => setTimeout(r, 2_000));
-    await s.launchCli();
+    await stack.s.launchCli();
     const rows = await allTerminal(events.map((e) => e.id), 240_000);
     expect(rows.every((r) => r.status === "completed")).toBe(true);
     // No duplicate mail: one confirmation per order in the catcher.
-    const mails = await s.db.select().from(caughtMessages).where(inArray(caughtMessages.toAddress, events.map((e) => `${e.id}@example.com`)));
+    const mails = await stack.s.db.select().from(caughtMessages).where(inArray(caughtMessages.toAddress, events.map((e) => `${e.id}@example.com`)));
     expect(mails.filter((m) => m.subject?.includes("confirmed"))).toHaveLength(12);
   }, 300_000);
 });
@@ -83,31 +65,31 @@ describe("payments settled later", () => {
     await post("order.created", event);
     const [row] = await allTerminal([event.id], 60_000);
     expect(row!.status).toBe("completed");
-    const charges = await s.db.select().from(payments).where(eq(payments.orderId, event.id));
+    const charges = await stack.s.db.select().from(payments).where(eq(payments.orderId, event.id));
     expect(charges).toEqual([expect.objectContaining({ kind: "charge", status: "succeeded" })]);
   }, 90_000);
 
   it("cancelled while its charge is processing at Stripe: the charge is waited for, then refunded", async () => {
-    const before = (await s.db.select().from(inventory).where(eq(inventory.sku, "CAP-NAVY")))[0]!;
+    const before = (await stack.s.db.select().from(inventory).where(eq(inventory.sku, "CAP-NAVY")))[0]!;
     const event = orderEvent({ "CAP-NAVY": 1 }, { paymentMethod: "pm_stand_in_processing" });
     await post("order.created", event);
     for (let i = 0; i < 100; i++) {
-      const [p] = await s.db.select().from(payments).where(eq(payments.orderId, event.id));
+      const [p] = await stack.s.db.select().from(payments).where(eq(payments.orderId, event.id));
       if (p?.status === "processing") break;
       await new Promise((r) => setTimeout(r, 100));
     }
     await post("order.cancelled", { id: event.id });
     const deadline = Date.now() + 60_000;
-    let rows = await s.db.select().from(payments).where(eq(payments.orderId, event.id));
+    let rows = await stack.s.db.select().from(payments).where(eq(payments.orderId, event.id));
     while (!rows.some((p) => p.kind === "refund" && p.status === "succeeded") && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 300));
-      rows = await s.db.select().from(payments).where(eq(payments.orderId, event.id));
+      rows = await stack.s.db.select().from(payments).where(eq(payments.orderId, event.id));
     }
     expect(rows.find((p) => p.kind === "charge")?.status).toBe("succeeded");
     expect(rows.find((p) => p.kind === "refund")?.status).toBe("succeeded");
-    const [o] = await s.db.select().from(orders).where(eq(orders.id, event.id));
+    const [o] = await stack.s.db.select().from(orders).where(eq(orders.id, event.id));
     expect(o!.status).toBe("cancelled");
-    const after = (await s.db.select().from(inventory).where(eq(inventory.sku, "CAP-NAVY")))[0]!;
+    const after = (await stack.s.db.select().from(inventory).where(eq(inventory.sku, "CAP-NAVY")))[0]!;
     expect(after).toMatchObject({ onHand: before.onHand, reserved: before.reserved });
   }, 90_000);
 });

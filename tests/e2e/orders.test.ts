@@ -2,43 +2,18 @@
 // jobs/), orders fired through the app's HTTP API, faults injected into the stand-ins. Every test ends with
 // the invariant checker over the whole database.
 import { eq } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { caughtMessages, inventory, orders, payments } from "../../db/schema";
-import { checkInvariants } from "../../src/orders/check-invariants";
 import { TERMINAL_STATUSES } from "../../src/orders/order-status";
-import { startOrderStack, type OrderStack } from "../support/order-stack";
+import { useOrderStack } from "../support/order-stack";
 
-let s: OrderStack;
-let n = 0;
-
-beforeAll(async () => {
-  s = await startOrderStack();
-}, 180_000);
-
-afterEach(async () => {
-  s.standIn?.faults.clear();
-  s.catcher?.refusals.clear();
-  expect(await checkInvariants(s.db)).toEqual([]);
-});
-
-afterAll(async () => {
-  await s?.close();
-});
+const stack = useOrderStack();
+const { post, orderEvent } = stack;
 
 type OrderView = { id: string; status: string; failureReason: string | null; payments: { kind: string; status: string; providerId: string | null }[]; notifications: { kind: string; status: string }[]; runs: { id: string; task: string; status: string }[] };
 
-async function post(name: string, body: unknown) {
-  const response = await fetch(`${s.appUrl}/api/events/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-function orderEvent(lines: Record<string, number>, extra: Record<string, unknown> = {}) {
-  const id = `e2e-${Date.now().toString(36)}-${++n}`;
-  return { id, customer: { email: `${id}@example.com` }, lines: Object.entries(lines).map(([sku, quantity]) => ({ sku, quantity })), currency: "usd", ...extra };
-}
-
 async function order(id: string): Promise<OrderView> {
-  const response = await fetch(`${s.appUrl}/api/orders/${id}`);
+  const response = await fetch(`${stack.s.appUrl}/api/orders/${id}`);
   return (await response.json()) as OrderView;
 }
 
@@ -62,8 +37,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
   }
 }
 
-const mailsOf = (id: string) => s.db.select().from(caughtMessages).where(eq(caughtMessages.toAddress, `${id}@example.com`));
-const stockOf = async (sku: string) => (await s.db.select().from(inventory).where(eq(inventory.sku, sku)))[0]!;
+const mailsOf = (id: string) => stack.s.db.select().from(caughtMessages).where(eq(caughtMessages.toAddress, `${id}@example.com`));
+const stockOf = async (sku: string) => (await stack.s.db.select().from(inventory).where(eq(inventory.sku, sku)))[0]!;
 
 describe("an order", () => {
   it("completes: one charge, one confirmation, then one reminder; latency from event to confirmation mail", async () => {
@@ -108,13 +83,13 @@ describe("an order", () => {
   }, 60_000);
 
   it("Stripe answering 500, then charged-but-the-answer-lost: retried with the same key, charged once", async () => {
-    s.standIn!.faults.inject({ kind: "status_500", path: "/v1/payment_intents", times: 1 });
-    s.standIn!.faults.inject({ kind: "drop_after_processing", path: "/v1/payment_intents", times: 2 });
+    stack.s.standIn!.faults.inject({ kind: "status_500", path: "/v1/payment_intents", times: 1 });
+    stack.s.standIn!.faults.inject({ kind: "drop_after_processing", path: "/v1/payment_intents", times: 2 });
     const event = orderEvent({ "STICKER-PACK": 1 });
     await post("order.created", event);
     const done = await untilTerminal(event.id, 90_000);
     expect(done.status).toBe("completed");
-    const intents = await s.db.execute(`SELECT id FROM stripe_stand_in.objects WHERE type = 'payment_intent' AND data -> 'metadata' ->> 'order_id' = '${event.id}'`);
+    const intents = await stack.s.db.execute(`SELECT id FROM stripe_stand_in.objects WHERE type = 'payment_intent' AND data -> 'metadata' ->> 'order_id' = '${event.id}'`);
     expect(intents).toHaveLength(1);
   }, 120_000);
 
@@ -146,7 +121,7 @@ describe("an order", () => {
   }, 90_000);
 
   it("SMTP refusing for a while: the confirmation is retried, sent once, the order completes", async () => {
-    s.catcher!.refusals.refuseFor(3_000);
+    stack.s.catcher!.refusals.refuseFor(3_000);
     const event = orderEvent({ "POSTER-A2": 1 });
     await post("order.created", event);
     const done = await untilTerminal(event.id, 90_000);
@@ -162,8 +137,8 @@ describe("an order", () => {
     expect(response.body.issues).toEqual(expect.arrayContaining([expect.objectContaining({ field: "lines[0].quantity" }), expect.objectContaining({ field: "customer.email" })]));
     const unknown = await post("order.created", orderEvent({ "NO-SUCH-THING": 1 }));
     expect(unknown.status).toBe(400);
-    expect(await s.db.select().from(orders).where(eq(orders.id, bad.id))).toHaveLength(0);
+    expect(await stack.s.db.select().from(orders).where(eq(orders.id, bad.id))).toHaveLength(0);
     expect((await post("order.shipped", {})).status).toBe(400);
-    expect(await s.db.select().from(payments).where(eq(payments.orderId, bad.id))).toHaveLength(0);
+    expect(await stack.s.db.select().from(payments).where(eq(payments.orderId, bad.id))).toHaveLength(0);
   });
 });

@@ -1,5 +1,6 @@
 // The local platform for an e2e test file: its own database, port 0, tuned for fast tests, plus the SDK
 // configured to trigger into it, and the real CLI running the fixture project against it.
+import fs from "node:fs";
 import path from "node:path";
 import { configure, runs } from "@trigger.dev/sdk";
 import { afterAll, beforeAll } from "vitest";
@@ -74,6 +75,7 @@ export function useFixturePlatform(options: { platform?: Partial<PlatformOptions
     await state.cli?.stop();
     await state.h?.platform.close();
     await state.h?.database.close();
+    if (state.cli) fs.rmSync(state.cli.projectDir, { recursive: true, force: true });
   });
   return {
     get h(): PlatformHarness {
