@@ -70,7 +70,7 @@ export function createAppServer({ db, stripeWebhookSecret }: AppServerOptions) {
       return c.json({ error: `Webhook signature check failed: ${error instanceof Error ? error.message : String(error)}` }, 400);
     }
     const result = await applyStripeEvent(db, event);
-    if (result.handled) {
+    if (result.handled && result.settledNow) {
       // Wake the charge-payment run waiting on this payment (created here first if the webhook is early).
       const token = await wait.createToken({ idempotencyKey: await paymentSettledKey(result.orderId), timeout: "1h" });
       const status = result.outcome.status === "succeeded" ? "succeeded" : "failed";

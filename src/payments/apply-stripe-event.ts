@@ -9,7 +9,8 @@ import { PaymentDeclinedError } from "./payment-errors";
 
 export type StripeEventOutcome =
   | { handled: false }
-  | { handled: true; orderId: string; outcome: ChargeOutcome | { status: "failed"; code: string } };
+  /** `settledNow`: this event settled a charge Stripe had left processing (someone may be waiting on it). */
+  | { handled: true; orderId: string; settledNow: boolean; outcome: ChargeOutcome | { status: "failed"; code: string } };
 
 export async function applyStripeEvent(db: Database, event: Stripe.Event): Promise<StripeEventOutcome> {
   if (event.type !== "payment_intent.succeeded" && event.type !== "payment_intent.payment_failed") return { handled: false };
@@ -19,10 +20,11 @@ export async function applyStripeEvent(db: Database, event: Stripe.Event): Promi
     .from(payments)
     .where(and(eq(payments.kind, "charge"), eq(payments.providerId, intent.id)));
   if (!payment) return { handled: false };
+  const settledNow = payment.status === "processing";
   try {
-    return { handled: true, orderId: payment.orderId, outcome: await applyIntent(db, payment, intent) };
+    return { handled: true, orderId: payment.orderId, settledNow, outcome: await applyIntent(db, payment, intent) };
   } catch (error) {
-    if (error instanceof PaymentDeclinedError) return { handled: true, orderId: payment.orderId, outcome: { status: "failed", code: error.code } };
+    if (error instanceof PaymentDeclinedError) return { handled: true, orderId: payment.orderId, settledNow, outcome: { status: "failed", code: error.code } };
     throw error;
   }
 }

@@ -185,11 +185,11 @@ describe("chargeOrder", () => {
     expect(outcome.status).toBe("processing");
     expect(await statusOf(id)).toBe("reserved");
     const event = await s.waitForEvent((e) => e.type === "payment_intent.succeeded" && e.data.object.id === outcome.payment.providerId);
-    expect(await applyStripeEvent(t.db, event)).toMatchObject({ handled: true, orderId: id, outcome: { status: "succeeded" } });
+    expect(await applyStripeEvent(t.db, event)).toMatchObject({ handled: true, orderId: id, settledNow: true, outcome: { status: "succeeded" } });
     expect(await statusOf(id)).toBe("paid");
     expect((await paymentRows(id))[0]!.status).toBe("succeeded");
-    // A redelivery changes nothing.
-    expect(await applyStripeEvent(t.db, event)).toMatchObject({ handled: true, outcome: { status: "succeeded" } });
+    // A redelivery changes nothing, and says so (nobody is woken twice).
+    expect(await applyStripeEvent(t.db, event)).toMatchObject({ handled: true, settledNow: false, outcome: { status: "succeeded" } });
   });
 
   it("a processing charge that fails is settled as a decline", async () => {
