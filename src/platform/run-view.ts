@@ -1,7 +1,7 @@
 // Runs as Trigger.dev's API shows them (runs.retrieve, runs.list): the API status, the is* flags, and
 // payload and output decoded from their packets (superjson or JSON), as the webapp does.
 import { parsePacket } from "@trigger.dev/core/v3";
-import { and, count, desc, eq, inArray, lt, or, sql, gte, lte, arrayOverlaps, type SQL } from "drizzle-orm";
+import { and, arrayOverlaps, count, eq, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { attempts, runs, workers, type Run } from "../../db/schema";
 import type { ProjectEnvironment } from "./environments";
 import { internalId } from "./ids";

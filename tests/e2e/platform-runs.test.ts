@@ -4,7 +4,7 @@ import { idempotencyKeys, runs, tasks } from "@trigger.dev/sdk";
 import { describe, expect, it } from "vitest";
 import { useFixturePlatform, waitForRun, waitForStatus } from "../support/platform";
 
-const fixture = useFixturePlatform();
+useFixturePlatform();
 
 describe("a run", () => {
   it("executes, and runs.retrieve returns its payload and output decoded", async () => {

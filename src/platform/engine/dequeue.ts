@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { runs, type Run } from "../../../db/schema";
 import type { ProjectEnvironment } from "../environments";
 import type { PlatformContext } from "../platform-context";
-import { noEffects, type Effects } from "./run-notifier";
+import { noEffects } from "./run-notifier";
 import { writeSnapshot } from "./snapshots";
 import { finishRun } from "./finish-run";
 import { workerById, type WorkerView } from "./workers";

@@ -30,7 +30,7 @@ export class PlatformTimers {
   private readonly work: DueWork[];
 
   constructor(
-    private readonly ctx: PlatformContext,
+    ctx: PlatformContext,
     extraWork: DueWork[] = [],
     private readonly maxSleepMs = 1_000,
   ) {
