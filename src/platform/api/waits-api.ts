@@ -28,11 +28,11 @@ function tokenView(origin: string, token: Waitpoint) {
 
 /** The token's callback URL completes it without a key, as on Trigger.dev (the id is the secret). */
 export const tokenCallbackApi = new Hono<PlatformEnv>().post("/api/v1/waitpoints/tokens/:token/callback", async (c) => {
-    const { platform } = c.var;
-    const [token] = await platform.db.select().from(waitpoints).where(eq(waitpoints.friendlyId, c.req.param("token")));
-    if (!token) return c.json({ error: `No waitpoint token ${c.req.param("token")}` }, 404);
-    const body: unknown = await c.req.json().catch(() => ({}));
-    await completeToken(platform, token.environmentId, token.friendlyId, body);
+  const { platform } = c.var;
+  const [token] = await platform.db.select().from(waitpoints).where(eq(waitpoints.friendlyId, c.req.param("token")));
+  if (!token) return c.json({ error: `No waitpoint token ${c.req.param("token")}` }, 404);
+  const body: unknown = await c.req.json().catch(() => ({}));
+  await completeToken(platform, token.environmentId, token.friendlyId, body);
   return c.json({ success: true });
 });
 
