@@ -11,6 +11,7 @@ import { startPlatform } from "../src/platform/platform-server";
 import type { PlatformOptions } from "../src/platform/platform-context";
 import { copyProject, startDevCli } from "../src/stack/dev-cli";
 import { startBenchDatabase } from "./bench-database";
+import { startInMemoryPlatform } from "./in-memory-platform";
 import { median, printTable, round, summary } from "./stats";
 
 const FIXTURE = path.resolve("tests/e2e/fixture-project");
@@ -35,25 +36,63 @@ async function waitAllFinished(db: Awaited<ReturnType<typeof startBenchDatabase>
   }
 }
 
-async function main() {
-  const database = await startBenchDatabase("bench_platform");
-  const platform = await startPlatform({ db: database.db, port: 0, options });
-  configure({ baseURL: platform.url, accessToken: KEY });
-  const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}`, at: new Date().toISOString() };
-
-  // 1. Triggers/s with no CLI attached (the API and Postgres alone), 32 callers at once.
-  const triggerCount = Number(process.env.BENCH_TRIGGERS ?? 2_000);
+/**
+ * The same CLI against a trivial in-memory server (bench/in-memory-platform.ts): the ceiling our platform
+ * is measured against, in the same run. Its runs are queued in memory, all at once — its best case.
+ */
+/** tasks.trigger from `callers` concurrent callers (the SDK configured by the caller): triggers/s. */
+async function triggerLoad(count: number, callers: number): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < triggerCount) {
+    Array.from({ length: callers }, async () => {
+      while (next < count) {
         next++;
         await tasks.trigger("noop", null, { tags: ["bench-trigger"] });
       }
     }),
   );
-  const triggersPerSecond = triggerCount / ((performance.now() - started) / 1000);
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function measureBaseline(runCount: number, triggerCount: number) {
+  const baseline = await startInMemoryPlatform({ maxConcurrentRuns: options.dequeue.maxConcurrentRuns, holdMs: options.dequeue.holdMs });
+  configure({ baseURL: baseline.url, accessToken: "tr_dev_baseline" });
+  const projectDir = copyProject(FIXTURE);
+  const triggersPerSecond = round(await triggerLoad(triggerCount, 32));
+  baseline.cancelQueued();
+  const cli = startDevCli({ projectDir, apiUrl: baseline.url });
+  try {
+    await cli.ready;
+    for (let i = 0; i < 30; i++) await baseline.waitAllFinished([(await tasks.trigger("noop", null)).id], 20_000);
+    const toDone: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t0 = Date.now();
+      const { id } = await tasks.trigger("noop", null);
+      await baseline.waitAllFinished([id], 20_000);
+      toDone.push(baseline.run(id)!.completedAt! - t0);
+    }
+    await baseline.waitAllFinished(Array.from({ length: options.dequeue.maxConcurrentRuns * 2 }, () => baseline.enqueue("noop", "null")), 120_000);
+    const started = performance.now();
+    await baseline.waitAllFinished(Array.from({ length: runCount }, () => baseline.enqueue("noop", "null")), 300_000);
+    return { triggersPerSecond, triggerToCompleted: summary(toDone), noopRunsPerSecond: round(runCount / ((performance.now() - started) / 1000)) };
+  } finally {
+    await cli.stop();
+    await baseline.close();
+  }
+}
+
+async function main() {
+  const runCount = Number(process.env.BENCH_RUNS ?? 1_000);
+  const triggerCount = Number(process.env.BENCH_TRIGGERS ?? 2_000);
+  const baseline = await measureBaseline(runCount, triggerCount);
+  const database = await startBenchDatabase("bench_platform");
+  const platform = await startPlatform({ db: database.db, port: 0, options });
+  configure({ baseURL: platform.url, accessToken: KEY });
+  const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}`, at: new Date().toISOString(), baseline };
+
+  // 1. Triggers/s with no CLI attached (the API and Postgres alone), 32 callers at once.
+  const triggersPerSecond = await triggerLoad(triggerCount, 32);
   // 2. batchTrigger of 1,000.
   const batchStarted = performance.now();
   await batch.trigger(Array.from({ length: 1_000 }, () => ({ id: "noop" as const, payload: null })));
@@ -98,7 +137,6 @@ async function main() {
   const warmup = await batch.trigger(Array.from({ length: options.dequeue.maxConcurrentRuns * 2 }, () => ({ id: "noop" as const, payload: null })));
   await waitAllFinished(database.db, (await batch.retrieve(warmup.batchId)).runs, 120_000);
   platform.timings.reset();
-  const runCount = Number(process.env.BENCH_RUNS ?? 500);
   const throughputStarted = performance.now();
   const ids: string[] = [];
   for (let i = 0; i < runCount; i += 100) {
@@ -109,7 +147,6 @@ async function main() {
   const runsPerSecond = runCount / ((performance.now() - throughputStarted) / 1000);
   results.cli = { noopRunsPerSecond: round(runsPerSecond), concurrency: options.dequeue.maxConcurrentRuns, runs: runCount };
   results.platformTimingsDuringCliRuns = platform.timings.report();
-  console.log(platform.timings.report().slice(0, 8));
 
   await cli.stop();
   await platform.close();
@@ -117,13 +154,13 @@ async function main() {
 
   console.log("\nLocal Trigger.dev platform benchmark");
   printTable([
-    ["tasks.trigger (32 callers)", `${round(triggersPerSecond)} triggers/s`],
+    ["tasks.trigger (32 callers)", `${round(triggersPerSecond)} triggers/s (in-memory baseline: ${baseline.triggersPerSecond})`],
     ["batchTrigger of 1,000", `${round(batchItemsPerSecond)} items/s`],
     ["CLI ready", `${results.cliReadyMs as number} ms`],
     ["trigger → start (idle)", `p50 ${median(toStart)} ms, p99 ${summary(toStart).p99} ms`],
-    ["trigger → completed (idle)", `p50 ${median(toDone)} ms, p99 ${summary(toDone).p99} ms`],
+    ["trigger → completed (idle)", `p50 ${median(toDone)} ms, p99 ${summary(toDone).p99} ms (in-memory baseline: p50 ${baseline.triggerToCompleted.p50} ms)`],
     ["child end → parent resume", `p50 ${median(resume)} ms, p99 ${summary(resume).p99} ms`],
-    [`no-op runs through the CLI (${options.dequeue.maxConcurrentRuns} at once)`, `${round(runsPerSecond)} runs/s`],
+    [`no-op runs through the CLI (${options.dequeue.maxConcurrentRuns} at once)`, `${round(runsPerSecond)} runs/s (in-memory baseline: ${baseline.noopRunsPerSecond}, ratio ${round(runsPerSecond / baseline.noopRunsPerSecond, 2)})`],
   ]);
   fs.mkdirSync("bench/results", { recursive: true });
   const file = `bench/results/platform-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;

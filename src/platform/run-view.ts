@@ -7,6 +7,7 @@ import type { ProjectEnvironment } from "./environments";
 import { internalId } from "./ids";
 import type { PlatformContext } from "./platform-context";
 import { readMetadata } from "./engine/run-metadata";
+import { selectRow } from "./engine/row-mapping";
 
 export type ApiStatus =
   | "PENDING_VERSION"
@@ -120,8 +121,7 @@ function related(run: Run, version?: string) {
 }
 
 export async function findRun(ctx: PlatformContext, env: ProjectEnvironment, runId: string): Promise<Run | undefined> {
-  const [run] = await ctx.db.select().from(runs).where(and(eq(runs.id, internalId(runId)), eq(runs.environmentId, env.id)));
-  return run;
+  return selectRow(ctx.db, runs, sql`SELECT * FROM trigger_platform.runs WHERE id = ${internalId(runId)} AND environment_id = ${env.id}`);
 }
 
 async function decode(data: string | null, dataType: string | null): Promise<unknown> {

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { completeAttempt, heartbeat, startAttempt } from "../engine/attempts";
 import { dequeueRuns } from "../engine/dequeue";
-import { latestSnapshot, runMessage, snapshotMessage } from "../engine/snapshots";
+import { runMessage, runWithLatestSnapshot, snapshotMessage } from "../engine/snapshots";
 import { recoverStalledRun } from "../engine/crash-recovery";
 import { currentWorker } from "../engine/workers";
 import { internalId } from "../ids";
@@ -39,10 +39,11 @@ export const devEngineApi = new Hono<PlatformEnv>()
     const body = await parseBody(c, DevDequeueRequestBody);
     const worker = await currentWorker(platform, env.id);
     if (!worker || worker.id !== body.currentWorker) return c.json({ dequeuedMessages: [] });
+    const seen = platform.notifier.wakeCount(env.id);
     let messages = await dequeueRuns(platform, env, worker);
     if (messages.length === 0) {
       // Long poll: hold the request until a run may be ready (a trigger, a retry or delay coming due).
-      await platform.notifier.waitForWork(env.id, platform.options.dequeue.holdMs, c.req.raw.signal);
+      await platform.notifier.waitForWork(env.id, platform.options.dequeue.holdMs, c.req.raw.signal, seen);
       if (!c.req.raw.signal.aborted) messages = await dequeueRuns(platform, env, worker);
     }
     return c.json({ dequeuedMessages: messages });
@@ -62,9 +63,9 @@ export const devEngineApi = new Hono<PlatformEnv>()
   })
   .get("/engine/v1/dev/runs/:run/snapshots/latest", async (c) => {
     const { platform, env } = c.var;
-    const run = await findRun(platform, env, c.req.param("run"));
-    if (!run) return c.json({ error: `No run ${c.req.param("run")}` }, 404);
-    const snapshot = await latestSnapshot(platform.db, run.id);
+    const found = await runWithLatestSnapshot(platform.db, internalId(c.req.param("run")), false);
+    if (!found || found.run.environmentId !== env.id) return c.json({ error: `No run ${c.req.param("run")}` }, 404);
+    const { run, snapshot } = found;
     return c.json({
       execution: {
         version: "1",

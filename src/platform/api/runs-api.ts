@@ -61,7 +61,12 @@ export const runsApi = new Hono<PlatformEnv>()
     const { platform, env } = c.var;
     const body = await parseBody(c, TriggerTaskRequestBody);
     const effects = noEffects();
-    const outcome = await platform.db.transaction((tx) => triggerRun(platform, tx, effects, env.id, decodeURIComponent(c.req.param("task")), body));
+    const task = decodeURIComponent(c.req.param("task"));
+    // Without an idempotency key or a parent to block, a trigger is one statement: no transaction needed.
+    const simple = !body.options?.idempotencyKey && !body.options?.parentRunId;
+    const outcome = simple
+      ? await triggerRun(platform, platform.db, effects, env.id, task, body)
+      : await platform.db.transaction((tx) => triggerRun(platform, tx, effects, env.id, task, body));
     platform.notifier.publish(effects);
     return c.json({ id: outcome.run.friendlyId, isCached: outcome.isCached });
   })

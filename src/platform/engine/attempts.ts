@@ -3,10 +3,10 @@
 // back to the queue until the retry's time (RETRY_QUEUED: durable, the CLI may even restart meanwhile);
 // maxDuration exceeded is TIMED_OUT; anything else that failed for good is COMPLETED_WITH_ERRORS.
 import type { TaskRunExecution, TaskRunExecutionResult } from "@trigger.dev/core/v3/schemas";
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { DatabaseOrTransaction } from "../../../db/client";
-import { attempts, runs, type Run } from "../../../db/schema";
+import { runs, type Run } from "../../../db/schema";
 import type { ProjectEnvironment } from "../environments";
 import type { PlatformContext } from "../platform-context";
 import { MACHINE } from "./dequeue";
@@ -14,7 +14,8 @@ import { retryOrCrash } from "./crash-recovery";
 import { finishRun } from "./finish-run";
 import { applyFlushedMetadata, parseFlushedPacket } from "./run-metadata";
 import { noEffects } from "./run-notifier";
-import { latestSnapshot, lockRun, runMessage, snapshotMessage, writeSnapshot } from "./snapshots";
+import { jsonParam, timestampParam } from "./row-mapping";
+import { changeRunWithSnapshot, latestSnapshot, runWithLatestSnapshot, runMessage, snapshotMessage } from "./snapshots";
 import { workerById, type WorkerView } from "./workers";
 import { PlatformError } from "../platform-error";
 
@@ -24,26 +25,21 @@ type Completion = z.output<typeof TaskRunExecutionResult>;
 export async function startAttempt(ctx: PlatformContext, env: ProjectEnvironment, runId: string, snapshotId: string) {
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
-    const run = await lockRun(tx, runId);
-    if (!run || run.environmentId !== env.id) throw new PlatformError(`No run ${runId}`, 404);
-    const latest = await latestSnapshot(tx, run.id);
+    const locked = await runWithLatestSnapshot(tx, runId, true);
+    if (!locked || locked.run.environmentId !== env.id) throw new PlatformError(`No run ${runId}`, 404);
+    const { run, snapshot: latest } = locked;
     if (latest.friendlyId !== snapshotId && latest.id !== snapshotId) throw new PlatformError(`Snapshot ${snapshotId} is not the latest of run ${run.friendlyId} (${latest.friendlyId})`, 409);
     if (latest.executionStatus !== "PENDING_EXECUTING") throw new PlatformError(`Run ${run.friendlyId} is ${latest.executionStatus}, not waiting to start`, 409);
     const attemptNumber = run.attemptNumber + 1;
-    const [started] = await tx
-      .update(runs)
-      .set({
-        status: "EXECUTING",
-        attemptNumber,
-        startedAt: sql`coalesce(${runs.startedAt}, now())`,
-        leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})`,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(runs.id, run.id))
-      .returning();
-    await tx.insert(attempts).values({ runId: run.id, number: attemptNumber, status: "EXECUTING" }).onConflictDoNothing();
-    const snapshot = await writeSnapshot(tx, started!, "EXECUTING", `Attempt ${attemptNumber} started`);
-    return { run: started!, snapshot };
+    return changeRunWithSnapshot(
+      tx,
+      run.id,
+      sql`status = 'EXECUTING', attempt_number = ${attemptNumber}, started_at = coalesce(started_at, now()),
+          lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000}), updated_at = now()`,
+      "EXECUTING",
+      `Attempt ${attemptNumber} started`,
+      sql`, attempt AS (INSERT INTO trigger_platform.attempts (run_id, number, status) SELECT id, attempt_number, 'EXECUTING' FROM changed ON CONFLICT DO NOTHING)`,
+    );
   });
   ctx.notifier.publish(effects);
   const worker = result.run.workerId ? await workerById(ctx, result.run.workerId) : undefined;
@@ -64,10 +60,10 @@ export async function startAttempt(ctx: PlatformContext, env: ProjectEnvironment
 }
 
 export async function heartbeat(ctx: PlatformContext, env: ProjectEnvironment, runId: string): Promise<void> {
-  await ctx.db
-    .update(runs)
-    .set({ leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})` })
-    .where(and(eq(runs.id, runId), eq(runs.environmentId, env.id)));
+  await ctx.db.execute(
+    sql`UPDATE trigger_platform.runs SET lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})
+         WHERE id = ${runId} AND environment_id = ${env.id}`,
+  );
 }
 
 export type AttemptStatus = "RUN_FINISHED" | "RUN_PENDING_CANCEL" | "RETRY_QUEUED" | "RETRY_IMMEDIATELY";
@@ -75,13 +71,13 @@ export type AttemptStatus = "RUN_FINISHED" | "RUN_PENDING_CANCEL" | "RETRY_QUEUE
 export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironment, runId: string, completion: Completion) {
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
-    const run = await lockRun(tx, runId);
-    if (!run || run.environmentId !== env.id) throw new PlatformError(`No run ${runId}`, 404);
+    const locked = await runWithLatestSnapshot(tx, runId, true);
+    if (!locked || locked.run.environmentId !== env.id) throw new PlatformError(`No run ${runId}`, 404);
+    const { run, snapshot: latest } = locked;
     if (run.completedAt) {
       // Cancelled (or crashed) meanwhile: the outcome stands, the late completion is dropped.
-      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run, snapshot: await latestSnapshot(tx, run.id) };
+      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run, snapshot: latest };
     }
-    const latest = await latestSnapshot(tx, run.id);
     if (latest.executionStatus === "QUEUED" || latest.executionStatus === "PENDING_EXECUTING") {
       // This attempt was given up on (requeued) while its process lived on: its result no longer counts.
       return { attemptStatus: "RETRY_QUEUED" as AttemptStatus, run, snapshot: latest };
@@ -97,20 +93,20 @@ export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironm
     } else if (completion.metadata) {
       await applyFlushedMetadata(tx, run.id, completion.metadata);
     }
-    await tx
-      .update(attempts)
-      .set({ status: completion.ok ? "COMPLETED" : "FAILED", error: completion.ok ? null : (completion.error as Record<string, unknown>), completedAt: sql`now()` })
-      .where(and(eq(attempts.runId, run.id), eq(attempts.number, run.attemptNumber)));
+    await tx.execute(
+      sql`UPDATE trigger_platform.attempts SET status = ${completion.ok ? "COMPLETED" : "FAILED"}, error = ${completion.ok ? null : jsonParam(completion.error)}::jsonb, completed_at = now()
+           WHERE run_id = ${run.id} AND number = ${run.attemptNumber}`,
+    );
 
     if (completion.ok) {
       const done = await finishRun(ctx, tx, effects, run, { status: "COMPLETED_SUCCESSFULLY", output: completion.output ?? null, outputType: completion.outputType });
-      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run: done, snapshot: await latestSnapshot(tx, run.id) };
+      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
     }
 
     const error = completion.error as Record<string, unknown>;
     if (error.code === "MAX_DURATION_EXCEEDED") {
       const done = await finishRun(ctx, tx, effects, run, { status: "TIMED_OUT", error });
-      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run: done, snapshot: await latestSnapshot(tx, run.id) };
+      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
     }
     const retry = completion.retry;
     const attemptsAllowed = run.maxAttempts ?? Number.POSITIVE_INFINITY; // otherwise the executor's retry config decides
@@ -121,7 +117,7 @@ export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironm
     }
     const status = error.type === "INTERNAL_ERROR" && String(error.code).startsWith("TASK_PROCESS") ? "CRASHED" : "COMPLETED_WITH_ERRORS";
     const done = await finishRun(ctx, tx, effects, run, { status, error });
-    return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run: done, snapshot: await latestSnapshot(tx, run.id) };
+    return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
   });
   ctx.notifier.publish(effects);
   // The run that just ended may free a slot for a queued one.
@@ -131,13 +127,13 @@ export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironm
 
 /** Back to the queue (a retry, a crash with attempts left): dequeued again from `availableAt`. */
 export async function requeue(tx: DatabaseOrTransaction, run: Run, availableAt: Date, description: string) {
-  const [queued] = await tx
-    .update(runs)
-    .set({ status: "RETRYING_AFTER_FAILURE", availableAt, leaseUntil: null, updatedAt: sql`now()` })
-    .where(eq(runs.id, run.id))
-    .returning();
-  const snapshot = await writeSnapshot(tx, queued!, "QUEUED", description);
-  return { run: queued!, snapshot };
+  return changeRunWithSnapshot(
+    tx,
+    run.id,
+    sql`status = 'RETRYING_AFTER_FAILURE', available_at = ${timestampParam(availableAt)}, lease_until = NULL, updated_at = now()`,
+    "QUEUED",
+    description,
+  );
 }
 
 type Execution = z.input<typeof TaskRunExecution>;

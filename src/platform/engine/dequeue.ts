@@ -2,19 +2,21 @@
 // when its task is in the current worker, its environment has a free slot, and its queue (and
 // concurrency key) is under its concurrencyLimit. Expired runs (ttl) are finished instead of handed out.
 import type { DequeuedMessage } from "@trigger.dev/core/v3/schemas";
-import { and, asc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { z } from "zod";
 import { runs, type Run } from "../../../db/schema";
 import type { ProjectEnvironment } from "../environments";
 import type { PlatformContext } from "../platform-context";
 import { noEffects } from "./run-notifier";
-import { writeSnapshot } from "./snapshots";
+import { selectRows } from "./row-mapping";
+import { changeRunWithSnapshot } from "./snapshots";
 import { finishRun } from "./finish-run";
 import { workerById, type WorkerView } from "./workers";
 
 export type Dequeued = z.input<typeof DequeuedMessage>;
 
-/** Statuses that hold one of the environment's execution slots (in dev, a waiting run keeps its process). */
+/** Statuses that hold one of the environment's execution slots (in dev, a waiting run keeps its process).
+ *  (Drizzle's `sql` writes an array parameter as a parenthesised list, for IN.) */
 const OCCUPYING = ["DEQUEUED", "EXECUTING", "WAITING_TO_RESUME"];
 
 export const MACHINE = { name: "small-1x", cpu: 0.5, memory: 0.5, centsPerMs: 0 } as const;
@@ -22,33 +24,34 @@ export const MACHINE = { name: "small-1x", cpu: 0.5, memory: 0.5, centsPerMs: 0 
 export async function dequeueRuns(ctx: PlatformContext, env: ProjectEnvironment, worker: WorkerView): Promise<Dequeued[]> {
   const effects = noEffects();
   const messages = await ctx.db.transaction(async (tx) => {
-    const [{ busy } = { busy: 0 }] = await tx
-      .select({ busy: sql<number>`count(*)::int` })
-      .from(runs)
-      .where(and(eq(runs.environmentId, env.id), inArray(runs.status, OCCUPYING)));
+    const [{ busy } = { busy: 0 }] = await tx.execute<{ busy: number }>(
+      sql`SELECT count(*)::int AS busy FROM trigger_platform.runs WHERE environment_id = ${env.id} AND status IN ${OCCUPYING}`,
+    );
     const room = ctx.options.dequeue.maxConcurrentRuns - busy;
     if (room <= 0) return [];
 
     const taskIds = [...worker.tasks.keys()];
     if (taskIds.length === 0) return [];
-    const candidates = await tx
-      .select()
-      .from(runs)
-      .where(and(eq(runs.environmentId, env.id), isNotNull(runs.availableAt), lte(runs.availableAt, sql`now()`), inArray(runs.taskIdentifier, taskIds)))
-      .orderBy(asc(runs.availableAt), asc(runs.createdAt))
-      .limit(Math.max(room * 4, 50))
-      .for("update", { skipLocked: true });
+    const candidates = await selectRows(
+      tx,
+      runs,
+      sql`SELECT * FROM trigger_platform.runs
+           WHERE environment_id = ${env.id} AND available_at IS NOT NULL AND available_at <= now() AND task_identifier IN ${taskIds}
+           ORDER BY available_at, created_at
+           LIMIT ${Math.max(room * 4, 50)}
+             FOR UPDATE SKIP LOCKED`,
+    );
     if (candidates.length === 0) return [];
 
-    const running = await tx
-      .select({ queue: runs.queue, concurrencyKey: runs.concurrencyKey, n: sql<number>`count(*)::int` })
-      .from(runs)
-      .where(and(eq(runs.environmentId, env.id), inArray(runs.status, OCCUPYING), inArray(runs.queue, [...new Set(candidates.map((c) => c.queue))])))
-      .groupBy(runs.queue, runs.concurrencyKey);
+    const running = await tx.execute<{ queue: string; concurrency_key: string | null; n: number }>(
+      sql`SELECT queue, concurrency_key, count(*)::int AS n FROM trigger_platform.runs
+           WHERE environment_id = ${env.id} AND status IN ${OCCUPYING} AND queue IN ${[...new Set(candidates.map((c) => c.queue))]}
+           GROUP BY queue, concurrency_key`,
+    );
     const load = new Map<string, number>();
     for (const r of running) {
       load.set(r.queue, (load.get(r.queue) ?? 0) + r.n);
-      if (r.concurrencyKey) load.set(`${r.queue}\u0000${r.concurrencyKey}`, r.n);
+      if (r.concurrency_key) load.set(`${r.queue}\u0000${r.concurrency_key}`, r.n);
     }
 
     const picked: Dequeued[] = [];
@@ -81,18 +84,14 @@ function queueLimit(worker: WorkerView, run: Run): number | undefined {
 }
 
 async function handOut(ctx: PlatformContext, tx: Parameters<Parameters<PlatformContext["db"]["transaction"]>[0]>[0], env: ProjectEnvironment, worker: WorkerView, run: Run): Promise<Dequeued> {
-  const [updated] = await tx
-    .update(runs)
-    .set({
-      status: "DEQUEUED",
-      availableAt: null,
-      workerId: worker.id,
-      leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})`,
-      updatedAt: sql`now()`,
-    })
-    .where(eq(runs.id, run.id))
-    .returning();
-  const snapshot = await writeSnapshot(tx, updated!, "PENDING_EXECUTING", "Run was dequeued for execution");
+  const { snapshot } = await changeRunWithSnapshot(
+    tx,
+    run.id,
+    sql`status = 'DEQUEUED', available_at = NULL, worker_id = ${worker.id},
+        lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000}), updated_at = now()`,
+    "PENDING_EXECUTING",
+    "Run was dequeued for execution",
+  );
   return {
     version: "1",
     snapshot: { id: snapshot.id, friendlyId: snapshot.friendlyId, executionStatus: "PENDING_EXECUTING", description: snapshot.description, createdAt: snapshot.createdAt },

@@ -3,10 +3,11 @@
 // up its idempotency key, so the same key can start a fresh run; a completed or cancelled one keeps it.
 import { and, eq, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../../../db/client";
-import { batches, runs, waitpoints, type Run } from "../../../db/schema";
+import { batches, runs, waitpoints, type Run, type Snapshot } from "../../../db/schema";
 import type { PlatformContext } from "../platform-context";
 import type { Effects } from "./run-notifier";
-import { isFinal, writeSnapshot, type EngineStatus } from "./snapshots";
+import { jsonParam } from "./row-mapping";
+import { changeRunWithSnapshot, isFinal, latestSnapshot, type EngineStatus } from "./snapshots";
 import { completeWaitpoint, runOutput } from "./waitpoints";
 
 export type Ending = {
@@ -18,30 +19,23 @@ export type Ending = {
 
 const KEEPS_KEY: Ending["status"][] = ["COMPLETED_SUCCESSFULLY", "CANCELED"];
 
-export async function finishRun(_ctx: PlatformContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, ending: Ending): Promise<Run> {
-  if (isFinal(run.status)) return run;
-  const [finished] = await tx
-    .update(runs)
-    .set({
-      status: ending.status,
-      output: ending.output ?? null,
-      outputType: ending.outputType ?? null,
-      error: ending.error ?? null,
-      completedAt: sql`now()`,
-      availableAt: null,
-      leaseUntil: null,
-      updatedAt: sql`now()`,
-      ...(KEEPS_KEY.includes(ending.status) ? {} : { idempotencyKey: null, idempotencyKeyExpiresAt: null }),
-    })
-    .where(eq(runs.id, run.id))
-    .returning();
-  await writeSnapshot(tx, finished!, "FINISHED", `Run ended: ${ending.status}`);
+export async function finishRun(_ctx: PlatformContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, ending: Ending): Promise<{ run: Run; snapshot: Snapshot }> {
+  if (isFinal(run.status)) return { run, snapshot: await latestSnapshot(tx, run.id) };
+  const releasesKey = !KEEPS_KEY.includes(ending.status);
+  const finished = await changeRunWithSnapshot(
+    tx,
+    run.id,
+    sql`status = ${ending.status}, output = ${ending.output ?? null}, output_type = ${ending.outputType ?? null}, error = ${jsonParam(ending.error)}::jsonb,
+        completed_at = now(), available_at = NULL, lease_until = NULL, updated_at = now(),
+        idempotency_key = CASE WHEN ${releasesKey} THEN NULL ELSE idempotency_key END,
+        idempotency_key_expires_at = CASE WHEN ${releasesKey} THEN NULL ELSE idempotency_key_expires_at END`,
+    "FINISHED",
+    `Run ended: ${ending.status}`,
+  );
   effects.notifyRuns.add(run.friendlyId);
-
-  const [waitpoint] = await tx.select().from(waitpoints).where(and(eq(waitpoints.type, "RUN"), eq(waitpoints.completedByRunId, run.id)));
-  if (waitpoint) await completeWaitpoint(tx, effects, waitpoint.id, runOutput(finished!));
-  if (finished!.batchId) await settleBatchIfDone(tx, effects, finished!.batchId);
-  return finished!;
+  if (finished.runWaitpointId) await completeWaitpoint(tx, effects, finished.runWaitpointId, runOutput(finished.run));
+  if (finished.run.batchId) await settleBatchIfDone(tx, effects, finished.run.batchId);
+  return { run: finished.run, snapshot: finished.snapshot };
 }
 
 /**
@@ -50,7 +44,7 @@ export async function finishRun(_ctx: PlatformContext, tx: DatabaseOrTransaction
  * when the batch is read, so a thousand-run batch is not a thousand-way lock on one row.
  */
 async function settleBatchIfDone(tx: DatabaseOrTransaction, effects: Effects, batchId: string): Promise<void> {
-  const [waited] = await tx.select({ id: batches.id }).from(batches).where(and(eq(batches.id, batchId), eq(batches.resumeParentOnCompletion, true)));
+  const [waited] = await tx.execute<{ id: string }>(sql`SELECT id FROM trigger_platform.batches WHERE id = ${batchId} AND resume_parent_on_completion`);
   if (!waited) return;
   const [batch] = await tx.select().from(batches).where(eq(batches.id, batchId)).for("update");
   if (!batch || batch.status === "COMPLETED") return;

@@ -11,6 +11,7 @@ export const noEffects = (): Effects => ({ wakeEnvironments: new Set(), notifyRu
 export class RunNotifier {
   private readonly wakeups = new EventEmitter();
   private devWorkers: Namespace | undefined;
+  private readonly wakeCounts = new Map<string, number>();
 
   constructor() {
     this.wakeups.setMaxListeners(0);
@@ -23,7 +24,7 @@ export class RunNotifier {
   /** Publishes what a committed transaction changed. */
   publish(effects: Effects): void {
     for (const at of effects.timers) this.timerChanged(at);
-    for (const environmentId of effects.wakeEnvironments) this.wakeups.emit(environmentId);
+    for (const environmentId of effects.wakeEnvironments) this.wake(environmentId);
     for (const runFriendlyId of effects.notifyRuns) {
       this.devWorkers?.to(roomFor(runFriendlyId)).emit("run:notify", { version: "1", run: { friendlyId: runFriendlyId } });
     }
@@ -40,11 +41,21 @@ export class RunNotifier {
   }
 
   wake(environmentId: string): void {
+    this.wakeCounts.set(environmentId, this.wakeCount(environmentId) + 1);
     this.wakeups.emit(environmentId);
   }
 
-  /** Resolves when the environment is woken, after `ms`, or when `signal` aborts, whichever is first. */
-  waitForWork(environmentId: string, ms: number, signal?: AbortSignal): Promise<void> {
+  /** How often the environment was woken so far: read it before looking for work, pass it to waitForWork. */
+  wakeCount(environmentId: string): number {
+    return this.wakeCounts.get(environmentId) ?? 0;
+  }
+
+  /**
+   * Resolves when the environment is woken, after `ms`, or when `signal` aborts, whichever is first — at
+   * once if it was woken since `seen` (work that arrived while the caller was looking would be missed).
+   */
+  waitForWork(environmentId: string, ms: number, signal?: AbortSignal, seen?: number): Promise<void> {
+    if (seen !== undefined && this.wakeCount(environmentId) !== seen) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

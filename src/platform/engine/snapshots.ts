@@ -1,9 +1,10 @@
 // Execution snapshots: every change in how a run executes is a new snapshot with a new id. The CLI acts
 // on a snapshot it has not seen before, and hands its completed waitpoints to the task process.
-import { desc, eq } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../../../db/client";
 import { runs, snapshots, type Run, type Snapshot } from "../../../db/schema";
 import { newIds } from "../ids";
+import { decodeRow, jsonParam, selectRow } from "./row-mapping";
 
 export type ExecutionStatus =
   | "RUN_CREATED"
@@ -23,23 +24,68 @@ export async function writeSnapshot(
   completedWaitpoints: Record<string, unknown>[] = [],
 ): Promise<Snapshot> {
   const { id, friendlyId } = newIds("snapshot");
-  const [row] = await tx
-    .insert(snapshots)
-    .values({ id, friendlyId, runId: run.id, executionStatus, description, attemptNumber: run.attemptNumber || null, completedWaitpoints })
-    .returning();
+  const row = await selectRow(
+    tx,
+    snapshots,
+    sql`INSERT INTO trigger_platform.snapshots (id, friendly_id, run_id, execution_status, description, attempt_number, completed_waitpoints)
+        VALUES (${id}, ${friendlyId}, ${run.id}, ${executionStatus}, ${description}, ${run.attemptNumber || null}, ${jsonParam(completedWaitpoints)}::jsonb)
+        RETURNING *`,
+  );
   return row!;
 }
 
 export async function latestSnapshot(tx: DatabaseOrTransaction, runId: string): Promise<Snapshot> {
-  const [row] = await tx.select().from(snapshots).where(eq(snapshots.runId, runId)).orderBy(desc(snapshots.seq)).limit(1);
+  const row = await selectRow(tx, snapshots, sql`SELECT * FROM trigger_platform.snapshots WHERE run_id = ${runId} ORDER BY seq DESC LIMIT 1`);
   if (!row) throw new Error(`Run ${runId} has no execution snapshot`);
   return row;
 }
 
 /** Locks the run row for the rest of the transaction. */
 export async function lockRun(tx: DatabaseOrTransaction, runId: string): Promise<Run | undefined> {
-  const [row] = await tx.select().from(runs).where(eq(runs.id, runId)).for("update");
-  return row;
+  return selectRow(tx, runs, sql`SELECT * FROM trigger_platform.runs WHERE id = ${runId} FOR UPDATE`);
+}
+
+/** The run and its latest snapshot in one round trip, the run locked for the transaction if `lock`. */
+export async function runWithLatestSnapshot(tx: DatabaseOrTransaction, runId: string, lock: boolean): Promise<{ run: Run; snapshot: Snapshot } | undefined> {
+  const [row] = await tx.execute<Record<string, unknown>>(
+    sql`SELECT r.*, (SELECT row_to_json(s) FROM trigger_platform.snapshots s WHERE s.run_id = r.id ORDER BY s.seq DESC LIMIT 1) AS latest_snapshot
+          FROM trigger_platform.runs r WHERE r.id = ${runId} ${lock ? sql`FOR UPDATE` : sql``}`,
+  );
+  if (!row) return undefined;
+  if (!row.latest_snapshot) throw new Error(`Run ${runId} has no execution snapshot`);
+  return { run: decodeRow(runs, row), snapshot: decodeRow(snapshots, row.latest_snapshot as Record<string, unknown>) };
+}
+
+/**
+ * Changes a run and writes its next snapshot in one statement (one round trip: these are the engine's
+ * hottest writes). `changes` is the SET list; `alsoWith` may add CTEs (each starting with a comma) that read the changed run as `changed`.
+ */
+export async function changeRunWithSnapshot(
+  tx: DatabaseOrTransaction,
+  runId: string,
+  changes: SQL,
+  executionStatus: ExecutionStatus,
+  description: string,
+  alsoWith: SQL = sql``,
+): Promise<{ run: Run; snapshot: Snapshot; runWaitpointId: string | null }> {
+  const { id, friendlyId } = newIds("snapshot");
+  const [row] = await tx.execute<Record<string, unknown>>(
+    sql`WITH changed AS (UPDATE trigger_platform.runs SET ${changes} WHERE id = ${runId} RETURNING *),
+             snapshot AS (
+               INSERT INTO trigger_platform.snapshots (id, friendly_id, run_id, execution_status, description, attempt_number, completed_waitpoints)
+               SELECT ${id}, ${friendlyId}, id, ${executionStatus}, ${description}, nullif(attempt_number, 0), '[]'::jsonb FROM changed
+               RETURNING *)
+             ${alsoWith}
+        SELECT changed.*, row_to_json(snapshot) AS written_snapshot,
+               (SELECT w.id FROM trigger_platform.waitpoints w WHERE w.type = 'RUN' AND w.completed_by_run_id = changed.id) AS run_waitpoint_id
+          FROM changed, snapshot`,
+  );
+  if (!row) throw new Error(`No run ${runId} to change`);
+  return {
+    run: decodeRow(runs, row),
+    snapshot: decodeRow(snapshots, row.written_snapshot as Record<string, unknown>),
+    runWaitpointId: (row.run_waitpoint_id as string | null) ?? null,
+  };
 }
 
 /** The snapshot as the CLI's schemas want it. */

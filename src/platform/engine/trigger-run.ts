@@ -3,14 +3,14 @@
 // maxAttempts, maxDuration, test, and a parent to resume (triggerAndWait / batchTriggerAndWait).
 import { parseNaturalLanguageDurationInMs } from "@trigger.dev/core/v3/isomorphic";
 import type { TriggerTaskRequestBody } from "@trigger.dev/core/v3/schemas";
-import { and, eq, lt, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { DatabaseOrTransaction } from "../../../db/client";
 import { runs, type Run } from "../../../db/schema";
 import { newIds, newSpanId, newTraceId, internalId } from "../ids";
 import type { PlatformContext } from "../platform-context";
 import type { Effects } from "./run-notifier";
-import { writeSnapshot } from "./snapshots";
+import { jsonParam, selectRow, timestampParam } from "./row-mapping";
 import { blockRun, runWaitpointFor } from "./waitpoints";
 import { currentWorker, defaultQueueName } from "./workers";
 import { PlatformError } from "../platform-error";
@@ -56,17 +56,17 @@ export async function triggerRun(
   if (tags.length > MAX_TAGS) throw new PlatformError(`tags: at most ${MAX_TAGS} tags per run (got ${tags.length})`);
 
   const parent = options.parentRunId
-    ? (await tx.select().from(runs).where(and(eq(runs.id, internalId(options.parentRunId)), eq(runs.environmentId, environmentId))))[0]
+    ? await selectRow(tx, runs, sql`SELECT * FROM trigger_platform.runs WHERE id = ${internalId(options.parentRunId)} AND environment_id = ${environmentId}`)
     : undefined;
   if (options.parentRunId && !parent) throw new PlatformError(`parentRunId: no run ${options.parentRunId}`, 404);
 
   const key = options.idempotencyKey;
   if (key) {
     // An expired key no longer holds: its run keeps existing, but gives the key up.
-    await tx
-      .update(runs)
-      .set({ idempotencyKey: null })
-      .where(and(eq(runs.environmentId, environmentId), eq(runs.taskIdentifier, taskIdentifier), eq(runs.idempotencyKey, key), lt(runs.idempotencyKeyExpiresAt, now)));
+    await tx.execute(
+      sql`UPDATE trigger_platform.runs SET idempotency_key = NULL
+           WHERE environment_id = ${environmentId} AND task_identifier = ${taskIdentifier} AND idempotency_key = ${key} AND idempotency_key_expires_at < ${timestampParam(now)}`,
+    );
     const cached = await findByIdempotencyKey(tx, environmentId, taskIdentifier, key);
     if (cached) return resumeParentWith(tx, effects, cached, parent, options.resumeParentOnCompletion, batch, true);
   }
@@ -77,51 +77,50 @@ export async function triggerRun(
   const ttl = ttlMs(options.ttl ?? task?.ttl);
   const { id, friendlyId } = newIds("run");
   const traceContext = (body.context as { traceparent?: string } | undefined) ?? {};
-  const [inserted] = await tx
-    .insert(runs)
-    .values({
-      id,
-      friendlyId,
-      environmentId,
-      taskIdentifier,
-      status: delayUntil && delayUntil > now ? "DELAYED" : "PENDING",
-      payload: typeof body.payload === "string" ? body.payload : body.payload === undefined ? null : JSON.stringify(body.payload),
-      payloadType: options.payloadType ?? "application/json",
-      idempotencyKey: key ?? null,
-      idempotencyKeyExpiresAt: key ? new Date(now.getTime() + (options.idempotencyKeyTTL ? (parseNaturalLanguageDurationInMs(options.idempotencyKeyTTL) ?? IDEMPOTENCY_TTL_MS) : IDEMPOTENCY_TTL_MS)) : null,
-      idempotencyKeyOptions: options.idempotencyKeyOptions ?? (key ? { key, scope: "global" } : null),
-      tags,
-      metadata: options.metadata === undefined ? null : typeof options.metadata === "string" ? options.metadata : JSON.stringify(options.metadata),
-      metadataType: options.metadataType ?? "application/json",
-      queue: options.queue?.name ?? defaultQueueName(task, taskIdentifier),
-      concurrencyKey: options.concurrencyKey ?? null,
-      maxAttempts: options.maxAttempts ?? null,
-      maxDurationSeconds: options.maxDuration ?? task?.maxDuration ?? null,
-      delayUntil: delayUntil ?? null,
-      ttl: options.ttl === undefined ? null : String(options.ttl),
-      expireAt: ttl ? new Date((delayUntil ?? now).getTime() + ttl) : null,
-      availableAt: delayUntil ?? now,
-      lockedToWorkerId: options.lockToVersion ? (worker?.version === options.lockToVersion ? worker.id : null) : null,
-      parentRunId: parent?.id ?? null,
-      rootRunId: parent ? (parent.rootRunId ?? parent.id) : null,
-      depth: parent ? parent.depth + 1 : 0,
-      resumeParentOnCompletion: Boolean(parent && options.resumeParentOnCompletion),
-      batchId: batch?.batchId ?? null,
-      batchIndex: batch?.index ?? null,
-      isTest: options.test ?? false,
-      traceContext,
-      traceId: traceIdOf(traceContext.traceparent) ?? newTraceId(),
-      spanId: newSpanId(),
-    })
-    .onConflictDoNothing()
-    .returning();
+  const status = delayUntil && delayUntil > now ? "DELAYED" : "PENDING";
+  const idempotencyTtlMs = options.idempotencyKeyTTL ? (parseNaturalLanguageDurationInMs(options.idempotencyKeyTTL) ?? IDEMPOTENCY_TTL_MS) : IDEMPOTENCY_TTL_MS;
+  const snapshotIds = newIds("snapshot");
+  const firstSnapshot = status === "DELAYED" ? { status: "DELAYED", description: `Delayed until ${delayUntil!.toISOString()}` } : { status: "QUEUED", description: "Run was queued" };
+  // The run and its first snapshot in one statement: one round trip per trigger.
+  const inserted = await selectRow(
+    tx,
+    runs,
+    sql`WITH inserted AS (INSERT INTO trigger_platform.runs (
+          id, friendly_id, environment_id, task_identifier, status, payload, payload_type,
+          idempotency_key, idempotency_key_expires_at, idempotency_key_options, tags, metadata, metadata_type,
+          queue, concurrency_key, max_attempts, max_duration_seconds, delay_until, ttl, expire_at, available_at,
+          locked_to_worker_id, parent_run_id, root_run_id, depth, resume_parent_on_completion, batch_id, batch_index,
+          is_test, trace_context, trace_id, span_id)
+        VALUES (
+          ${id}, ${friendlyId}, ${environmentId}, ${taskIdentifier}, ${status},
+          ${typeof body.payload === "string" ? body.payload : body.payload === undefined ? null : JSON.stringify(body.payload)},
+          ${options.payloadType ?? "application/json"},
+          ${key ?? null}, ${timestampParam(key ? new Date(now.getTime() + idempotencyTtlMs) : null)},
+          ${jsonParam(options.idempotencyKeyOptions ?? (key ? { key, scope: "global" } : null))}::jsonb,
+          ARRAY(SELECT jsonb_array_elements_text(${jsonParam(tags)}::jsonb)),
+          ${options.metadata === undefined ? null : typeof options.metadata === "string" ? options.metadata : JSON.stringify(options.metadata)},
+          ${options.metadataType ?? "application/json"},
+          ${options.queue?.name ?? defaultQueueName(task, taskIdentifier)}, ${options.concurrencyKey ?? null},
+          ${options.maxAttempts ?? null}::int, ${options.maxDuration ?? task?.maxDuration ?? null}::int,
+          ${timestampParam(delayUntil)}, ${options.ttl === undefined ? null : String(options.ttl)},
+          ${timestampParam(ttl ? new Date((delayUntil ?? now).getTime() + ttl) : null)}, ${timestampParam(delayUntil ?? now)},
+          ${options.lockToVersion ? (worker?.version === options.lockToVersion ? worker.id : null) : null},
+          ${parent?.id ?? null}, ${parent ? (parent.rootRunId ?? parent.id) : null}, ${parent ? parent.depth + 1 : 0},
+          ${Boolean(parent && options.resumeParentOnCompletion)}, ${batch?.batchId ?? null}, ${batch?.index ?? null}::int,
+          ${options.test ?? false}, ${jsonParam(traceContext)}::jsonb, ${traceIdOf(traceContext.traceparent) ?? newTraceId()}, ${newSpanId()})
+        ON CONFLICT DO NOTHING
+        RETURNING *),
+        snapshot AS (
+          INSERT INTO trigger_platform.snapshots (id, friendly_id, run_id, execution_status, description, attempt_number, completed_waitpoints)
+          SELECT ${snapshotIds.id}, ${snapshotIds.friendlyId}, id, ${firstSnapshot.status}, ${firstSnapshot.description}, NULL, '[]'::jsonb FROM inserted)
+        SELECT * FROM inserted`,
+  );
 
   if (!inserted) {
     // Another trigger with the same key won the race: that run is the answer.
     const cached = await findByIdempotencyKey(tx, environmentId, taskIdentifier, key!);
     return resumeParentWith(tx, effects, cached!, parent, options.resumeParentOnCompletion, batch, true);
   }
-  await writeSnapshot(tx, inserted, inserted.status === "DELAYED" ? "DELAYED" : "QUEUED", inserted.status === "DELAYED" ? `Delayed until ${delayUntil!.toISOString()}` : "Run was queued");
   effects.wakeEnvironments.add(environmentId);
   if (delayUntil) effects.timers.push(delayUntil);
   if (inserted.expireAt) effects.timers.push(inserted.expireAt);
@@ -129,8 +128,7 @@ export async function triggerRun(
 }
 
 async function findByIdempotencyKey(tx: DatabaseOrTransaction, environmentId: string, taskIdentifier: string, key: string): Promise<Run | undefined> {
-  const [row] = await tx.select().from(runs).where(and(eq(runs.environmentId, environmentId), eq(runs.taskIdentifier, taskIdentifier), eq(runs.idempotencyKey, key)));
-  return row;
+  return selectRow(tx, runs, sql`SELECT * FROM trigger_platform.runs WHERE environment_id = ${environmentId} AND task_identifier = ${taskIdentifier} AND idempotency_key = ${key}`);
 }
 
 /** With triggerAndWait, the parent waits for the child (new or cached) from this moment on. */
