@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { batch, configure, runs, tasks } from "@trigger.dev/sdk";
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { runs as runRows } from "../db/schema";
 import { internalId } from "../src/platform/ids";
 import { startPlatform } from "../src/platform/platform-server";
@@ -12,6 +12,7 @@ import type { PlatformOptions } from "../src/platform/platform-context";
 import { copyProject, startDevCli } from "../src/stack/dev-cli";
 import { startBenchDatabase } from "./bench-database";
 import { startInMemoryPlatform } from "./in-memory-platform";
+import { cpuBetween, sampleProcesses } from "./process-cpu";
 import { median, printTable, round, summary } from "./stats";
 
 const FIXTURE = path.resolve("tests/e2e/fixture-project");
@@ -27,19 +28,18 @@ const options: PlatformOptions = {
 
 async function waitAllFinished(db: Awaited<ReturnType<typeof startBenchDatabase>>["db"], ids: string[], timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
-  const internal = ids.map(internalId);
+  // One text parameter for the ids, and a poll every 100 ms: the bench must not be what loads the platform.
+  const internal = ids.map(internalId).join(",");
   for (;;) {
-    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(runRows).where(sql`${inArray(runRows.id, internal)} AND ${runRows.completedAt} IS NOT NULL`);
+    const [row] = await db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM trigger_platform.runs WHERE id = ANY(string_to_array(${internal}, ',')) AND completed_at IS NOT NULL`,
+    );
     if ((row?.n ?? 0) >= ids.length) return;
     if (Date.now() > deadline) throw new Error(`only ${row?.n} of ${ids.length} runs finished in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-/**
- * The same CLI against a trivial in-memory server (bench/in-memory-platform.ts): the ceiling our platform
- * is measured against, in the same run. Its runs are queued in memory, all at once — its best case.
- */
 /** tasks.trigger from `callers` concurrent callers (the SDK configured by the caller): triggers/s. */
 async function triggerLoad(count: number, callers: number): Promise<number> {
   let next = 0;
@@ -74,8 +74,10 @@ async function measureBaseline(runCount: number, triggerCount: number) {
     }
     await baseline.waitAllFinished(Array.from({ length: options.dequeue.maxConcurrentRuns * 2 }, () => baseline.enqueue("noop", "null")), 120_000);
     const started = performance.now();
+    const cpuBefore = sampleProcesses();
     await baseline.waitAllFinished(Array.from({ length: runCount }, () => baseline.enqueue("noop", "null")), 300_000);
-    return { triggersPerSecond, triggerToCompleted: summary(toDone), noopRunsPerSecond: round(runCount / ((performance.now() - started) / 1000)) };
+    const wallMs = performance.now() - started;
+    return { triggersPerSecond, triggerToCompleted: summary(toDone), noopRunsPerSecond: round(runCount / (wallMs / 1000)), cpu: cpuBetween(cpuBefore, sampleProcesses(), wallMs) };
   } finally {
     await cli.stop();
     await baseline.close();
@@ -138,14 +140,17 @@ async function main() {
   await waitAllFinished(database.db, (await batch.retrieve(warmup.batchId)).runs, 120_000);
   platform.timings.reset();
   const throughputStarted = performance.now();
+  const cpuBefore = sampleProcesses();
   const ids: string[] = [];
   for (let i = 0; i < runCount; i += 100) {
     const handle = await batch.trigger(Array.from({ length: Math.min(100, runCount - i) }, () => ({ id: "noop" as const, payload: null })));
     ids.push(...(await batch.retrieve(handle.batchId)).runs);
   }
   await waitAllFinished(database.db, ids, 120_000);
-  const runsPerSecond = runCount / ((performance.now() - throughputStarted) / 1000);
-  results.cli = { noopRunsPerSecond: round(runsPerSecond), concurrency: options.dequeue.maxConcurrentRuns, runs: runCount };
+  const throughputMs = performance.now() - throughputStarted;
+  const runsPerSecond = runCount / (throughputMs / 1000);
+  const cpu = cpuBetween(cpuBefore, sampleProcesses(), throughputMs);
+  results.cli = { noopRunsPerSecond: round(runsPerSecond), concurrency: options.dequeue.maxConcurrentRuns, runs: runCount, cpu };
   results.platformTimingsDuringCliRuns = platform.timings.report();
 
   await cli.stop();
@@ -162,6 +167,8 @@ async function main() {
     ["child end → parent resume", `p50 ${median(resume)} ms, p99 ${summary(resume).p99} ms`],
     [`no-op runs through the CLI (${options.dequeue.maxConcurrentRuns} at once)`, `${round(runsPerSecond)} runs/s (in-memory baseline: ${baseline.noopRunsPerSecond}, ratio ${round(runsPerSecond / baseline.noopRunsPerSecond, 2)})`],
   ]);
+  console.log("\nCPU while the CLI ran no-op runs (% of one core; the machine has 2):");
+  printTable(cpu.map((p) => [p.role, `${p.cpuPercentOfOneCore}% (in-memory baseline run: ${baseline.cpu.find((b) => b.role === p.role)?.cpuPercentOfOneCore ?? "–"}%)`]));
   fs.mkdirSync("bench/results", { recursive: true });
   const file = `bench/results/platform-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
   fs.writeFileSync(file, JSON.stringify(results, null, 2));

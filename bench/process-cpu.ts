@@ -1,0 +1,60 @@
+// CPU time and memory per process, read from /proc (Linux): take a reading before and after a phase of a
+// benchmark and the difference says which process spent the machine's cores (the CLI, its task
+// processes, Postgres, the platform) — the profile that tells what bounds a throughput figure.
+import fs from "node:fs";
+
+type ProcessSample = { pid: number; role: string; cpuMs: number; rssMb: number };
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** What a process is, in the benchmark's words, from its command line. */
+function roleOf(comm: string, cmdline: string, pid: number): string | undefined {
+  if (pid === process.pid) return "bench (platform, SDK load)";
+  if (comm === "postgres") return "postgres";
+  if (cmdline.startsWith("trigger-dev-run-worker")) return "task processes";
+  if (cmdline.includes("devWatchdog")) return "CLI watchdog";
+  if (cmdline.includes("trigger.dev") && cmdline.includes(" dev")) return "trigger.dev dev CLI";
+  if (cmdline.includes("esbuild")) return "esbuild (CLI builds)";
+  if (cmdline.includes("src/platform/main") || cmdline.includes("platform-process")) return "platform";
+  if (cmdline.includes("src/stack/main")) return "stack (app, stand-ins, platform)";
+  return undefined;
+}
+
+export function sampleProcesses(): ProcessSample[] {
+  const out: ProcessSample[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+      const comm = fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      const role = roleOf(comm, cmdline, pid);
+      if (!role) continue;
+      // Fields after the command name (which may hold spaces) in /proc/<pid>/stat: utime is the 14th field.
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      const rssPages = Number(fields[21]);
+      out.push({ pid, role, cpuMs: (ticks * 1000) / TICKS_PER_SECOND, rssMb: (rssPages * 4096) / 2 ** 20 });
+    } catch {
+      // The process ended while we read it.
+    }
+  }
+  return out;
+}
+
+/** CPU each role spent between two samples, as a share of one core over `wallMs`. */
+export function cpuBetween(before: ProcessSample[], after: ProcessSample[], wallMs: number) {
+  const start = new Map(before.map((p) => [p.pid, p.cpuMs]));
+  const byRole = new Map<string, { cpuMs: number; processes: number; rssMb: number }>();
+  for (const p of after) {
+    const entry = byRole.get(p.role) ?? { cpuMs: 0, processes: 0, rssMb: 0 };
+    entry.cpuMs += p.cpuMs - (start.get(p.pid) ?? 0);
+    entry.processes++;
+    entry.rssMb += p.rssMb;
+    byRole.set(p.role, entry);
+  }
+  return [...byRole]
+    .map(([role, e]) => ({ role, processes: e.processes, cpuPercentOfOneCore: Math.round((e.cpuMs / wallMs) * 100), rssMb: Math.round(e.rssMb) }))
+    .sort((a, b) => b.cpuPercentOfOneCore - a.cpuPercentOfOneCore);
+}
