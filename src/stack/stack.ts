@@ -27,7 +27,11 @@ export type StackOptions = {
 
 export async function bootStack(config: Config, log: Log, options: StackOptions = {}) {
   const stops: { name: string; stop: () => Promise<void> }[] = [];
+  /** Background work that touches Postgres stops first: a Ctrl-C in a terminal reaches the embedded
+   *  Postgres too, which begins its own shutdown at once, and polling it meanwhile only prints errors. */
+  const quiesce: (() => void)[] = [];
   const stop = async () => {
+    quiesce.forEach((q) => q());
     for (const part of stops.reverse()) {
       try {
         await part.stop();
@@ -71,6 +75,7 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
       if (!config.stripe.useStandIn) return undefined;
       const started = await startStripeStandIn({ db: database.db, port: config.stripe.standInPort, webhook: { url: config.stripe.webhookUrl, secret: config.stripe.webhookSecret } });
       stops.push({ name: "Stripe stand-in", stop: started.close });
+      quiesce.push(started.stopTimers);
       return started;
     },
     (s) => (s ? `stand-in on ${s.url}, webhooks to ${config.stripe.webhookUrl}` : "real Stripe (STRIPE_SECRET_KEY)"),

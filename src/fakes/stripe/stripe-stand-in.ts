@@ -156,6 +156,10 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
       await settleProcessingIntents(db, webhook);
       await deliverDueWebhooks(db, webhook.secret);
     },
+    /** Stops settling and delivering (both resume from Postgres on the next start); the API stays up. */
+    stopTimers() {
+      timers.forEach((stop) => stop());
+    },
     async close() {
       timers.forEach((stop) => stop());
       await listening.close();
