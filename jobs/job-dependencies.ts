@@ -32,4 +32,4 @@ export function dependencies(): Dependencies {
  *  the same (possibly finished) child back instead of running the step again. */
 export const stepKey = (orderId: string, step: string) => `order-${orderId}-${step}`;
 
-export const orderTag = (orderId: string) => `order:${orderId}`;
+export { orderTag } from "../src/orders/order-tag";

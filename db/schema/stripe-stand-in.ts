@@ -46,3 +46,5 @@ export const webhookDeliveries = stripeStandIn.table(
   },
   (t) => [index("webhook_deliveries_due_idx").on(t.nextAttemptAt)],
 );
+
+export type StripeObjectRow = typeof stripeObjects.$inferSelect;

@@ -3,17 +3,18 @@
 //   GET  /api/orders          recent orders · GET /api/orders/:id  the order, everything hanging off it, its runs
 //   GET  /api/inventory       the catalog with stock on hand, reserved and available
 //   POST /api/stripe/webhook  signature checked (400 otherwise); settles "processing" payments
-import { idempotencyKeys, runs, wait } from "@trigger.dev/sdk";
-import { asc, desc, eq } from "drizzle-orm";
+import { idempotencyKeys, wait } from "@trigger.dev/sdk";
 import { Hono } from "hono";
 import Stripe from "stripe";
 import { z } from "zod";
 import type { Database } from "../../db/client";
-import { inventory, orders, products } from "../../db/schema";
 import { sendEvent } from "../events/send-event";
 import { InvalidInputError } from "../input-error";
 import { OrderConflictError } from "../orders/order-errors";
 import { readOrder } from "../orders/read-order";
+import { listOrders } from "../orders/list-orders";
+import { readStock } from "../inventory/read-stock";
+import { orderRuns } from "../events/order-runs";
 import { applyStripeEvent } from "../payments/apply-stripe-event";
 import { paymentSettledTokenKey } from "../payments/idempotency-keys";
 
@@ -39,26 +40,17 @@ export function createAppServer({ db, stripeWebhookSecret }: AppServerOptions) {
     return c.json(sent, 202);
   });
 
-  app.get("/api/inventory", async (c) => {
-    const rows = await db
-      .select({ sku: products.sku, name: products.name, priceCents: products.priceCents, currency: products.currency, onHand: inventory.onHand, reserved: inventory.reserved })
-      .from(products)
-      .innerJoin(inventory, eq(inventory.sku, products.sku))
-      .orderBy(asc(products.sku));
-    return c.json({ inventory: rows.map((r) => ({ ...r, available: r.onHand - r.reserved })) });
-  });
+  app.get("/api/inventory", async (c) => c.json({ inventory: await readStock(db) }));
 
   app.get("/api/orders", async (c) => {
     const limit = Math.min(200, Number(c.req.query("limit") ?? 50) || 50);
-    return c.json({ orders: await db.select().from(orders).orderBy(desc(orders.createdAt)).limit(limit) });
+    return c.json({ orders: await listOrders(db, { limit }) });
   });
 
   app.get("/api/orders/:id", async (c) => {
     const order = await readOrder(db, c.req.param("id"));
     if (!order) return c.json({ error: `No order ${c.req.param("id")}` }, 404);
-    const related = [];
-    for await (const run of runs.list({ tag: `order:${order.id}`, limit: 50 })) related.push({ id: run.id, task: run.taskIdentifier, status: run.status });
-    return c.json({ ...order, runs: related });
+    return c.json({ ...order, runs: await orderRuns(order.id) });
   });
 
   app.post("/api/stripe/webhook", async (c) => {

@@ -22,6 +22,8 @@ export type PlatformOptions = {
   defaultMaxAttempts: number;
   /** Variables handed to every task process (GET …/envvars). */
   taskEnvironment: Record<string, string>;
+  /** Example payloads per task id, prefilled on the dashboard's Test page (made afresh for each visit). */
+  testPayloads?: () => Record<string, unknown>;
 };
 
 export type PlatformContext = {
@@ -32,4 +34,6 @@ export type PlatformContext = {
   runEvents: RunEventBuffer;
   /** The platform's own base URL, as the CLI and task processes reach it. */
   origin: string;
+  /** Calls the platform's own HTTP API in-process (the dashboard's actions go through it: one set of rules). */
+  api: (path: string, init: RequestInit) => Promise<Response>;
 };

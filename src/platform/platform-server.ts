@@ -13,6 +13,7 @@ import { devEngineApi } from "./api/dev-engine-api";
 import { errorResponse, type PlatformEnv } from "./api/http-context";
 import { otelApi } from "./api/otel-api";
 import { RouteTimings } from "./api/route-timings";
+import { dashboardRoutes, type DashboardExtension } from "./dashboard/dashboard-routes";
 import { runsApi } from "./api/runs-api";
 import { schedulesApi } from "./api/schedules-api";
 import { tokenCallbackApi, waitsApi } from "./api/waits-api";
@@ -24,14 +25,20 @@ import { PlatformTimers } from "./engine/timers";
 import { ensureProjectEnvironment, environmentByApiKey } from "./environments";
 import type { PlatformContext, PlatformOptions } from "./platform-context";
 
-export type StartPlatformOptions = { db: Database; port: number; options: PlatformOptions; extraRoutes?: (app: Hono<PlatformEnv>) => void };
+export type StartPlatformOptions = {
+  db: Database;
+  port: number;
+  options: PlatformOptions;
+  /** Pages beside the platform's own in its dashboard (the stack adds orders, inventory, mail). */
+  dashboard?: DashboardExtension;
+};
 export type RunningPlatform = Awaited<ReturnType<typeof startPlatform>>;
 
-export async function startPlatform({ db, port, options, extraRoutes }: StartPlatformOptions) {
+export async function startPlatform({ db, port, options, dashboard }: StartPlatformOptions) {
   const notifier = new RunNotifier();
-  const ctx: PlatformContext = { db, options, notifier, runEvents: new RunEventBuffer(db), origin: "" };
-
   const app = new Hono<PlatformEnv>();
+  const ctx: PlatformContext = { db, options, notifier, runEvents: new RunEventBuffer(db), origin: "", api: async (path, init) => app.request(path, init) };
+
   app.use("*", async (c, next) => {
     c.set("platform", ctx);
     await next();
@@ -52,7 +59,7 @@ export async function startPlatform({ db, port, options, extraRoutes }: StartPla
   app.route("/", waitsApi);
   app.route("/", batchesApi);
   app.route("/", schedulesApi);
-  extraRoutes?.(app);
+  app.route("/", dashboardRoutes(dashboard));
   app.notFound((c) => c.json({ error: `The local platform has no route ${c.req.method} ${c.req.path}` }, 404));
 
   const listening = await listen(app, { port, name: "The local Trigger.dev platform", portVariable: "PLATFORM_PORT" });

@@ -12,6 +12,8 @@ import { createAppServer } from "../http/app-server";
 import { listen } from "../listen";
 import { platformOptionsFrom } from "../platform/platform-options";
 import { startPlatform } from "../platform/platform-server";
+import { businessDashboard } from "../dashboard/business-dashboard";
+import { exampleTaskPayloads } from "../events/example-payloads";
 import { startDevCli, type DevCli } from "./dev-cli";
 
 export type Log = (line: string) => void;
@@ -98,7 +100,12 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
       if (!config.trigger.useLocalPlatform) return undefined;
       const platformDb = createDatabaseHandle(databaseUrl, { max: 20 });
       stops.push({ name: "platform database pool", stop: platformDb.close });
-      const started = await startPlatform({ db: platformDb.db, port: config.trigger.platformPort, options: platformOptionsFrom(config, taskEnvironment(config, databaseUrl)) });
+      const started = await startPlatform({
+        db: platformDb.db,
+        port: config.trigger.platformPort,
+        options: { ...platformOptionsFrom(config, taskEnvironment(config, databaseUrl)), testPayloads: exampleTaskPayloads },
+        dashboard: businessDashboard(database.db),
+      });
       stops.push({ name: "local Trigger.dev platform", stop: started.close });
       return started;
     },

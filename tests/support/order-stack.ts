@@ -66,10 +66,10 @@ export type OrderStack = Awaited<ReturnType<typeof startOrderStack>>;
 
 /** For an e2e file: the stack started before its tests and stopped after; every test ends with the
  *  invariant checker over the whole database (and the stand-ins' faults cleared). */
-export function useOrderStack() {
+export function useOrderStack(env: Record<string, string> = {}) {
   const state: { stack?: OrderStack } = {};
   beforeAll(async () => {
-    state.stack = await startOrderStack();
+    state.stack = await startOrderStack(env);
   }, 180_000);
   afterEach(async () => {
     state.stack!.standIn?.faults.clear();

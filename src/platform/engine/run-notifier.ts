@@ -21,8 +21,15 @@ export class RunNotifier {
     this.devWorkers = namespace;
   }
 
+  /** Called after every published change (the dashboard's live pages listen). */
+  onChange(listener: () => void): () => void {
+    this.wakeups.on(CHANGE_EVENT, listener);
+    return () => this.wakeups.off(CHANGE_EVENT, listener);
+  }
+
   /** Publishes what a committed transaction changed. */
   publish(effects: Effects): void {
+    this.wakeups.emit(CHANGE_EVENT);
     for (const at of effects.timers) this.timerChanged(at);
     for (const environmentId of effects.wakeEnvironments) this.wake(environmentId);
     for (const runFriendlyId of effects.notifyRuns) {
@@ -71,5 +78,6 @@ export class RunNotifier {
 }
 
 const TIMER_EVENT = "\u0000timer";
+const CHANGE_EVENT = "\u0000change";
 
 export const roomFor = (runFriendlyId: string) => `run:${runFriendlyId}`;

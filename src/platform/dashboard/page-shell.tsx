@@ -1,0 +1,114 @@
+// The frame every dashboard page shares: head, navigation, the flash message an action left, and the
+// small pieces pages repeat (status badges, times, durations, pretty JSON). hono/jsx escapes every value,
+// so payloads, tags and log lines from tasks render as text, never as markup.
+import type { Child } from "hono/jsx";
+import { DASHBOARD_CSS } from "./dashboard-style";
+
+export type NavItem = { href: string; label: string };
+
+export const PLATFORM_NAV: NavItem[] = [
+  { href: "/runs", label: "Runs" },
+  { href: "/test", label: "Test" },
+  { href: "/schedules", label: "Schedules" },
+];
+
+export type ShellProps = {
+  title: string;
+  nav: NavItem[];
+  current: string;
+  flash?: { kind: "error" | "ok"; text: string } | undefined;
+  /** Live pages re-render their <main> when the platform reports a change (server-sent events). */
+  live?: boolean;
+  children: Child;
+};
+
+export function PageShell({ title, nav, current, flash, live, children }: ShellProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · local Trigger.dev`}</title>
+        <style>{DASHBOARD_CSS}</style>
+        <script src="/dashboard/client.js" defer></script>
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/runs">
+            local Trigger.dev
+          </a>
+          <nav>
+            {nav.map((item) => (
+              <a href={item.href} class={current === item.href ? "current" : ""}>
+                {item.label}
+              </a>
+            ))}
+          </nav>
+        </header>
+        {flash ? (
+          <p class={`flash ${flash.kind}`} role={flash.kind === "error" ? "alert" : "status"}>
+            {flash.text}
+          </p>
+        ) : null}
+        <main id="main" data-live={live ? "true" : undefined}>
+          {children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+const STATUS_CLASS: Record<string, string> = {
+  COMPLETED: "ok",
+  FAILED: "bad",
+  CRASHED: "bad",
+  SYSTEM_FAILURE: "bad",
+  TIMED_OUT: "bad",
+  EXPIRED: "bad",
+  CANCELED: "muted",
+  EXECUTING: "busy",
+  DEQUEUED: "busy",
+  WAITING: "wait",
+  DELAYED: "wait",
+  QUEUED: "wait",
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span class={`badge ${STATUS_CLASS[status] ?? "muted"}`}>{status}</span>;
+}
+
+export const formatTime = (date: Date | null | undefined) => (date ? date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z") : "—");
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1_000)} s`;
+  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} m`;
+}
+
+/** Pretty-printed JSON (or the raw text when it is not JSON), as escaped text. */
+export function JsonBlock({ value }: { value: unknown }) {
+  if (value === undefined) return <p class="muted">none</p>;
+  const text = typeof value === "string" ? value : JSON.stringify(value, null, 2);
+  return <pre class="json">{text}</pre>;
+}
+
+/** A form that POSTs an action; the handler redirects back with a flash message. */
+export function ActionButton({ action, label, confirm, danger }: { action: string; label: string; confirm?: string; danger?: boolean }) {
+  return (
+    <form method="post" action={action} class="inline" data-confirm={confirm}>
+      <button type="submit" class={danger ? "danger" : ""}>
+        {label}
+      </button>
+    </form>
+  );
+}
+
+/** `href` with its query replaced by `params` (empty values dropped). */
+export function withQuery(path: string, params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value) query.set(key, value);
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}

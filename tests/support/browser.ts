@@ -1,0 +1,36 @@
+// Debian's Chromium driven by playwright-core (never a downloaded browser), one per test file, with
+// screenshots saved under test-output/screenshots/ for a human to look at.
+import fs from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const SCREENSHOTS = path.resolve("test-output/screenshots");
+
+export function useBrowser() {
+  const state: { browser?: Browser } = {};
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    state.browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // As root (CI) Chromium needs --no-sandbox; the rest keep it off this machine's closed network.
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await state.browser?.close();
+  });
+  return {
+    async page(viewport = { width: 1280, height: 800 }): Promise<Page> {
+      const context = await state.browser!.newContext({ viewport });
+      const page = await context.newPage();
+      page.on("dialog", (dialog) => void dialog.accept());
+      return page;
+    },
+    async screenshot(page: Page, name: string) {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    },
+  };
+}
