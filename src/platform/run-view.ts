@@ -1,7 +1,7 @@
 // Runs as Trigger.dev's API shows them (runs.retrieve, runs.list): the API status, the is* flags, and
 // payload and output decoded from their packets (superjson or JSON), as the webapp does.
 import { parsePacket } from "@trigger.dev/core/v3";
-import { and, arrayOverlaps, count, eq, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, arrayOverlaps, count, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
 import { attempts, runs, workers, type Run } from "../../db/schema";
 import type { ProjectEnvironment } from "./environments";
 import { internalId } from "./ids";
@@ -200,11 +200,9 @@ export async function listRuns(ctx: PlatformContext, env: ProjectEnvironment, q:
   if (cursorId) {
     const [cursor] = await ctx.db.select({ createdAt: runs.createdAt, id: runs.id }).from(runs).where(eq(runs.id, internalId(cursorId)));
     if (cursor) {
-      where.push(
-        q.after
-          ? or(lt(runs.createdAt, cursor.createdAt), and(eq(runs.createdAt, cursor.createdAt), lt(runs.id, cursor.id)))!
-          : or(sql`${runs.createdAt} > ${cursor.createdAt}`, and(eq(runs.createdAt, cursor.createdAt), sql`${runs.id} > ${cursor.id}`))!,
-      );
+      // A row comparison, so Postgres walks the (environment, created_at, id) index from the cursor on.
+      const at = cursor.createdAt.toISOString();
+      where.push(q.after ? sql`(${runs.createdAt}, ${runs.id}) < (${at}::timestamptz, ${cursor.id})` : sql`(${runs.createdAt}, ${runs.id}) > (${at}::timestamptz, ${cursor.id})`);
     }
   }
   const page = await ctx.db

@@ -1,8 +1,8 @@
 // Everything the run page shows, read from the same tables the API answers from: the run as runs.retrieve
 // sees it, its snapshots (the timeline), attempts, spans and log lines, waitpoints, and the tree of runs
 // under its root.
-import { and, asc, eq, or } from "drizzle-orm";
-import { attempts, runEvents, runs, runWaitpoints, snapshots, waitpoints, type Run } from "../../../db/schema";
+import { asc, eq, sql } from "drizzle-orm";
+import { attempts, runEvents, runWaitpoints, snapshots, waitpoints, type Run } from "../../../db/schema";
 import { readMetadata } from "../engine/run-metadata";
 import type { PlatformContext } from "../platform-context";
 import { apiStatus, retrieveRunView } from "../run-view";
@@ -22,12 +22,15 @@ export async function loadRunDetails(ctx: PlatformContext, run: Run) {
       .innerJoin(waitpoints, eq(waitpoints.id, runWaitpoints.waitpointId))
       .where(eq(runWaitpoints.runId, run.id))
       .orderBy(asc(runWaitpoints.createdAt)),
-    ctx.db
-      .select({ id: runs.id, friendlyId: runs.friendlyId, parentRunId: runs.parentRunId, taskIdentifier: runs.taskIdentifier, status: runs.status, delayUntil: runs.delayUntil, createdAt: runs.createdAt })
-      .from(runs)
-      .where(and(eq(runs.environmentId, run.environmentId), or(eq(runs.id, rootId), eq(runs.rootRunId, rootId))))
-      .orderBy(asc(runs.createdAt))
-      .limit(TREE_LIMIT),
+    // Down from the root along parent_run_id (indexed), so a big store does not make this slow.
+    ctx.db.execute<{ id: string; friendly_id: string; parent_run_id: string | null; task_identifier: string; status: string; delay_until: string | null }>(sql`
+      WITH RECURSIVE tree AS (
+        SELECT id, friendly_id, parent_run_id, task_identifier, status, delay_until, created_at, 0 AS level FROM trigger_platform.runs WHERE id = ${rootId}
+        UNION ALL
+        SELECT r.id, r.friendly_id, r.parent_run_id, r.task_identifier, r.status, r.delay_until, r.created_at, tree.level + 1
+          FROM trigger_platform.runs r JOIN tree ON r.parent_run_id = tree.id
+         WHERE tree.level < 10)
+      SELECT * FROM tree ORDER BY created_at LIMIT ${TREE_LIMIT}`),
   ]);
   return {
     run,
@@ -38,7 +41,16 @@ export async function loadRunDetails(ctx: PlatformContext, run: Run) {
     spans: events.filter((e) => e.kind === "span"),
     logs: events.filter((e) => e.kind === "log"),
     waitpoints: waits,
-    tree: buildTree(family.map((r) => ({ ...r, apiStatus: apiStatus(r) })), rootId),
+    tree: buildTree(
+      family.map((r) => ({
+        id: r.id,
+        friendlyId: r.friendly_id,
+        parentRunId: r.parent_run_id,
+        taskIdentifier: r.task_identifier,
+        apiStatus: apiStatus({ status: r.status, delayUntil: r.delay_until ? new Date(r.delay_until) : null }),
+      })),
+      rootId,
+    ),
   };
 }
 
