@@ -69,6 +69,9 @@ export async function applyIntent(db: Database, payment: Payment, intent: Stripe
   switch (intent.status) {
     case "succeeded": {
       const settled = await db.transaction(async (tx) => {
+        // The order's row first, as chargeOrder takes it: the same lock order in every transaction that
+        // touches both rows, or two concurrent callers deadlock (one holding the payment, one the order).
+        await lockOrder(tx, orderId);
         const row = await settlePayment(tx, payment.id, { status: "succeeded", providerId: intent.id });
         // reserved → paid; a concurrently cancelled order stays cancelled and its cancellation refunds.
         const [paid] = await tx

@@ -63,6 +63,33 @@ describe("dashboard (Chromium)", () => {
     await browser.screenshot(page, "run-cancelled-reminder");
   }, 60_000);
 
+  it("reschedules a delayed reminder, and fires a schedule now", async () => {
+    const event = h.orderEvent({ "STICKER-PACK": 1 });
+    expect((await h.post("order.created", event)).status).toBe(202);
+    const page = await browser.page();
+    await page.goto(`${dashboard()}/runs?tag=order:${event.id}&task=order-reminder`);
+    await expect
+      .poll(async () => (await page.reload(), await page.locator("#runs-table tbody a[href^='/runs/run_']").count()), { timeout: 60_000, interval: 500 })
+      .toBe(1);
+    await page.click("#runs-table tbody a[href^='/runs/run_']");
+    await page.waitForURL(/\/runs\/run_/);
+    expect(await badgeOf(page)).toBe("DELAYED");
+    const [before] = await h.s.db.select().from(runs).where(eq(runs.id, internalId(runIdOf(page))));
+    await page.fill("input[name=delay]", "2h");
+    await page.click("button:text('Reschedule')");
+    await page.waitForSelector(".flash.ok");
+    expect(await page.locator(".flash").textContent()).toBe("Rescheduled (2h)");
+    const [after] = await h.s.db.select().from(runs).where(eq(runs.id, internalId(runIdOf(page))));
+    expect(after!.delayUntil!.getTime() - before!.delayUntil!.getTime()).toBeGreaterThan(50 * 60_000); // 1h → 2h from now
+    await browser.screenshot(page, "run-rescheduled");
+
+    await page.goto(`${dashboard()}/schedules`);
+    await page.click("[data-schedule] button:text('Fire now')");
+    await page.waitForURL(/\/runs\/run_/);
+    expect(await page.locator(".flash").textContent()).toBe("Schedule fired now");
+    expect(await page.locator("h1").textContent()).toContain("release-expired-reservations");
+  }, 90_000);
+
   it("replays a run with its payload and lands on the new run", async () => {
     const page = await browser.page();
     await page.goto(`${dashboard()}/runs/${fromTestPage.runId}`);
