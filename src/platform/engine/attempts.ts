@@ -22,12 +22,17 @@ import { PlatformError } from "../platform-error";
 
 type Completion = z.output<typeof TaskRunExecutionResult>;
 
+/** The environment's run, locked, with its latest snapshot; 404 if the environment has no such run. */
+async function lockEnvironmentRun(tx: DatabaseOrTransaction, env: ProjectEnvironment, runId: string) {
+  const locked = await runWithLatestSnapshot(tx, runId, true);
+  if (!locked || locked.run.environmentId !== env.id) throw new PlatformError(`No run ${runId}`, 404);
+  return locked;
+}
+
 export async function startAttempt(ctx: PlatformContext, env: ProjectEnvironment, runId: string, snapshotId: string) {
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
-    const locked = await runWithLatestSnapshot(tx, runId, true);
-    if (!locked || locked.run.environmentId !== env.id) throw new PlatformError(`No run ${runId}`, 404);
-    const { run, snapshot: latest } = locked;
+    const { run, snapshot: latest } = await lockEnvironmentRun(tx, env, runId);
     if (latest.friendlyId !== snapshotId && latest.id !== snapshotId) throw new PlatformError(`Snapshot ${snapshotId} is not the latest of run ${run.friendlyId} (${latest.friendlyId})`, 409);
     if (latest.executionStatus !== "PENDING_EXECUTING") throw new PlatformError(`Run ${run.friendlyId} is ${latest.executionStatus}, not waiting to start`, 409);
     const attemptNumber = run.attemptNumber + 1;
@@ -38,7 +43,7 @@ export async function startAttempt(ctx: PlatformContext, env: ProjectEnvironment
           lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000}), updated_at = now()`,
       "EXECUTING",
       `Attempt ${attemptNumber} started`,
-      sql`, attempt AS (INSERT INTO trigger_platform.attempts (run_id, number, status) SELECT id, attempt_number, 'EXECUTING' FROM changed ON CONFLICT DO NOTHING)`,
+      { alsoWith: sql`, attempt AS (INSERT INTO trigger_platform.attempts (run_id, number, status) SELECT id, attempt_number, 'EXECUTING' FROM changed ON CONFLICT DO NOTHING)` },
     );
   });
   ctx.notifier.publish(effects);
@@ -71,9 +76,7 @@ export type AttemptStatus = "RUN_FINISHED" | "RUN_PENDING_CANCEL" | "RETRY_QUEUE
 export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironment, runId: string, completion: Completion) {
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
-    const locked = await runWithLatestSnapshot(tx, runId, true);
-    if (!locked || locked.run.environmentId !== env.id) throw new PlatformError(`No run ${runId}`, 404);
-    const { run, snapshot: latest } = locked;
+    const { run, snapshot: latest } = await lockEnvironmentRun(tx, env, runId);
     if (run.completedAt) {
       // Cancelled (or crashed) meanwhile: the outcome stands, the late completion is dropped.
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run, snapshot: latest };

@@ -31,6 +31,7 @@ export async function finishRun(_ctx: PlatformContext, tx: DatabaseOrTransaction
         idempotency_key_expires_at = CASE WHEN ${releasesKey} THEN NULL ELSE idempotency_key_expires_at END`,
     "FINISHED",
     `Run ended: ${ending.status}`,
+    { withRunWaitpoint: true },
   );
   effects.notifyRuns.add(run.friendlyId);
   if (finished.runWaitpointId) await completeWaitpoint(tx, effects, finished.runWaitpointId, runOutput(finished.run));

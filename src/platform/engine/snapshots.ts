@@ -57,8 +57,20 @@ export async function runWithLatestSnapshot(tx: DatabaseOrTransaction, runId: st
 }
 
 /**
+ * The INSERT of the next snapshot of each run row that `source` (a CTE of the same statement) yields:
+ * a run written in the same round trip gets its snapshot with it.
+ */
+export function insertSnapshotFrom(source: SQL, executionStatus: ExecutionStatus, description: string): SQL {
+  const { id, friendlyId } = newIds("snapshot");
+  return sql`INSERT INTO trigger_platform.snapshots (id, friendly_id, run_id, execution_status, description, attempt_number, completed_waitpoints)
+             SELECT ${id}, ${friendlyId}, id, ${executionStatus}, ${description}, nullif(attempt_number, 0), '[]'::jsonb FROM ${source}`;
+}
+
+/**
  * Changes a run and writes its next snapshot in one statement (one round trip: these are the engine's
- * hottest writes). `changes` is the SET list; `alsoWith` may add CTEs (each starting with a comma) that read the changed run as `changed`.
+ * hottest writes). `changes` is the SET list; `alsoWith` may add CTEs (each starting with a comma) that
+ * read the changed run as `changed`; `withRunWaitpoint` also looks up the waitpoint that completes when
+ * this run ends (only a run that ends needs it).
  */
 export async function changeRunWithSnapshot(
   tx: DatabaseOrTransaction,
@@ -66,25 +78,21 @@ export async function changeRunWithSnapshot(
   changes: SQL,
   executionStatus: ExecutionStatus,
   description: string,
-  alsoWith: SQL = sql``,
+  options: { alsoWith?: SQL; withRunWaitpoint?: boolean } = {},
 ): Promise<{ run: Run; snapshot: Snapshot; runWaitpointId: string | null }> {
-  const { id, friendlyId } = newIds("snapshot");
   const [row] = await tx.execute<Record<string, unknown>>(
     sql`WITH changed AS (UPDATE trigger_platform.runs SET ${changes} WHERE id = ${runId} RETURNING *),
-             snapshot AS (
-               INSERT INTO trigger_platform.snapshots (id, friendly_id, run_id, execution_status, description, attempt_number, completed_waitpoints)
-               SELECT ${id}, ${friendlyId}, id, ${executionStatus}, ${description}, nullif(attempt_number, 0), '[]'::jsonb FROM changed
-               RETURNING *)
-             ${alsoWith}
-        SELECT changed.*, row_to_json(snapshot) AS written_snapshot,
-               (SELECT w.id FROM trigger_platform.waitpoints w WHERE w.type = 'RUN' AND w.completed_by_run_id = changed.id) AS run_waitpoint_id
+             snapshot AS (${insertSnapshotFrom(sql`changed`, executionStatus, description)} RETURNING *)
+             ${options.alsoWith ?? sql``}
+        SELECT changed.*, row_to_json(snapshot) AS written_snapshot
+               ${options.withRunWaitpoint ? sql`, (SELECT w.id FROM trigger_platform.waitpoints w WHERE w.type = 'RUN' AND w.completed_by_run_id = changed.id) AS run_waitpoint_id` : sql``}
           FROM changed, snapshot`,
   );
   if (!row) throw new Error(`No run ${runId} to change`);
   return {
     run: decodeRow(runs, row),
     snapshot: decodeRow(snapshots, row.written_snapshot as Record<string, unknown>),
-    runWaitpointId: (row.run_waitpoint_id as string | null) ?? null,
+    runWaitpointId: (row.run_waitpoint_id as string | null | undefined) ?? null,
   };
 }
 

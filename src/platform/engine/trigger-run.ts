@@ -11,6 +11,7 @@ import { newIds, newSpanId, newTraceId, internalId } from "../ids";
 import type { PlatformContext } from "../platform-context";
 import type { Effects } from "./run-notifier";
 import { jsonParam, selectRow, timestampParam } from "./row-mapping";
+import { insertSnapshotFrom } from "./snapshots";
 import { blockRun, runWaitpointFor } from "./waitpoints";
 import { currentWorker, defaultQueueName } from "./workers";
 import { PlatformError } from "../platform-error";
@@ -79,8 +80,10 @@ export async function triggerRun(
   const traceContext = (body.context as { traceparent?: string } | undefined) ?? {};
   const status = delayUntil && delayUntil > now ? "DELAYED" : "PENDING";
   const idempotencyTtlMs = options.idempotencyKeyTTL ? (parseNaturalLanguageDurationInMs(options.idempotencyKeyTTL) ?? IDEMPOTENCY_TTL_MS) : IDEMPOTENCY_TTL_MS;
-  const snapshotIds = newIds("snapshot");
-  const firstSnapshot = status === "DELAYED" ? { status: "DELAYED", description: `Delayed until ${delayUntil!.toISOString()}` } : { status: "QUEUED", description: "Run was queued" };
+  const firstSnapshot =
+    status === "DELAYED"
+      ? insertSnapshotFrom(sql`inserted`, "DELAYED", `Delayed until ${delayUntil!.toISOString()}`)
+      : insertSnapshotFrom(sql`inserted`, "QUEUED", "Run was queued");
   // The run and its first snapshot in one statement: one round trip per trigger.
   const inserted = await selectRow(
     tx,
@@ -110,9 +113,7 @@ export async function triggerRun(
           ${options.test ?? false}, ${jsonParam(traceContext)}::jsonb, ${traceIdOf(traceContext.traceparent) ?? newTraceId()}, ${newSpanId()})
         ON CONFLICT DO NOTHING
         RETURNING *),
-        snapshot AS (
-          INSERT INTO trigger_platform.snapshots (id, friendly_id, run_id, execution_status, description, attempt_number, completed_waitpoints)
-          SELECT ${snapshotIds.id}, ${snapshotIds.friendlyId}, id, ${firstSnapshot.status}, ${firstSnapshot.description}, NULL, '[]'::jsonb FROM inserted)
+        snapshot AS (${firstSnapshot})
         SELECT * FROM inserted`,
   );
 
