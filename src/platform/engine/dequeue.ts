@@ -73,7 +73,9 @@ export async function dequeueRuns(ctx: PlatformContext, env: ProjectEnvironment,
     }
     return picked;
   });
-  ctx.notifier.publish(effects);
+  // Most dequeue requests (the CLI's polls) change nothing: publishing those would wake every live
+  // dashboard page about once a second for no change.
+  if (messages.length > 0 || effects.notifyRuns.size > 0 || effects.wakeEnvironments.size > 0 || effects.timers.length > 0) ctx.notifier.publish(effects);
   return messages;
 }
 
