@@ -2,7 +2,7 @@
 // plugs them in (the platform itself knows nothing of orders).
 import { desc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { caughtMessages, orders, stripeObjects } from "../../db/schema";
+import { caughtMessages, stripeObjects } from "../../db/schema";
 import type { DashboardExtension } from "../platform/dashboard/dashboard-routes";
 import { orderRuns } from "../events/order-runs";
 import { readStock } from "../inventory/read-stock";
@@ -23,8 +23,7 @@ export function businessDashboard(db: Database): DashboardExtension {
     routes(app, render) {
       app.get("/orders", async (c) => {
         const afterId = c.req.query("after");
-        const [cursor] = afterId ? await db.select({ createdAt: orders.createdAt, id: orders.id }).from(orders).where(eq(orders.id, afterId)) : [];
-        const rows = await listOrders(db, { limit: PAGE_SIZE + 1, ...(cursor ? { after: cursor } : {}) });
+        const rows = await listOrders(db, { limit: PAGE_SIZE + 1, ...(afterId ? { after: afterId } : {}) });
         const next = rows.length > PAGE_SIZE ? rows[PAGE_SIZE - 1]!.id : undefined;
         return render(c, { title: "Orders", current: "/orders", live: !afterId, body: <OrdersPage orders={rows.slice(0, PAGE_SIZE)} next={next} /> });
       });
