@@ -1,6 +1,6 @@
 // The business side of the dashboard: orders (list and one order with everything hanging off it),
 // inventory, and the mail catcher's messages. Read from the same tables the app's API and the tasks use.
-import { formatTime, JsonBlock, StatusBadge, withQuery } from "../platform/dashboard/page-shell";
+import { DataTable, formatTime, JsonBlock, StatusBadge, withQuery } from "../platform/dashboard/page-shell";
 import type { listOrders } from "../orders/list-orders";
 import type { OrderDetails } from "../orders/read-order";
 import type { readStock } from "../inventory/read-stock";
@@ -15,42 +15,29 @@ export function OrdersPage({ orders, next }: { orders: Awaited<ReturnType<typeof
   return (
     <>
       <h1>Orders</h1>
-      <div class="scroll">
-        <table id="orders-table">
-          <thead>
-            <tr>
-              <th>Order</th>
-              <th>Customer</th>
-              <th>Status</th>
-              <th>Total</th>
-              <th>Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {orders.length === 0 ? (
-              <tr>
-                <td colspan={5} class="muted">
-                  No orders yet: <code>npm run order -- --random 5</code>
-                </td>
-              </tr>
-            ) : null}
-            {orders.map((o) => (
-              <tr data-order={o.id}>
-                <td>
-                  <a href={`/orders/${encodeURIComponent(o.id)}`}>{o.id}</a>
-                </td>
-                <td class="wrap">
-                  {o.customerName ? `${o.customerName} ` : ""}
-                  <span class="muted">{o.customerEmail}</span>
-                </td>
-                <td>{orderBadge(o.status)}</td>
-                <td>{formatMoney(o.totalCents, o.currency)}</td>
-                <td>{formatTime(o.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        id="orders-table"
+        headings={["Order", "Customer", "Status", "Total", "Created"]}
+        empty={
+          <>
+            No orders yet: <code>npm run order -- --random 5</code>
+          </>
+        }
+        rows={orders.map((o) => (
+          <tr data-order={o.id}>
+            <td>
+              <a href={`/orders/${encodeURIComponent(o.id)}`}>{o.id}</a>
+            </td>
+            <td class="wrap">
+              {o.customerName ? `${o.customerName} ` : ""}
+              <span class="muted">{o.customerEmail}</span>
+            </td>
+            <td>{orderBadge(o.status)}</td>
+            <td>{formatMoney(o.totalCents, o.currency)}</td>
+            <td>{formatTime(o.createdAt)}</td>
+          </tr>
+        ))}
+      />
       <div class="pager">{next ? <a href={withQuery("/orders", { after: next })}>older →</a> : null}</div>
     </>
   );
@@ -120,40 +107,26 @@ export function OrderPage({ order, runs, intents }: { order: OrderDetails; runs:
       <section class="card" id="payments">
         <h2>Payments</h2>
         {order.payments.length === 0 ? <p class="muted">No charge was made.</p> : null}
-        <div class="scroll">
-          <table>
-            <thead>
+        <DataTable
+          headings={["Kind", "Status", "Amount", "Stripe id", "At Stripe", "Idempotency key", "Attempts"]}
+          rows={order.payments.map((p) => {
+            const atStripe = intents.find((i) => i.id === p.providerId);
+            return (
               <tr>
-                <th>Kind</th>
-                <th>Status</th>
-                <th>Amount</th>
-                <th>Stripe id</th>
-                <th>At Stripe</th>
-                <th>Idempotency key</th>
-                <th>Attempts</th>
+                <td>{p.kind}</td>
+                <td>
+                  {p.status}
+                  {p.failureMessage ? <span class="low"> — {p.failureMessage}</span> : null}
+                </td>
+                <td>{formatMoney(p.amountCents, p.currency)}</td>
+                <td>{p.providerId ?? "—"}</td>
+                <td>{atStripe ? String((atStripe.data as { status?: unknown }).status ?? atStripe.type) : <span class="muted">—</span>}</td>
+                <td class="muted">{p.idempotencyKey}</td>
+                <td>{p.attempts}</td>
               </tr>
-            </thead>
-            <tbody>
-              {order.payments.map((p) => {
-                const atStripe = intents.find((i) => i.id === p.providerId);
-                return (
-                  <tr>
-                    <td>{p.kind}</td>
-                    <td>
-                      {p.status}
-                      {p.failureMessage ? <span class="low"> — {p.failureMessage}</span> : null}
-                    </td>
-                    <td>{formatMoney(p.amountCents, p.currency)}</td>
-                    <td>{p.providerId ?? "—"}</td>
-                    <td>{atStripe ? String((atStripe.data as { status?: unknown }).status ?? atStripe.type) : <span class="muted">—</span>}</td>
-                    <td class="muted">{p.idempotencyKey}</td>
-                    <td>{p.attempts}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        />
       </section>
       <div class="grid">
         <section class="card" id="notifications">
@@ -204,35 +177,23 @@ export function InventoryPage({ stock }: { stock: Awaited<ReturnType<typeof read
   return (
     <>
       <h1>Inventory</h1>
-      <div class="scroll">
-        <table id="inventory-table">
-          <thead>
-            <tr>
-              <th>SKU</th>
-              <th>Product</th>
-              <th>Price</th>
-              <th>On hand</th>
-              <th>Reserved</th>
-              <th>Available</th>
-            </tr>
-          </thead>
-          <tbody>
-            {stock.map((s) => (
-              <tr data-sku={s.sku}>
-                <td>{s.sku}</td>
-                <td>{s.name}</td>
-                <td>{formatMoney(s.priceCents, s.currency)}</td>
-                <td>{s.onHand}</td>
-                <td>{s.reserved}</td>
-                <td class={s.low ? "low" : ""}>
-                  {s.available}
-                  {s.low ? " (low)" : ""}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        id="inventory-table"
+        headings={["SKU", "Product", "Price", "On hand", "Reserved", "Available"]}
+        rows={stock.map((s) => (
+          <tr data-sku={s.sku}>
+            <td>{s.sku}</td>
+            <td>{s.name}</td>
+            <td>{formatMoney(s.priceCents, s.currency)}</td>
+            <td>{s.onHand}</td>
+            <td>{s.reserved}</td>
+            <td class={s.low ? "low" : ""}>
+              {s.available}
+              {s.low ? " (low)" : ""}
+            </td>
+          </tr>
+        ))}
+      />
     </>
   );
 }
@@ -242,35 +203,20 @@ export function MailListPage({ messages }: { messages: CaughtMessage[] }) {
     <>
       <h1>Mail</h1>
       <p class="muted">What the mail catcher received (newest first).</p>
-      <div class="scroll">
-        <table id="mail-table">
-          <thead>
-            <tr>
-              <th>Received</th>
-              <th>To</th>
-              <th>Subject</th>
-            </tr>
-          </thead>
-          <tbody>
-            {messages.length === 0 ? (
-              <tr>
-                <td colspan={3} class="muted">
-                  No mail caught.
-                </td>
-              </tr>
-            ) : null}
-            {messages.map((m) => (
-              <tr>
-                <td>{formatTime(m.receivedAt)}</td>
-                <td class="wrap">{m.toAddress ?? m.envelopeTo.join(", ")}</td>
-                <td class="wrap">
-                  <a href={`/mail/${m.id}`}>{m.subject ?? "(no subject)"}</a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        id="mail-table"
+        headings={["Received", "To", "Subject"]}
+        empty="No mail caught."
+        rows={messages.map((m) => (
+          <tr>
+            <td>{formatTime(m.receivedAt)}</td>
+            <td class="wrap">{m.toAddress ?? m.envelopeTo.join(", ")}</td>
+            <td class="wrap">
+              <a href={`/mail/${m.id}`}>{m.subject ?? "(no subject)"}</a>
+            </td>
+          </tr>
+        ))}
+      />
     </>
   );
 }

@@ -46,6 +46,7 @@ form.inline { display:inline; margin-right:.4rem; }
 .pager { display:flex; gap:1rem; margin:.8rem 0; }
 ul.tree { list-style:none; padding-left:1rem; margin:.2rem 0; border-left:1px solid var(--line); }
 .timeline li { margin-bottom:.2rem; }
+#trace th:last-child { width:30%; }
 .span-row td:first-child { font-family:ui-monospace, monospace; }
 .bar { height:6px; background:#c7d2fe; border-radius:3px; min-width:2px; }
 iframe.mail { width:100%; min-height:420px; border:1px solid var(--line); border-radius:6px; background:#fff; }

@@ -94,6 +94,34 @@ export function JsonBlock({ value }: { value: unknown }) {
   return <pre class="json">{text}</pre>;
 }
 
+/** A table that scrolls sideways inside its box on a narrow screen; `empty` is shown when there are no rows. */
+export function DataTable({ id, headings, rows, empty }: { id?: string; headings: string[]; rows: Child[]; empty?: Child }) {
+  return (
+    <div class="scroll">
+      <table id={id}>
+        <thead>
+          <tr>
+            {headings.map((h) => (
+              <th>{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.length === 0 && empty !== undefined ? (
+            <tr>
+              <td colspan={headings.length} class="muted">
+                {empty}
+              </td>
+            </tr>
+          ) : (
+            rows
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 /** A form that POSTs an action; the handler redirects back with a flash message. */
 export function ActionButton({ action, label, confirm, danger }: { action: string; label: string; confirm?: string; danger?: boolean }) {
   return (

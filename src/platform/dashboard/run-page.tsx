@@ -4,7 +4,7 @@
 // idempotency key, complete a token it waits for.
 import { isFinal } from "../engine/snapshots";
 import type { RunDetails, TreeNode } from "./run-details";
-import { ActionButton, formatDuration, formatTime, JsonBlock, StatusBadge, withQuery } from "./page-shell";
+import { ActionButton, DataTable, formatDuration, formatTime, JsonBlock, StatusBadge, withQuery } from "./page-shell";
 
 export function RunPage({ details }: { details: RunDetails }) {
   const { run, view } = details;
@@ -196,43 +196,30 @@ function Waitpoints({ details, base }: { details: RunDetails; base: string }) {
   return (
     <section class="card" id="waitpoints">
       <h2>Waitpoints</h2>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th>Waitpoint</th>
-              <th>Kind</th>
-              <th>Waits for</th>
-              <th>Status</th>
-              <th>Until / completed</th>
-              <th></th>
-            </tr>
-          </thead>
-          <tbody>
-            {details.waitpoints.map(({ waitpoint }) => (
-              <tr>
-                <td>{waitpoint.friendlyId}</td>
-                <td>{waitpoint.type}</td>
-                <td>
-                  {waitpoint.completedByRunId ? <a href={`/runs/run_${waitpoint.completedByRunId}`}>run_{waitpoint.completedByRunId}</a> : waitpoint.completedByBatchId ? `batch_${waitpoint.completedByBatchId}` : waitpoint.type === "MANUAL" ? "a token to be completed" : "a moment"}
-                </td>
-                <td>
-                  <StatusBadge status={waitpoint.status === "COMPLETED" ? "COMPLETED" : "WAITING"} />
-                </td>
-                <td>{waitpoint.status === "COMPLETED" ? formatTime(waitpoint.completedAt) : waitpoint.completeAfter ? `until ${formatTime(waitpoint.completeAfter)}` : "—"}</td>
-                <td class="wrap">
-                  {waitpoint.type === "MANUAL" && waitpoint.status === "PENDING" ? (
-                    <form method="post" action={`${base}/complete-token/${waitpoint.friendlyId}`} class="inline">
-                      <input name="output" value="{}" aria-label="Token output (JSON)" />
-                      <button type="submit">Complete token</button>
-                    </form>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        headings={["Waitpoint", "Kind", "Waits for", "Status", "Until / completed", ""]}
+        rows={details.waitpoints.map(({ waitpoint }) => (
+          <tr>
+            <td>{waitpoint.friendlyId}</td>
+            <td>{waitpoint.type}</td>
+            <td>
+              {waitpoint.completedByRunId ? <a href={`/runs/run_${waitpoint.completedByRunId}`}>run_{waitpoint.completedByRunId}</a> : waitpoint.completedByBatchId ? `batch_${waitpoint.completedByBatchId}` : waitpoint.type === "MANUAL" ? "a token to be completed" : "a moment"}
+            </td>
+            <td>
+              <StatusBadge status={waitpoint.status === "COMPLETED" ? "COMPLETED" : "WAITING"} />
+            </td>
+            <td>{waitpoint.status === "COMPLETED" ? formatTime(waitpoint.completedAt) : waitpoint.completeAfter ? `until ${formatTime(waitpoint.completeAfter)}` : "—"}</td>
+            <td class="wrap">
+              {waitpoint.type === "MANUAL" && waitpoint.status === "PENDING" ? (
+                <form method="post" action={`${base}/complete-token/${waitpoint.friendlyId}`} class="inline">
+                  <input name="output" value="{}" aria-label="Token output (JSON)" />
+                  <button type="submit">Complete token</button>
+                </form>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      />
     </section>
   );
 }
@@ -246,39 +233,28 @@ function Trace({ details }: { details: RunDetails }) {
   const width = (ms: number) => `${Math.max(0.5, (ms / (end - start)) * 100).toFixed(2)}%`;
   const rows = [...spans.map((e) => ({ ...e, order: 0 })), ...logs.map((e) => ({ ...e, order: 1 }))].sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || a.order - b.order);
   return (
-    <div class="scroll">
-      <table id="trace">
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Kind</th>
-            <th>Name / message</th>
-            <th>Duration</th>
-            <th style="width:30%">Timeline</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((e) => (
-            <tr class={e.kind === "span" ? "span-row" : "log-row"}>
-              <td class="muted">+{formatDuration(e.startTime.getTime() - start)}</td>
-              <td>{e.kind === "span" ? "span" : <span class={e.level === "ERROR" || e.isError ? "low" : ""}>{e.level ?? "log"}</span>}</td>
-              <td class="wrap">
-                {e.name}
-                {Object.keys(e.attributes).length > 0 ? (
-                  <details>
-                    <summary class="muted">attributes</summary>
-                    <JsonBlock value={e.attributes} />
-                  </details>
-                ) : null}
-              </td>
-              <td>{e.kind === "span" ? formatDuration(e.durationMs) : ""}</td>
-              <td>
-                <div class="bar" style={`margin-left:${width(e.startTime.getTime() - start)};width:${e.kind === "span" ? width(e.durationMs ?? 0) : "2px"}`}></div>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      id="trace"
+      headings={["Time", "Kind", "Name / message", "Duration", "Timeline"]}
+      rows={rows.map((e) => (
+        <tr class={e.kind === "span" ? "span-row" : "log-row"}>
+          <td class="muted">+{formatDuration(e.startTime.getTime() - start)}</td>
+          <td>{e.kind === "span" ? "span" : <span class={e.level === "ERROR" || e.isError ? "low" : ""}>{e.level ?? "log"}</span>}</td>
+          <td class="wrap">
+            {e.name}
+            {Object.keys(e.attributes).length > 0 ? (
+              <details>
+                <summary class="muted">attributes</summary>
+                <JsonBlock value={e.attributes} />
+              </details>
+            ) : null}
+          </td>
+          <td>{e.kind === "span" ? formatDuration(e.durationMs) : ""}</td>
+          <td>
+            <div class="bar" style={`margin-left:${width(e.startTime.getTime() - start)};width:${e.kind === "span" ? width(e.durationMs ?? 0) : "2px"}`}></div>
+          </td>
+        </tr>
+      ))}
+    />
   );
 }
