@@ -72,6 +72,24 @@ describe("queues", () => {
     for (let i = 1; i < spans.length; i++) expect(spans[i]!.started).toBeGreaterThanOrEqual(spans[i - 1]!.ended);
   });
 
+  it("a long line behind a full queue does not hold back a run of another queue queued after it", async () => {
+    // More queued runs of the full queue than the platform looks at in one dequeue (4 × the free slots):
+    // they used to fill that window, so runs queued after them (an order's steps) starved.
+    const line = await batch.trigger(Array.from({ length: 120 }, () => ({ id: "one-at-a-time" as const, payload: { ms: 100 } })));
+    const lineIds = (await batch.retrieve(line.batchId)).runs;
+    try {
+      const other = await waitForRun((await tasks.trigger("noop", null)).id, 30_000);
+      expect(other.status).toBe("COMPLETED");
+      const lineRuns = await Promise.all(lineIds.map((id) => runs.retrieve(id)));
+      const doneBefore = lineRuns.filter((r) => r.finishedAt && r.finishedAt <= other.finishedAt!).length;
+      // The line runs one at a time; the other run must not wait for the line to move (it used to wait
+      // for 4 × 24 of it to be left: 24 runs, seconds).
+      expect(doneBefore).toBeLessThan(10);
+    } finally {
+      await Promise.all(lineIds.map((id) => runs.cancel(id).catch(() => undefined)));
+    }
+  });
+
   it("different concurrency keys run side by side; the same key waits", async () => {
     const a = await tasks.trigger("one-at-a-time", { ms: 800 }, { concurrencyKey: "tenant-a" });
     const b = await tasks.trigger("one-at-a-time", { ms: 800 }, { concurrencyKey: "tenant-b" });

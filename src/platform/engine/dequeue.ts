@@ -24,35 +24,44 @@ export const MACHINE = { name: "small-1x", cpu: 0.5, memory: 0.5, centsPerMs: 0 
 export async function dequeueRuns(ctx: PlatformContext, env: ProjectEnvironment, worker: WorkerView): Promise<Dequeued[]> {
   const effects = noEffects();
   const messages = await ctx.db.transaction(async (tx) => {
-    const [{ busy } = { busy: 0 }] = await tx.execute<{ busy: number }>(
-      sql`SELECT count(*)::int AS busy FROM trigger_platform.runs WHERE environment_id = ${env.id} AND status IN ${OCCUPYING}`,
+    // What holds a slot now, by queue and concurrency key: the environment's total, and the queues
+    // (or keys) at their limit, whose queued runs are skipped by the candidate query below. Without that,
+    // a long line of runs for a full queue (orders waiting behind a limit of 12) filled the candidate
+    // window, and the child runs those orders wait for — queued later — were never reached.
+    const running = await tx.execute<{ queue: string; concurrency_key: string | null; n: number }>(
+      sql`SELECT queue, concurrency_key, count(*)::int AS n FROM trigger_platform.runs
+           WHERE environment_id = ${env.id} AND status IN ${OCCUPYING}
+           GROUP BY queue, concurrency_key`,
     );
+    const busy = running.reduce((sum, r) => sum + r.n, 0);
     const room = ctx.options.dequeue.maxConcurrentRuns - busy;
     if (room <= 0) return [];
-
     const taskIds = [...worker.tasks.keys()];
     if (taskIds.length === 0) return [];
+
+    const load = new Map<string, number>();
+    for (const r of running) {
+      load.set(slotOf(r.queue, null), (load.get(slotOf(r.queue, null)) ?? 0) + r.n);
+      if (r.concurrency_key) load.set(slotOf(r.queue, r.concurrency_key), r.n);
+    }
+    const full = [...load].filter(([slot, n]) => {
+      const limit = queueLimit(worker, slot.slice(0, slot.indexOf(SLOT_SEPARATOR)));
+      return limit !== undefined && n >= limit;
+    });
+    const skipFull = full.length === 0
+      ? sql``
+      : sql`AND NOT ((queue || chr(1) || coalesce(concurrency_key, chr(2))) = ANY(string_to_array(${full.map(([slot]) => slot).join(SLOT_LIST_SEPARATOR)}, chr(3))))`;
     const candidates = await selectRows(
       tx,
       runs,
       sql`SELECT * FROM trigger_platform.runs
            WHERE environment_id = ${env.id} AND available_at IS NOT NULL AND available_at <= now() AND task_identifier IN ${taskIds}
+           ${skipFull}
            ORDER BY available_at, created_at
            LIMIT ${Math.max(room * 4, 50)}
              FOR UPDATE SKIP LOCKED`,
     );
     if (candidates.length === 0) return [];
-
-    const running = await tx.execute<{ queue: string; concurrency_key: string | null; n: number }>(
-      sql`SELECT queue, concurrency_key, count(*)::int AS n FROM trigger_platform.runs
-           WHERE environment_id = ${env.id} AND status IN ${OCCUPYING} AND queue IN ${[...new Set(candidates.map((c) => c.queue))]}
-           GROUP BY queue, concurrency_key`,
-    );
-    const load = new Map<string, number>();
-    for (const r of running) {
-      load.set(r.queue, (load.get(r.queue) ?? 0) + r.n);
-      if (r.concurrency_key) load.set(`${r.queue}\u0000${r.concurrency_key}`, r.n);
-    }
 
     const picked: Dequeued[] = [];
     for (const run of candidates) {
@@ -64,11 +73,11 @@ export async function dequeueRuns(ctx: PlatformContext, env: ProjectEnvironment,
       // A run locked to an older build goes to the CLI under that build's id: the CLI runs it if it still
       // has that build, and fails it (COULD_NOT_FIND_EXECUTOR, retried) if not — as on Trigger.dev.
       const runsOn = run.lockedToWorkerId && run.lockedToWorkerId !== worker.id ? ((await workerById(ctx, run.lockedToWorkerId)) ?? worker) : worker;
-      const limit = queueLimit(worker, run);
-      const slot = run.concurrencyKey ? `${run.queue}\u0000${run.concurrencyKey}` : run.queue;
+      const limit = queueLimit(worker, run.queue);
+      const slot = slotOf(run.queue, run.concurrencyKey);
       if (limit !== undefined && (load.get(slot) ?? 0) >= limit) continue;
       load.set(slot, (load.get(slot) ?? 0) + 1);
-      if (run.concurrencyKey) load.set(run.queue, (load.get(run.queue) ?? 0) + 1);
+      if (run.concurrencyKey) load.set(slotOf(run.queue, null), (load.get(slotOf(run.queue, null)) ?? 0) + 1);
       picked.push(await handOut(ctx, tx, env, runsOn, run));
     }
     return picked;
@@ -79,8 +88,13 @@ export async function dequeueRuns(ctx: PlatformContext, env: ProjectEnvironment,
   return messages;
 }
 
-function queueLimit(worker: WorkerView, run: Run): number | undefined {
-  const queue = worker.queues.get(run.queue) ?? [...worker.tasks.values()].find((t) => t.queue?.name === run.queue)?.queue;
+/** A queue's slot, or one concurrency key's slot in it, written as the candidate query writes it. */
+const SLOT_SEPARATOR = "\u0001";
+const SLOT_LIST_SEPARATOR = "\u0003";
+const slotOf = (queue: string, concurrencyKey: string | null) => `${queue}${SLOT_SEPARATOR}${concurrencyKey ?? "\u0002"}`;
+
+function queueLimit(worker: WorkerView, queueName: string): number | undefined {
+  const queue = worker.queues.get(queueName) ?? [...worker.tasks.values()].find((t) => t.queue?.name === queueName)?.queue;
   const limit = queue?.concurrencyLimit;
   return typeof limit === "number" ? limit : undefined;
 }
