@@ -9,7 +9,7 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** What a process is, in the benchmark's words, from its command line. */
 function roleOf(comm: string, cmdline: string, pid: number): string | undefined {
-  if (pid === process.pid) return "bench (platform, SDK load)";
+  if (pid === process.pid) return "bench process";
   if (comm === "postgres") return "postgres";
   if (cmdline.startsWith("trigger-dev-run-worker")) return "task processes";
   if (cmdline.includes("devWatchdog")) return "CLI watchdog";

@@ -1,6 +1,6 @@
 // Starts a Hono app on a loopback port and stops it cleanly. A taken port is a plain error that says which
 // setting moves it, not an EADDRINUSE stack trace.
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { LOCALHOST } from "./config";
 
@@ -35,6 +35,18 @@ export async function listen(app: FetchApp, options: { port: number; name: strin
           ? new PortTakenError(`${options.name} cannot listen on ${LOCALHOST}:${options.port}: the port is taken. Stop what uses it or set ${options.portVariable}.`)
           : error,
       );
+    });
+  });
+}
+
+/** A loopback port free at the time of asking (for tests and benchmarks that run beside `npm start`). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, LOCALHOST, () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
   });
 }

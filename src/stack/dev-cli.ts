@@ -5,10 +5,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const CLI = path.join(ROOT, "node_modules/trigger.dev/dist/esm/index.js");
+// Resolved, not joined to ROOT: a copy of the repository under .data/ uses this repository's node_modules.
+const CLI = path.join(path.dirname(createRequire(import.meta.url).resolve("trigger.dev/package.json")), "dist/esm/index.js");
 const OFFLINE_PRELOAD = path.join(ROOT, "src/stack/cli-offline-preload.mjs");
 
 export type DevCli = {
@@ -30,6 +32,18 @@ export function copyProject(fixtureDir: string): string {
   return target;
 }
 
+/** The files `trigger.dev dev` and `npm start` need, copied under .data/e2e/ (the copy resolves this
+ *  repository's node_modules): tests and benchmarks run the real project there without touching a
+ *  developer's own `npm start` (the CLI's dev.lock would stop its CLI). */
+export function copyRepository(): string {
+  const target = path.join(ROOT, ".data/e2e", `stack-${randomBytes(4).toString("hex")}`);
+  fs.mkdirSync(target, { recursive: true });
+  for (const entry of ["jobs", "src", "db", "trigger.config.ts", "package.json", "tsconfig.json"]) {
+    fs.cpSync(path.join(ROOT, entry), path.join(target, entry), { recursive: true });
+  }
+  return target;
+}
+
 export function startDevCli(options: { projectDir: string; apiUrl: string; env?: Record<string, string>; readyTimeoutMs?: number }): DevCli {
   let log = "";
   const child: ChildProcess = spawn(process.execPath, [CLI, "dev", "--skip-update-check", "--skip-platform-notifications"], {
@@ -42,7 +56,9 @@ export function startDevCli(options: { projectDir: string; apiUrl: string; env?:
       TRIGGER_API_URL: options.apiUrl,
       // The local platform takes any personal access token; against Trigger.dev pass your own in env.
       TRIGGER_ACCESS_TOKEN: options.env?.TRIGGER_ACCESS_TOKEN || "tr_pat_local",
-      NODE_OPTIONS: `--import ${OFFLINE_PRELOAD}`,
+      // TRIGGER_CLI_NODE_OPTIONS reaches the CLI and its task processes (`--cpu-prof --cpu-prof-dir=…`
+      // profiles them: README "Performance").
+      NODE_OPTIONS: `--import ${OFFLINE_PRELOAD} ${process.env.TRIGGER_CLI_NODE_OPTIONS ?? ""}`.trim(),
       FORCE_COLOR: "0",
     },
   });

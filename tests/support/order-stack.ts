@@ -1,36 +1,13 @@
 // The whole stack of `npm start` for an e2e test file: its own database and free ports, the real CLI in a
 // private copy of this repository (so a developer's own `npm start` is untouched).
 import fs from "node:fs";
-import net from "node:net";
-import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { loadConfig } from "../../src/config";
 import { checkInvariants } from "../../src/orders/check-invariants";
 import { bootStack } from "../../src/stack/stack";
-import { killWatchdog } from "../../src/stack/dev-cli";
+import { copyRepository, killWatchdog } from "../../src/stack/dev-cli";
+import { freePort } from "../../src/listen";
 import { createTestDatabase } from "./test-database";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const COPIED = ["jobs", "src", "db", "trigger.config.ts", "package.json", "tsconfig.json"];
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-function copyRepository(): string {
-  const target = path.join(ROOT, ".data/e2e", `stack-${randomBytes(4).toString("hex")}`);
-  fs.mkdirSync(target, { recursive: true });
-  for (const entry of COPIED) fs.cpSync(path.join(ROOT, entry), path.join(target, entry), { recursive: true });
-  return target;
-}
 
 export async function startOrderStack(env: Record<string, string> = {}) {
   const database = await createTestDatabase();

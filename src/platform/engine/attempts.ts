@@ -54,6 +54,14 @@ export async function startAttempt(ctx: PlatformContext, env: ProjectEnvironment
     execution: buildExecution(env, worker, result.run),
     envVars: {
       TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT: `${ctx.origin}/otel`,
+      // Spans and logs in batches (Trigger.dev's DEV_OTEL_BATCH_PROCESSING_ENABLED, with its defaults):
+      // otherwise the SDK sends one HTTP request per span and per log line — about 30 per order here, the
+      // largest share of the task processes' CPU. The SDK still flushes at the end of every attempt.
+      TRIGGER_OTEL_BATCH_PROCESSING_ENABLED: "1",
+      TRIGGER_OTEL_SPAN_MAX_EXPORT_BATCH_SIZE: "64",
+      TRIGGER_OTEL_SPAN_SCHEDULED_DELAY_MILLIS: "200",
+      TRIGGER_OTEL_LOG_MAX_EXPORT_BATCH_SIZE: "64",
+      TRIGGER_OTEL_LOG_SCHEDULED_DELAY_MILLIS: "200",
       TRIGGER_API_URL: ctx.origin,
       TRIGGER_STREAM_URL: ctx.origin,
       TRIGGER_RUN_ID: result.run.friendlyId,
@@ -102,13 +110,13 @@ export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironm
     );
 
     if (completion.ok) {
-      const done = await finishRun(ctx, tx, effects, run, { status: "COMPLETED_SUCCESSFULLY", output: completion.output ?? null, outputType: completion.outputType });
+      const done = await finishRun(ctx, tx, effects, run, { status: "COMPLETED_SUCCESSFULLY", output: completion.output ?? null, outputType: completion.outputType, reportedByRunner: true });
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
     }
 
     const error = completion.error as Record<string, unknown>;
     if (error.code === "MAX_DURATION_EXCEEDED") {
-      const done = await finishRun(ctx, tx, effects, run, { status: "TIMED_OUT", error });
+      const done = await finishRun(ctx, tx, effects, run, { status: "TIMED_OUT", error, reportedByRunner: true });
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
     }
     const retry = completion.retry;
@@ -119,7 +127,7 @@ export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironm
       return { attemptStatus: "RETRY_QUEUED" as AttemptStatus, run: queued.run, snapshot: queued.snapshot };
     }
     const status = error.type === "INTERNAL_ERROR" && String(error.code).startsWith("TASK_PROCESS") ? "CRASHED" : "COMPLETED_WITH_ERRORS";
-    const done = await finishRun(ctx, tx, effects, run, { status, error });
+    const done = await finishRun(ctx, tx, effects, run, { status, error, reportedByRunner: true });
     return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
   });
   ctx.notifier.publish(effects);

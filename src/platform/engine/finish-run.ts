@@ -15,6 +15,9 @@ export type Ending = {
   output?: string | null;
   outputType?: string | null;
   error?: Record<string, unknown>;
+  /** The runner reported this ending (its attempt completed) and learns the FINISHED snapshot from the
+   *  answer: it is not sent run:notify, which would only make it fetch the snapshot again. */
+  reportedByRunner?: boolean;
 };
 
 const KEEPS_KEY: Ending["status"][] = ["COMPLETED_SUCCESSFULLY", "CANCELED"];
@@ -33,7 +36,7 @@ export async function finishRun(_ctx: PlatformContext, tx: DatabaseOrTransaction
     `Run ended: ${ending.status}`,
     { withRunWaitpoint: true },
   );
-  effects.notifyRuns.add(run.friendlyId);
+  if (!ending.reportedByRunner) effects.notifyRuns.add(run.friendlyId);
   if (finished.runWaitpointId) await completeWaitpoint(tx, effects, finished.runWaitpointId, runOutput(finished.run));
   if (finished.run.batchId) await settleBatchIfDone(tx, effects, finished.run.batchId);
   return { run: finished.run, snapshot: finished.snapshot };

@@ -1,0 +1,53 @@
+// The direct baseline: the workflow's domain steps called in this process, one after the other, with no
+// Trigger.dev in between — accept → reserve → charge on the Stripe stand-in → commit the stock → send the
+// confirmation to the mail catcher → completed — on the same Postgres and the same stand-ins as the stack.
+import type { Database } from "../db/client";
+import { loadConfig } from "../src/config";
+import type { OrderCreatedInput } from "../src/events/order-created";
+import { commitStock } from "../src/inventory/commit-stock";
+import { reserveStock } from "../src/inventory/reserve-stock";
+import { createMailTransport } from "../src/mail/mail-transport";
+import { notify } from "../src/mail/notify";
+import { acceptOrder } from "../src/orders/accept-order";
+import { transitionOrder } from "../src/orders/order-status";
+import { chargeOrder } from "../src/payments/charge-order";
+import { createStripeClient } from "../src/payments/stripe-client";
+import { round } from "./stats";
+
+export type DirectResult = { concurrency: number; orders: number; ordersPerSecond: number };
+
+/** Orders/s with `concurrency` workers, each fulfilling orders one after another for `seconds`. */
+export async function measureDirect(
+  db: Database,
+  ports: { stripe: number; smtp: number },
+  concurrency: number,
+  seconds: number,
+  makeOrder: () => OrderCreatedInput,
+): Promise<DirectResult> {
+  const config = loadConfig({ STRIPE_FAKE_PORT: String(ports.stripe), SMTP_CATCHER_PORT: String(ports.smtp) });
+  const stripe = createStripeClient(config.stripe);
+  const mail = { transport: createMailTransport(config.mail.smtpUrl), from: config.mail.from };
+  const fulfil = async (order: OrderCreatedInput) => {
+    await acceptOrder(db, order);
+    await reserveStock(db, order.id, { ttlMs: config.orders.reservationTtl.ms });
+    const charged = await chargeOrder(db, stripe, order.id);
+    if (charged.status !== "succeeded") throw new Error(`the direct baseline's charge of ${order.id} is ${charged.status}`);
+    await commitStock(db, order.id);
+    await notify(db, order.id, "confirmation", mail);
+    await transitionOrder(db, order.id, "completed");
+  };
+  let done = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await fulfil(makeOrder());
+        done++;
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  mail.transport.close();
+  return { concurrency, orders: done, ordersPerSecond: round(done / (wallMs / 1000)) };
+}

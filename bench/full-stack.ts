@@ -1,0 +1,274 @@
+// `npm run bench`: orders per second and latency through the whole stack, beside the direct baseline, in
+// one run. Phases (each one's peak memory per process is recorded):
+//   1. direct baseline: the domain steps in this process (bench/direct-orders.ts) at concurrency 1, 8, 32;
+//   2. full stack: `npm start`'s stack in its own process with the real CLI (bench/stack-process.ts);
+//      orders POSTed at a fixed offered rate, then as fast as it goes (a backlog kept in flight);
+//   3. contention: 200 orders for 50 units of one SKU, time to drain, the stock exactly sold out;
+//   4. the invariant checker over the database;
+//   5. the platform alone (bench/platform-measures.ts) with the no-op fixture project.
+// Output: a table, bench/results/bench-<time>.json and .svg (latency distribution), and last the line
+// `full-stack orders/s: X (direct: Y, ratio: Z)`.
+import fs from "node:fs";
+import os from "node:os";
+import { sql } from "drizzle-orm";
+import { seedCatalog } from "../db/seed";
+import { checkInvariants } from "../src/orders/check-invariants";
+import { startBenchPostgres } from "./bench-database";
+import { measureDirect, type DirectResult } from "./direct-orders";
+import { latencyChartSvg } from "./latency-chart";
+import { trackMemory } from "./memory-peaks";
+import { benchOrder, fireAtRate, fireOrder, fireWithBacklog, latencies, OrderWatcher, type Accepted } from "./order-load";
+import { measurePlatform } from "./platform-measures";
+import { cpuBetween, sampleProcesses } from "./process-cpu";
+import { startStackProcess } from "./stack-process";
+import { printTable, round, summary } from "./stats";
+
+const setting = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number (got "${process.env[name]}")`);
+  return value;
+};
+const SETTINGS = {
+  directSeconds: setting("BENCH_DIRECT_SECONDS", 3),
+  offeredRate: setting("BENCH_OFFERED_RATE", 5),
+  offeredSeconds: setting("BENCH_OFFERED_SECONDS", 10),
+  sustainSeconds: setting("BENCH_SUSTAIN_SECONDS", 60),
+  backlog: setting("BENCH_BACKLOG", 48),
+  contentionOrders: setting("BENCH_CONTENTION_ORDERS", 200),
+  contentionUnits: setting("BENCH_CONTENTION_UNITS", 50),
+};
+const WARM_UP_ORDERS = 30;
+const IDLE_SECONDS = 5;
+/** Sent before the sustained window opens, so the window sees a full backlog, not the ramp. */
+const RAMP_SECONDS = 5;
+const PLENTY = "BENCH-PLENTY";
+const SCARCE = "BENCH-SCARCE";
+
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const progress = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+async function main() {
+  const benchStarted = performance.now();
+  fs.mkdirSync("bench/results", { recursive: true });
+  const memory = trackMemory();
+  memory.phase("booting");
+
+  progress("starting Postgres and the stack (npm start's, in its own process)…");
+  const postgres = await startBenchPostgres();
+  const database = await postgres.database("bench_orders");
+  await seedCatalog(database.db, [
+    { sku: PLENTY, name: "Bench item (plenty)", priceCents: 1500, currency: "usd", onHand: 100_000_000 },
+    { sku: SCARCE, name: "Bench item (scarce)", priceCents: 1500, currency: "usd", onHand: SETTINGS.contentionUnits },
+  ]);
+  const stack = await startStackProcess({ databaseUrl: database.url, logFile: `bench/results/bench-${stamp}-stack.log` });
+  progress(`stack ready in ${stack.readyMs} ms`);
+  const watcher = new OrderWatcher(database.db);
+  watcher.start();
+  const fulfil = async (accepted: Accepted[], timeoutMs: number, label: string) => {
+    let shown = -1;
+    await watcher.waitFor(accepted.map((a) => a.id), "confirmed", timeoutMs, (done) => {
+      if (done !== shown && (done === accepted.length || done % 25 === 0)) progress(`  ${label}: ${(shown = done)}/${accepted.length} confirmed`);
+    });
+  };
+
+  try {
+    memory.phase("idle");
+    await new Promise((r) => setTimeout(r, 2_000));
+
+    // 1. Direct baseline.
+    memory.phase("direct baseline");
+    const direct: DirectResult[] = [];
+    for (const concurrency of [1, 8, 32]) {
+      direct.push(await measureDirect(database.db, { stripe: stack.stripePort, smtp: stack.smtpPort }, concurrency, SETTINGS.directSeconds, () => benchOrder("direct", PLENTY)));
+      progress(`direct baseline, concurrency ${concurrency}: ${direct.at(-1)!.ordersPerSecond} orders/s`);
+    }
+    const bestDirect = direct.reduce((a, b) => (b.ordersPerSecond > a.ordersPerSecond ? b : a));
+
+    // 2a. Warm-up: the CLI starts task processes on first use (seconds each here); not part of a figure.
+    memory.phase("warm-up");
+    progress(`warm-up: ${WARM_UP_ORDERS} orders at once (the CLI starts its task processes)…`);
+    const warmStarted = performance.now();
+    const warm = await Promise.all(Array.from({ length: WARM_UP_ORDERS }, () => fireOrder(stack.appUrl, benchOrder("warm", PLENTY))));
+    await fulfil(warm, 180_000, "warm-up");
+    const warmUpMs = Math.round(performance.now() - warmStarted);
+
+    // 2b. What the warm stack costs doing nothing (polls, timers, the task processes' metrics).
+    memory.phase("idle, warm");
+    const idleCpuBefore = sampleProcesses();
+    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+    const idleCpu = cpuBetween(idleCpuBefore, sampleProcesses(), IDLE_SECONDS * 1000);
+
+    // 2c. A fixed offered rate: latency.
+    memory.phase(`${SETTINGS.offeredRate} orders/s offered`);
+    progress(`${SETTINGS.offeredRate} orders/s offered for ${SETTINGS.offeredSeconds} s…`);
+    const offeredCpuBefore = sampleProcesses();
+    const offeredStarted = performance.now();
+    const offered = await fireAtRate(stack.appUrl, SETTINGS.offeredRate, SETTINGS.offeredSeconds, () => benchOrder("rate", PLENTY));
+    await fulfil(offered, 120_000, "offered");
+    const offeredCpu = cpuBetween(offeredCpuBefore, sampleProcesses(), performance.now() - offeredStarted);
+    const offeredLatency = latencies(offered, watcher);
+
+    // 2d. As fast as it goes: a backlog in flight; orders/s counted over the window after the ramp.
+    memory.phase("as fast as possible");
+    progress(`as fast as possible (${SETTINGS.backlog} orders kept in flight) for ${RAMP_SECONDS} + ${SETTINGS.sustainSeconds} s…`);
+    const sustainStarted = Date.now();
+    let windowCpuBefore = sampleProcesses();
+    let routesBefore = readRoutes(stack.platformUrl);
+    const windowOpens = sustainStarted + RAMP_SECONDS * 1000;
+    setTimeout(() => {
+      windowCpuBefore = sampleProcesses();
+      routesBefore = readRoutes(stack.platformUrl);
+    }, RAMP_SECONDS * 1000);
+    const flood = await fireWithBacklog(stack.appUrl, watcher, SETTINGS.backlog, RAMP_SECONDS + SETTINGS.sustainSeconds, () => benchOrder("flood", PLENTY));
+    const windowCloses = Date.now();
+    const windowCpu = cpuBetween(windowCpuBefore, sampleProcesses(), windowCloses - windowOpens);
+    const routesInWindow = routesBetween(await routesBefore, await readRoutes(stack.platformUrl));
+    const inWindow = flood.filter((a) => {
+      const at = watcher.confirmedAt(a.id);
+      return at !== undefined && at >= windowOpens && at < windowCloses;
+    }).length;
+    const sustained = round(inWindow / ((windowCloses - windowOpens) / 1000), 2);
+    const platformRequestsPerOrder = routesInWindow.map((r) => ({ ...r, perOrder: round(r.count / Math.max(1, inWindow), 2) }));
+    progress(`sustained ${sustained} orders/s; letting the backlog drain…`);
+    await fulfil(flood, 180_000, "drain");
+    const floodLatency = latencies(flood, watcher);
+
+    // 3. Contention: more orders than stock for one SKU, all at once.
+    memory.phase("contention");
+    progress(`contention: ${SETTINGS.contentionOrders} orders for ${SETTINGS.contentionUnits} units of ${SCARCE}…`);
+    const contentionStarted = performance.now();
+    const contended: Accepted[] = [];
+    for (let i = 0; i < SETTINGS.contentionOrders; i += 20) {
+      contended.push(...(await Promise.all(Array.from({ length: Math.min(20, SETTINGS.contentionOrders - i) }, () => fireOrder(stack.appUrl, benchOrder("scarce", SCARCE))))));
+    }
+    await watcher.waitFor(contended.map((a) => a.id), "terminal", 300_000);
+    const drainMs = Math.round(performance.now() - contentionStarted);
+    const outcomes = new Map<string, number>();
+    contended.forEach((a) => outcomes.set(watcher.statusOf(a.id)!, (outcomes.get(watcher.statusOf(a.id)!) ?? 0) + 1));
+    const [scarce] = await database.db.execute<{ on_hand: number; reserved: number }>(
+      sql`SELECT on_hand, reserved FROM fulfillment.inventory WHERE sku = ${SCARCE}`,
+    );
+    const contention = {
+      orders: SETTINGS.contentionOrders,
+      units: SETTINGS.contentionUnits,
+      drainMs,
+      outcomes: Object.fromEntries(outcomes),
+      stockLeft: scarce,
+      soldExactly: (outcomes.get("completed") ?? 0) === SETTINGS.contentionUnits && scarce?.on_hand === 0 && scarce?.reserved === 0,
+    };
+    progress(`contention drained in ${drainMs} ms: ${JSON.stringify(contention.outcomes)}`);
+
+    // 4. Invariants, with everything settled.
+    memory.phase("stopping");
+    await watcher.stop();
+    await stack.stop();
+    const violations = await checkInvariants(database.db, { quiescent: true });
+    progress(violations.length === 0 ? "invariants: all hold" : `invariants: ${violations.length} VIOLATED`);
+
+    // 5. The platform alone (its own database, the no-op fixture project).
+    memory.phase("platform alone");
+    progress("the platform alone (no-op fixture project)…");
+    const platformDb = await postgres.database("bench_platform_alone");
+    const platform = await measurePlatform(platformDb.db, { triggers: 300, batch: 300, idleSamples: 15, resumeSamples: 8, noopRuns: 250 });
+    await platformDb.close();
+    memory.stop();
+    await database.close();
+    await postgres.stop();
+
+    // Report.
+    const results = {
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30), platform: `${process.platform} ${process.arch}`, node: process.version },
+      at: new Date().toISOString(),
+      settings: SETTINGS,
+      stackReadyMs: stack.readyMs,
+      direct,
+      fullStack: {
+        warmUpMs,
+        idleWarmCpu: idleCpu,
+        offered: { ratePerSecond: SETTINGS.offeredRate, orders: offered.length, latencyMs: summary(offeredLatency), cpu: offeredCpu },
+        asFastAsPossible: { backlog: SETTINGS.backlog, windowSeconds: SETTINGS.sustainSeconds, confirmedInWindow: inWindow, ordersPerSecond: sustained, latencyMs: summary(floodLatency), cpu: windowCpu, platformRequestsPerOrder },
+      },
+      contention,
+      invariantViolations: violations,
+      platform,
+      memory: memory.report(),
+      benchSeconds: Math.round((performance.now() - benchStarted) / 1000),
+    };
+    const jsonFile = `bench/results/bench-${stamp}.json`;
+    const svgFile = `bench/results/bench-${stamp}.svg`;
+    fs.writeFileSync(jsonFile, JSON.stringify(results, null, 2));
+    fs.writeFileSync(
+      svgFile,
+      await latencyChartSvg(`Order latency through the whole stack (${os.cpus().length} cores)`, [
+        { label: `${SETTINGS.offeredRate} orders/s offered`, valuesMs: offeredLatency },
+        { label: `as fast as possible (${SETTINGS.backlog} in flight)`, valuesMs: floodLatency },
+      ]),
+    );
+
+    const ratio = round(sustained / bestDirect.ordersPerSecond, 3);
+    const l = results.fullStack.offered.latencyMs;
+    const f = results.fullStack.asFastAsPossible.latencyMs;
+    const p = platform;
+    console.log(`\nOrder fulfilment benchmark — ${results.machine.cpus} cores, ${results.machine.memoryGb} GiB, node ${process.version}`);
+    printTable([
+      ["direct baseline (in-process steps)", direct.map((d) => `${d.ordersPerSecond}/s at ${d.concurrency}`).join(", ")],
+      ["full stack, sustained", `${sustained} orders/s over ${SETTINGS.sustainSeconds} s (${SETTINGS.backlog} in flight; target ≥ 15)`],
+      ["  latency at that load", `p50 ${f.p50} ms, p95 ${f.p95} ms, p99 ${f.p99} ms`],
+      [`full stack, ${SETTINGS.offeredRate} orders/s offered`, `p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms (n=${l.n}; target p50 ≤ 300, p99 ≤ 1000)`],
+      ["contention", `${contention.orders} orders for ${contention.units} units: drained in ${round(drainMs / 1000)} s, ${JSON.stringify(contention.outcomes)}, sold exactly: ${contention.soldExactly ? "yes" : "NO"}`],
+      ["invariants", violations.length === 0 ? "all hold" : `${violations.length} violated: ${violations.slice(0, 3).join("; ")}`],
+      ["platform: tasks.trigger (32 callers)", `${p.triggers.triggersPerSecond}/s; batch of ${p.triggers.batchSize}: ${p.triggers.batchItemsPerSecond} items/s`],
+      ["platform: trigger → start (idle)", `p50 ${p.latencyMs.triggerToStart.p50} ms, p99 ${p.latencyMs.triggerToStart.p99} ms`],
+      ["platform: child end → parent resume", `p50 ${p.latencyMs.childEndToParentResume.p50} ms, p99 ${p.latencyMs.childEndToParentResume.p99} ms`],
+      ["platform: no-op runs via the CLI", `${p.cli.noopRunsPerSecond} runs/s (${p.cli.concurrency} at once)`],
+      ["stack ready / warm-up", `${stack.readyMs} ms / ${warmUpMs} ms (${WARM_UP_ORDERS} orders, task processes starting)`],
+    ]);
+    console.log("\nPer process: CPU (% of one core) idle when warm → sustained load, and peak RSS idle → warm idle → under load:");
+    const rss = (phase: string, role: string) => {
+      const m = results.memory[phase]?.find((x) => x.role === role);
+      return m ? `${m.peakRssMb} MB (${m.processes})` : "–";
+    };
+    printTable(
+      windowCpu.map((c) => [
+        c.role,
+        `CPU ${idleCpu.find((i) => i.role === c.role)?.cpuPercentOfOneCore ?? 0}% → ${c.cpuPercentOfOneCore}%; RSS ${rss("idle", c.role)} → ${rss("idle, warm", c.role)} → ${rss("as fast as possible", c.role)}`,
+      ]),
+    );
+    console.log("\nRequests to the platform per order while sustained (route: requests, platform ms):");
+    printTable(platformRequestsPerOrder.slice(0, 12).map((r) => [r.route, `${r.perOrder} per order, ${round(r.totalMs / Math.max(1, inWindow), 1)} ms per order`]));
+    console.log(`\nwritten: ${jsonFile}, ${svgFile} (${results.benchSeconds} s in all)`);
+    if (violations.length > 0 || !contention.soldExactly) process.exitCode = 1;
+    console.log(`full-stack orders/s: ${sustained} (direct: ${bestDirect.ordersPerSecond}, ratio: ${ratio})`);
+  } catch (error) {
+    memory.stop();
+    await watcher.stop();
+    await stack.stop().catch(() => {});
+    await database.close().catch(() => {});
+    await postgres.stop().catch(() => {});
+    throw error;
+  }
+}
+
+type RouteTiming = { route: string; count: number; totalMs: number };
+
+/** The platform's own per-route tally (GET /_platform/timings). */
+async function readRoutes(platformUrl: string): Promise<RouteTiming[]> {
+  const response = await fetch(`${platformUrl}/_platform/timings`);
+  return ((await response.json()) as { routes: RouteTiming[] }).routes;
+}
+
+/** Requests and time per route between two tallies, busiest first. */
+function routesBetween(before: RouteTiming[], after: RouteTiming[]) {
+  return after
+    .map((a) => {
+      const b = before.find((x) => x.route === a.route);
+      return { route: a.route, count: a.count - (b?.count ?? 0), totalMs: a.totalMs - (b?.totalMs ?? 0) };
+    })
+    .filter((r) => r.count > 0)
+    .sort((x, y) => y.totalMs - x.totalMs);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

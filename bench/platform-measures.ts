@@ -1,0 +1,136 @@
+// The local platform's own figures, with the real CLI running the no-op fixture project: triggers/s
+// (single and batched), trigger→start and trigger→completed at idle, child end → parent resume, and
+// no-op runs/s through the CLI. Used by `npm run bench:platform` (large counts, beside an in-memory
+// baseline) and `npm run bench` (small counts, beside the order figures).
+import path from "node:path";
+import { batch, configure, runs, tasks } from "@trigger.dev/sdk";
+import { eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { runs as runRows } from "../db/schema";
+import { internalId } from "../src/platform/ids";
+import type { PlatformOptions } from "../src/platform/platform-context";
+import { startPlatform } from "../src/platform/platform-server";
+import { copyProject, startDevCli, type DevCli } from "../src/stack/dev-cli";
+import { cpuBetween, sampleProcesses } from "./process-cpu";
+import { round, summary } from "./stats";
+
+export const FIXTURE = path.resolve(import.meta.dirname, "../tests/e2e/fixture-project");
+const KEY = "tr_dev_bench";
+export const PLATFORM_BENCH_OPTIONS: PlatformOptions = {
+  secretKey: KEY,
+  defaultProjectRef: "proj_platformfixture",
+  dequeue: { holdMs: 1_000, intervalWithRunMs: 0, intervalWithoutRunMs: 50, maxConcurrentRuns: 25 },
+  heartbeatTimeoutMs: 90_000,
+  defaultMaxAttempts: 3,
+  taskEnvironment: {},
+};
+
+export type PlatformCounts = { triggers: number; batch: number; idleSamples: number; resumeSamples: number; noopRuns: number };
+
+export async function waitAllFinished(db: Database, ids: string[], timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  // One text parameter for the ids, and a poll every 100 ms: the bench must not be what loads the platform.
+  const internal = ids.map(internalId).join(",");
+  for (;;) {
+    const [row] = await db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM trigger_platform.runs WHERE id = ANY(string_to_array(${internal}, ',')) AND completed_at IS NOT NULL`,
+    );
+    if ((row?.n ?? 0) >= ids.length) return;
+    if (Date.now() > deadline) throw new Error(`only ${row?.n} of ${ids.length} runs finished in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** tasks.trigger from `callers` concurrent callers (the SDK configured by the caller): triggers/s. */
+export async function triggerLoad(count: number, callers: number): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (next < count) {
+        next++;
+        await tasks.trigger("noop", null, { tags: ["bench-trigger"] });
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** Starts the platform on `db` in this process, measures, and stops it (and its CLI). */
+export async function measurePlatform(db: Database, counts: PlatformCounts) {
+  const platform = await startPlatform({ db, port: 0, options: PLATFORM_BENCH_OPTIONS });
+  configure({ baseURL: platform.url, accessToken: KEY });
+  let cli: DevCli | undefined;
+  try {
+    // 1. Triggers/s with no CLI attached (the API and Postgres alone), 32 callers at once.
+    const triggersPerSecond = await triggerLoad(counts.triggers, 32);
+    // 2. One batchTrigger.
+    const batchStarted = performance.now();
+    await batch.trigger(Array.from({ length: counts.batch }, () => ({ id: "noop" as const, payload: null })));
+    const batchItemsPerSecond = counts.batch / ((performance.now() - batchStarted) / 1000);
+    // Those runs are not for the CLI: clear them so they do not count below.
+    await db.update(runRows).set({ availableAt: null, status: "CANCELED", completedAt: sql`now()` }).where(eq(runRows.taskIdentifier, "noop"));
+
+    const cliStarted = performance.now();
+    cli = startDevCli({ projectDir: copyProject(FIXTURE), apiUrl: platform.url });
+    await cli.ready;
+    const cliReadyMs = Math.round(performance.now() - cliStarted);
+    for (let i = 0; i < 30; i++) await runs.poll((await tasks.trigger("noop", null)).id, { pollIntervalMs: 20 });
+
+    // 3. trigger → start and trigger → completed, one run at a time (idle).
+    const toStart: number[] = [];
+    const toDone: number[] = [];
+    for (let i = 0; i < counts.idleSamples; i++) {
+      const t0 = Date.now();
+      const { id } = await tasks.trigger("noop", null);
+      await waitAllFinished(db, [id], 10_000);
+      const [row] = await db.select().from(runRows).where(eq(runRows.id, internalId(id)));
+      toStart.push(row!.startedAt!.getTime() - t0);
+      toDone.push(row!.completedAt!.getTime() - t0);
+    }
+    // 4. child end → parent resume.
+    const resume: number[] = [];
+    for (let i = 0; i < counts.resumeSamples; i++) {
+      const parent = await tasks.trigger("resume-probe", null);
+      await waitAllFinished(db, [parent.id], 20_000);
+      const run = await runs.retrieve(parent.id);
+      const out = run.output as { childId: string; resumedAt: number };
+      const [child] = await db.select().from(runRows).where(eq(runRows.id, internalId(out.childId)));
+      resume.push(out.resumedAt - child!.completedAt!.getTime());
+    }
+
+    // 5. No-op runs/s through the CLI at its concurrency, after a round that fills its pool of warm
+    // task processes (spawning them is the CLI's cost, once, not a per-run cost).
+    const concurrency = PLATFORM_BENCH_OPTIONS.dequeue.maxConcurrentRuns;
+    const warmup = await batch.trigger(Array.from({ length: concurrency * 2 }, () => ({ id: "noop" as const, payload: null })));
+    await waitAllFinished(db, (await batch.retrieve(warmup.batchId)).runs, 120_000);
+    platform.timings.reset();
+    const throughputStarted = performance.now();
+    const cpuBefore = sampleProcesses();
+    const ids: string[] = [];
+    for (let i = 0; i < counts.noopRuns; i += 100) {
+      const handle = await batch.trigger(Array.from({ length: Math.min(100, counts.noopRuns - i) }, () => ({ id: "noop" as const, payload: null })));
+      ids.push(...(await batch.retrieve(handle.batchId)).runs);
+    }
+    await waitAllFinished(db, ids, 120_000);
+    const throughputMs = performance.now() - throughputStarted;
+
+    return {
+      cliReadyMs,
+      triggers: { triggersPerSecond: round(triggersPerSecond), callers: 32, count: counts.triggers, batchItemsPerSecond: round(batchItemsPerSecond), batchSize: counts.batch },
+      latencyMs: { triggerToStart: summary(toStart), triggerToCompleted: summary(toDone), childEndToParentResume: summary(resume) },
+      cli: {
+        noopRunsPerSecond: round(counts.noopRuns / (throughputMs / 1000)),
+        concurrency,
+        runs: counts.noopRuns,
+        cpu: cpuBetween(cpuBefore, sampleProcesses(), throughputMs),
+      },
+      platformTimingsDuringCliRuns: platform.timings.report(),
+    };
+  } finally {
+    await cli?.stop();
+    await platform.close();
+  }
+}
+
+export type PlatformFigures = Awaited<ReturnType<typeof measurePlatform>>;
