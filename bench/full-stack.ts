@@ -2,7 +2,7 @@
 // one run. Phases (each one's peak memory per process is recorded):
 //   1. direct baseline: the domain steps in this process (bench/direct-orders.ts) at concurrency 1, 8, 32;
 //   2. full stack: `npm start`'s stack in its own process with the real CLI (bench/stack-process.ts);
-//      orders POSTed at a fixed offered rate, then as fast as it goes (a backlog kept in flight);
+//      orders POSTed at fixed offered rates (1/s, 5/s), then as fast as it goes (a backlog kept in flight);
 //   3. contention: 200 orders for 50 units of one SKU, time to drain, the stock exactly sold out;
 //   4. the invariant checker over the database;
 //   5. the platform alone (bench/platform-measures.ts) with the no-op fixture project.
@@ -29,18 +29,20 @@ const setting = (name: string, fallback: number) => {
   return value;
 };
 const SETTINGS = {
-  directSeconds: setting("BENCH_DIRECT_SECONDS", 3),
+  directSeconds: setting("BENCH_DIRECT_SECONDS", 2),
   offeredRate: setting("BENCH_OFFERED_RATE", 5),
-  offeredSeconds: setting("BENCH_OFFERED_SECONDS", 10),
+  /** A rate under the stack's capacity here, for the latency of an order that does not queue. */
+  lightRate: setting("BENCH_LIGHT_RATE", 1),
+  offeredSeconds: setting("BENCH_OFFERED_SECONDS", 8),
   sustainSeconds: setting("BENCH_SUSTAIN_SECONDS", 60),
-  backlog: setting("BENCH_BACKLOG", 48),
+  backlog: setting("BENCH_BACKLOG", 24),
   contentionOrders: setting("BENCH_CONTENTION_ORDERS", 200),
   contentionUnits: setting("BENCH_CONTENTION_UNITS", 50),
 };
 const WARM_UP_ORDERS = 30;
-const IDLE_SECONDS = 5;
+const IDLE_SECONDS = 3;
 /** Sent before the sustained window opens, so the window sees a full backlog, not the ramp. */
-const RAMP_SECONDS = 5;
+const RAMP_SECONDS = 3;
 const PLENTY = "BENCH-PLENTY";
 const SCARCE = "BENCH-SCARCE";
 
@@ -98,15 +100,20 @@ async function main() {
     await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
     const idleCpu = cpuBetween(idleCpuBefore, sampleProcesses(), IDLE_SECONDS * 1000);
 
-    // 2c. A fixed offered rate: latency.
-    memory.phase(`${SETTINGS.offeredRate} orders/s offered`);
-    progress(`${SETTINGS.offeredRate} orders/s offered for ${SETTINGS.offeredSeconds} s…`);
-    const offeredCpuBefore = sampleProcesses();
-    const offeredStarted = performance.now();
-    const offered = await fireAtRate(stack.appUrl, SETTINGS.offeredRate, SETTINGS.offeredSeconds, () => benchOrder("rate", PLENTY));
-    await fulfil(offered, 120_000, "offered");
-    const offeredCpu = cpuBetween(offeredCpuBefore, sampleProcesses(), performance.now() - offeredStarted);
-    const offeredLatency = latencies(offered, watcher);
+    // 2c. Fixed offered rates: latency, light and at the target's rate.
+    const atRate = async (rate: number, prefix: string) => {
+      memory.phase(`${rate} orders/s offered`);
+      progress(`${rate} orders/s offered for ${SETTINGS.offeredSeconds} s…`);
+      const cpuBefore = sampleProcesses();
+      const started = performance.now();
+      const accepted = await fireAtRate(stack.appUrl, rate, SETTINGS.offeredSeconds, () => benchOrder(prefix, PLENTY));
+      await fulfil(accepted, 120_000, `${rate}/s`);
+      const valuesMs = latencies(accepted, watcher);
+      return { ratePerSecond: rate, orders: accepted.length, latencyMs: summary(valuesMs), valuesMs, cpu: cpuBetween(cpuBefore, sampleProcesses(), performance.now() - started) };
+    };
+    const light = await atRate(SETTINGS.lightRate, "light");
+    const { valuesMs: offeredLatency, ...offered } = await atRate(SETTINGS.offeredRate, "rate");
+    const { valuesMs: lightLatency, ...lightFigures } = light;
 
     // 2d. As fast as it goes: a backlog in flight; orders/s counted over the window after the ramp.
     memory.phase("as fast as possible");
@@ -169,7 +176,7 @@ async function main() {
     memory.phase("platform alone");
     progress("the platform alone (no-op fixture project)…");
     const platformDb = await postgres.database("bench_platform_alone");
-    const platform = await measurePlatform(platformDb.db, { triggers: 300, batch: 300, idleSamples: 15, resumeSamples: 8, noopRuns: 250 });
+    const platform = await measurePlatform(platformDb.db, { triggers: 200, batch: 200, idleSamples: 15, resumeSamples: 8, noopRuns: 150 });
     await platformDb.close();
     memory.stop();
     await database.close();
@@ -185,7 +192,8 @@ async function main() {
       fullStack: {
         warmUpMs,
         idleWarmCpu: idleCpu,
-        offered: { ratePerSecond: SETTINGS.offeredRate, orders: offered.length, latencyMs: summary(offeredLatency), cpu: offeredCpu },
+        light: lightFigures,
+        offered,
         asFastAsPossible: { backlog: SETTINGS.backlog, windowSeconds: SETTINGS.sustainSeconds, confirmedInWindow: inWindow, ordersPerSecond: sustained, latencyMs: summary(floodLatency), cpu: windowCpu, platformRequestsPerOrder },
       },
       contention,
@@ -200,6 +208,7 @@ async function main() {
     fs.writeFileSync(
       svgFile,
       await latencyChartSvg(`Order latency through the whole stack (${os.cpus().length} cores)`, [
+        { label: `${SETTINGS.lightRate} order/s offered`, valuesMs: lightLatency },
         { label: `${SETTINGS.offeredRate} orders/s offered`, valuesMs: offeredLatency },
         { label: `as fast as possible (${SETTINGS.backlog} in flight)`, valuesMs: floodLatency },
       ]),
@@ -215,6 +224,7 @@ async function main() {
       ["full stack, sustained", `${sustained} orders/s over ${SETTINGS.sustainSeconds} s (${SETTINGS.backlog} in flight; target ≥ 15)`],
       ["  latency at that load", `p50 ${f.p50} ms, p95 ${f.p95} ms, p99 ${f.p99} ms`],
       [`full stack, ${SETTINGS.offeredRate} orders/s offered`, `p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms (n=${l.n}; target p50 ≤ 300, p99 ≤ 1000)`],
+      [`full stack, ${SETTINGS.lightRate} order/s offered`, `p50 ${lightFigures.latencyMs.p50} ms, p95 ${lightFigures.latencyMs.p95} ms, p99 ${lightFigures.latencyMs.p99} ms (n=${lightFigures.latencyMs.n})`],
       ["contention", `${contention.orders} orders for ${contention.units} units: drained in ${round(drainMs / 1000)} s, ${JSON.stringify(contention.outcomes)}, sold exactly: ${contention.soldExactly ? "yes" : "NO"}`],
       ["invariants", violations.length === 0 ? "all hold" : `${violations.length} violated: ${violations.slice(0, 3).join("; ")}`],
       ["platform: tasks.trigger (32 callers)", `${p.triggers.triggersPerSecond}/s; batch of ${p.triggers.batchSize}: ${p.triggers.batchItemsPerSecond} items/s`],
