@@ -29,7 +29,7 @@ const setting = (name: string, fallback: number) => {
   return value;
 };
 const SETTINGS = {
-  directSeconds: setting("BENCH_DIRECT_SECONDS", 2),
+  directSeconds: setting("BENCH_DIRECT_SECONDS", 3),
   offeredRate: setting("BENCH_OFFERED_RATE", 5),
   /** A rate under the stack's capacity here, for the latency of an order that does not queue. */
   lightRate: setting("BENCH_LIGHT_RATE", 1),
