@@ -21,6 +21,11 @@ export async function startStackProcess(options: { databaseUrl: string; logFile:
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
+      // Always the local stand-ins and platform, whatever the shell has set: the direct baseline uses the
+      // same stand-ins, and a benchmark must not charge real cards or mail real people.
+      STRIPE_SECRET_KEY: "",
+      SMTP_URL: "",
+      TRIGGER_API_URL: "",
       DATABASE_URL: options.databaseUrl,
       DATA_DIR: path.join(projectDir, ".data"),
       APP_PORT: String(app),
