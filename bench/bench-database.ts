@@ -6,8 +6,6 @@ import { createDatabaseHandle } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded-postgres";
 import { migrateDatabase } from "../db/migrate";
 
-export type BenchDatabase = Awaited<ReturnType<typeof createBenchDatabase>>;
-
 /** The server: started once per bench; `database(name)` makes each fresh database on it. */
 export async function startBenchPostgres() {
   const server = process.env.BENCH_DATABASE_URL

@@ -17,7 +17,7 @@ import { startBenchPostgres } from "./bench-database";
 import { measureDirect, type DirectResult } from "./direct-orders";
 import { latencyChartSvg } from "./latency-chart";
 import { trackMemory } from "./memory-peaks";
-import { benchOrder, fireAtRate, fireOrder, fireWithBacklog, latencies, OrderWatcher, type Accepted } from "./order-load";
+import { benchOrder, fireAtRate, fireBurst, fireWithBacklog, latencies, OrderWatcher, type Accepted } from "./order-load";
 import { measurePlatform } from "./platform-measures";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
 import { startStackProcess } from "./stack-process";
@@ -90,7 +90,7 @@ async function main() {
     memory.phase("warm-up");
     progress(`warm-up: ${WARM_UP_ORDERS} orders at once (the CLI starts its task processes)…`);
     const warmStarted = performance.now();
-    const warm = await Promise.all(Array.from({ length: WARM_UP_ORDERS }, () => fireOrder(stack.appUrl, benchOrder("warm", PLENTY))));
+    const warm = await fireBurst(stack.appUrl, WARM_UP_ORDERS, WARM_UP_ORDERS, () => benchOrder("warm", PLENTY));
     await fulfil(warm, 180_000, "warm-up");
     const warmUpMs = Math.round(performance.now() - warmStarted);
 
@@ -144,14 +144,14 @@ async function main() {
     memory.phase("contention");
     progress(`contention: ${SETTINGS.contentionOrders} orders for ${SETTINGS.contentionUnits} units of ${SCARCE}…`);
     const contentionStarted = performance.now();
-    const contended: Accepted[] = [];
-    for (let i = 0; i < SETTINGS.contentionOrders; i += 20) {
-      contended.push(...(await Promise.all(Array.from({ length: Math.min(20, SETTINGS.contentionOrders - i) }, () => fireOrder(stack.appUrl, benchOrder("scarce", SCARCE))))));
-    }
+    const contended = await fireBurst(stack.appUrl, SETTINGS.contentionOrders, 20, () => benchOrder("scarce", SCARCE));
     await watcher.waitFor(contended.map((a) => a.id), "terminal", 300_000);
     const drainMs = Math.round(performance.now() - contentionStarted);
     const outcomes = new Map<string, number>();
-    contended.forEach((a) => outcomes.set(watcher.statusOf(a.id)!, (outcomes.get(watcher.statusOf(a.id)!) ?? 0) + 1));
+    for (const { id } of contended) {
+      const status = watcher.statusOf(id)!;
+      outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
+    }
     const [scarce] = await database.db.execute<{ on_hand: number; reserved: number }>(
       sql`SELECT on_hand, reserved FROM fulfillment.inventory WHERE sku = ${SCARCE}`,
     );

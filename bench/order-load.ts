@@ -10,9 +10,9 @@ export type Accepted = { id: string; acceptedAt: number };
 
 let counter = 0;
 /** A one-line order of `sku` for a fresh customer; ids sort by the order they were made in. */
-export function benchOrder(prefix: string, sku: string, quantity = 1): OrderCreatedInput {
+export function benchOrder(prefix: string, sku: string): OrderCreatedInput {
   const id = `${prefix}-${Date.now().toString(36)}-${(++counter).toString().padStart(6, "0")}`;
-  return { id, customer: { email: `${id}@bench.example` }, lines: [{ sku, quantity }], currency: "usd" };
+  return { id, customer: { email: `${id}@bench.example` }, lines: [{ sku, quantity: 1 }], currency: "usd" };
 }
 
 /** POST /api/events/order.created; resolves when the app has accepted it (202), with that moment. */
@@ -26,6 +26,15 @@ export async function fireOrder(appUrl: string, order: OrderCreatedInput): Promi
   if (response.status !== 202) throw new Error(`order ${order.id} was not accepted: ${response.status} ${await response.text()}`);
   await response.arrayBuffer();
   return { id: order.id, acceptedAt };
+}
+
+/** A burst: `count` orders, `inParallel` at a time, each group sent as soon as the last was accepted. */
+export async function fireBurst(appUrl: string, count: number, inParallel: number, makeOrder: () => OrderCreatedInput): Promise<Accepted[]> {
+  const accepted: Accepted[] = [];
+  for (let i = 0; i < count; i += inParallel) {
+    accepted.push(...(await Promise.all(Array.from({ length: Math.min(inParallel, count - i) }, () => fireOrder(appUrl, makeOrder())))));
+  }
+  return accepted;
 }
 
 /** Offered load: one order every 1/rate seconds for `seconds`, each sent without waiting for the last. */
@@ -52,7 +61,7 @@ export async function fireWithBacklog(appUrl: string, watcher: OrderWatcher, bac
   while (performance.now() < deadline) {
     const inFlight = sent.length - sent.filter((a) => watcher.confirmedAt(a.id) !== undefined).length;
     const toSend = backlog - inFlight;
-    if (toSend > 0) sent.push(...(await Promise.all(Array.from({ length: toSend }, () => fireOrder(appUrl, makeOrder())))));
+    if (toSend > 0) sent.push(...(await fireBurst(appUrl, toSend, toSend, makeOrder)));
     await new Promise((r) => setTimeout(r, 50));
   }
   return sent;

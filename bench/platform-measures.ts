@@ -27,7 +27,7 @@ export const PLATFORM_BENCH_OPTIONS: PlatformOptions = {
 
 export type PlatformCounts = { triggers: number; batch: number; idleSamples: number; resumeSamples: number; noopRuns: number };
 
-export async function waitAllFinished(db: Database, ids: string[], timeoutMs: number) {
+async function waitAllFinished(db: Database, ids: string[], timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   // One text parameter for the ids, and a poll every 100 ms: the bench must not be what loads the platform.
   const internal = ids.map(internalId).join(",");
@@ -132,5 +132,3 @@ export async function measurePlatform(db: Database, counts: PlatformCounts) {
     await platform.close();
   }
 }
-
-export type PlatformFigures = Awaited<ReturnType<typeof measurePlatform>>;

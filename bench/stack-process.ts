@@ -7,9 +7,7 @@ import path from "node:path";
 import { freePort } from "../src/listen";
 import { copyRepository, killWatchdog } from "../src/stack/dev-cli";
 
-export type StackProcess = Awaited<ReturnType<typeof startStackProcess>>;
-
-export async function startStackProcess(options: { databaseUrl: string; logFile: string; env?: Record<string, string> }) {
+export async function startStackProcess(options: { databaseUrl: string; logFile: string }) {
   const [app, platform, stripe, smtp] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const projectDir = copyRepository();
   const log = fs.createWriteStream(options.logFile);
@@ -33,7 +31,6 @@ export async function startStackProcess(options: { databaseUrl: string; logFile:
       STRIPE_FAKE_PORT: String(stripe),
       SMTP_CATCHER_PORT: String(smtp),
       ...(profile.length > 0 ? { TRIGGER_CLI_NODE_OPTIONS: profile.join(" ") } : {}),
-      ...options.env,
     },
   });
   const collect = (chunk: Buffer) => {

@@ -56,8 +56,8 @@ export function startDevCli(options: { projectDir: string; apiUrl: string; env?:
       TRIGGER_API_URL: options.apiUrl,
       // The local platform takes any personal access token; against Trigger.dev pass your own in env.
       TRIGGER_ACCESS_TOKEN: options.env?.TRIGGER_ACCESS_TOKEN || "tr_pat_local",
-      // TRIGGER_CLI_NODE_OPTIONS reaches the CLI and its task processes (`--cpu-prof --cpu-prof-dir=…`
-      // profiles them: README "Performance").
+      // TRIGGER_CLI_NODE_OPTIONS reaches the CLI and, through the NODE_OPTIONS the CLI hands on, its task
+      // processes (`BENCH_CPU_PROFILE=1 npm run bench` preloads a profiler this way: README "Performance").
       NODE_OPTIONS: `--import ${OFFLINE_PRELOAD} ${process.env.TRIGGER_CLI_NODE_OPTIONS ?? ""}`.trim(),
       FORCE_COLOR: "0",
     },
