@@ -2,6 +2,7 @@
 // starts executing (errors included) and replayed with `Idempotent-Replayed: true`; the same key with other
 // parameters is an idempotency_error; a request while the first is still running gets 409; keys live 24 h.
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq, lt, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../../../db/client";
 import { idempotencyKeys } from "../../../db/schema";
@@ -12,19 +13,29 @@ export type ApiResult = { status: number; body: Record<string, unknown>; replaye
 const KEY_TTL = "24 hours";
 /** An in-flight key older than this belongs to a stand-in that died mid-request; its work never committed. */
 const ABANDONED_AFTER = "30 seconds";
+/** How often a slow request re-stamps its claim, well inside ABANDONED_AFTER, so no retry takes it over. */
+const CLAIM_REFRESH_MS = 10_000;
 
 export function requestFingerprint(method: string, path: string, params: unknown): string {
   return createHash("sha256").update(`${method} ${path} ${stableJson(params)}`).digest("hex");
 }
 
-/** Runs `handler` in one transaction; with a key, at most once per key, replaying its saved result. */
+/**
+ * Runs `handler` in one transaction; with a key, at most once per key, replaying its saved result.
+ * `delayMs` (the slow_processing fault) is spent before the handler with the key already claimed, as a
+ * slow Stripe holds it: a retry meanwhile gets 409, one after gets the replay.
+ */
 export async function runIdempotently(
   db: Database,
   key: string | null,
   fingerprint: string,
   handler: (tx: Transaction) => Promise<Record<string, unknown>>,
+  delayMs = 0,
 ): Promise<ApiResult> {
-  if (key === null) return db.transaction((tx) => execute(tx, handler));
+  if (key === null) {
+    if (delayMs > 0) await sleep(delayMs);
+    return db.transaction((tx) => execute(tx, handler));
+  }
 
   await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.key, key), lt(idempotencyKeys.createdAt, sql`now() - ${KEY_TTL}::interval`)));
   const [claimed] = await db.insert(idempotencyKeys).values({ key, requestFingerprint: fingerprint, state: "in_flight" }).onConflictDoNothing().returning();
@@ -45,6 +56,7 @@ export async function runIdempotently(
   }
 
   try {
+    if (delayMs > 0) await waitHoldingClaim(db, key, delayMs);
     return await db.transaction(async (tx) => {
       const result = await execute(tx, handler);
       await tx
@@ -75,6 +87,17 @@ async function existingResult(db: Database, key: string, fingerprint: string): P
   }
   if (row.state === "in_flight") return { status: 409, body: inUse(key) };
   return { status: row.responseStatus!, body: row.responseBody!, replayed: true };
+}
+
+async function waitHoldingClaim(db: Database, key: string, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    await sleep(Math.min(until - Date.now(), CLAIM_REFRESH_MS));
+    await db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now()` })
+      .where(and(eq(idempotencyKeys.key, key), eq(idempotencyKeys.state, "in_flight")));
+  }
 }
 
 const inUse = (key: string) => ({

@@ -1,9 +1,9 @@
 // PaymentIntents as Stripe runs them: create (optionally confirming), retrieve, update, confirm, capture,
 // cancel, list. A confirm decides by the test PaymentMethod what happens: success, a card_error with
 // Stripe's codes, requires_action, or "processing" settled later by a timer (and a webhook).
-import { and, isNotNull, lte, sql } from "drizzle-orm";
-import type { Database, DatabaseOrTransaction } from "../../../db/client";
-import { stripeObjects, type StripeObject } from "../../../db/schema";
+import type { DatabaseOrTransaction } from "../../../db/client";
+import type { StripeObject } from "../../../db/schema";
+import type { FaultPlan } from "./faults";
 import { insertObject, loadObject, saveObject, stripeId, unixNow } from "./object-store";
 import type { PaymentIntentCancel, PaymentIntentCapture, PaymentIntentConfirm, PaymentIntentCreate, PaymentIntentUpdate } from "./request-params";
 import { invalidRequest, StripeHttpError } from "./stripe-error";
@@ -28,7 +28,8 @@ export type PaymentIntent = StripeObject & {
   [key: string]: unknown;
 };
 
-export type IntentContext = { db: DatabaseOrTransaction; webhook: WebhookTarget; idempotencyKey: string | null; processingDelayMs: number };
+/** What a POST handler runs with; `faults` for the faults matched inside the work (refund faults). */
+export type IntentContext = { db: DatabaseOrTransaction; webhook: WebhookTarget; idempotencyKey: string | null; processingDelayMs: number; faults: FaultPlan };
 
 const CARD_DOCS = "https://docs.stripe.com/error-codes";
 
@@ -120,23 +121,11 @@ export async function cancelPaymentIntent(ctx: IntentContext, id: string, params
   return canceled;
 }
 
-/** Settles "processing" intents whose time has come; returns how many. Runs on a timer in the stand-in. */
-export async function settleProcessingIntents(db: Database, webhook: WebhookTarget): Promise<number> {
-  return db.transaction(async (tx) => {
-    const due = await tx
-      .select()
-      .from(stripeObjects)
-      .where(and(isNotNull(stripeObjects.settlesAt), lte(stripeObjects.settlesAt, sql`now()`)))
-      .limit(50)
-      .for("update", { skipLocked: true });
-    for (const row of due) {
-      const intent = row.data as PaymentIntent;
-      const outcome = intent["stand_in_settles_to"] === "declined" ? decline(intent, { kind: "declined", code: "card_declined", declineCode: "generic_decline", message: "Your card was declined." }) : succeed(intent);
-      await saveObject(tx, outcome.intent, null);
-      await recordEvent(tx, webhook, outcome.event, outcome.intent, null);
-    }
-    return due.length;
-  });
+/** Settles a "processing" intent whose time has come (called by settle-due-objects.ts, in its transaction). */
+export async function settlePaymentIntent(tx: DatabaseOrTransaction, webhook: WebhookTarget, intent: PaymentIntent): Promise<void> {
+  const outcome = intent["stand_in_settles_to"] === "declined" ? decline(intent, { kind: "declined", code: "card_declined", declineCode: "generic_decline", message: "Your card was declined." }) : succeed(intent);
+  await saveObject(tx, outcome.intent, null);
+  await recordEvent(tx, webhook, outcome.event, outcome.intent, null);
 }
 
 function lookUpPaymentMethod(id: string): CardOutcome {

@@ -70,6 +70,13 @@ export const ListParams = z.object({
   type: z.string().optional(),
 });
 
+export const SearchParams = z.strictObject({
+  query: z.string(),
+  limit: integer("limit").pipe(z.number().min(1).max(100)).default(10),
+  page: z.string().optional(),
+  expand: z.array(z.string()).optional(),
+});
+
 export function parseForm(body: string): Record<string, unknown> {
   return qs.parse(body, { depth: 5, arrayLimit: 100, parameterLimit: 1000 });
 }

@@ -1,6 +1,8 @@
 // The Stripe stand-in: an HTTP server that the real `stripe` SDK talks to through its host/port/protocol
-// options. PaymentIntents, Refunds and Events with Stripe's idempotency rules and error shapes, state in
-// Postgres, signed webhooks, and fault injection (HTTP: /_stand_in/faults) for tests and benchmarks.
+// options. PaymentIntents (and their search), Refunds and Events with Stripe's idempotency rules and error
+// shapes, state in Postgres, signed webhooks, and fault injection (faults.ts; over HTTP: /_stand_in/faults)
+// for tests and benchmarks.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { HttpBindings } from "@hono/node-server";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
@@ -15,7 +17,6 @@ import {
   capturePaymentIntent,
   confirmPaymentIntent,
   createPaymentIntent,
-  settleProcessingIntents,
   updatePaymentIntent,
   type IntentContext,
 } from "./payment-intents";
@@ -30,7 +31,11 @@ import {
   PaymentIntentCreate,
   PaymentIntentUpdate,
   RefundCreate,
+  SearchParams,
 } from "./request-params";
+import { searchObjects } from "./search-objects";
+import { parseSearchQuery } from "./search-query";
+import { settleDueObjects } from "./settle-due-objects";
 import { StripeHttpError } from "./stripe-error";
 import { deliverDueWebhooks, type WebhookTarget } from "./webhook-events";
 
@@ -38,15 +43,16 @@ export type StripeStandInOptions = {
   db: Database;
   port: number;
   webhook: WebhookTarget;
-  /** How long a "processing" PaymentIntent takes to settle. */
+  /** How long a "processing" PaymentIntent (or a Refund left "pending" by a refund fault) takes to settle. */
   processingDelayMs?: number;
-  /** How often the timers look for intents to settle and webhooks to deliver. */
+  /** How often the timers look for objects to settle and webhooks to deliver. */
   tickMs?: number;
 };
 
 export type StripeStandIn = Awaited<ReturnType<typeof startStripeStandIn>>;
 
-type Env = { Bindings: HttpBindings };
+/** `slowMs`: set by a slow_processing fault, spent by the route before its work. */
+type Env = { Bindings: HttpBindings; Variables: { slowMs?: number } };
 
 export async function startStripeStandIn(options: StripeStandInOptions) {
   const { db, webhook } = options;
@@ -71,7 +77,9 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
     if (!/^(sk|rk)_test_\w+$/.test(key)) {
       return c.json({ error: { type: "invalid_request_error", message: `Invalid API Key provided: ${key.slice(0, 12)}****` } }, 401);
     }
-    const fault = faults.take(c.req.method, c.req.path);
+    const fault = faults.takeForRequest(c.req.method, c.req.path);
+    // What Stripe answers a key that was rolled or revoked: the well-formed key is not checked further.
+    if (fault?.kind === "status_401") return c.json({ error: { type: "invalid_request_error", message: `Invalid API Key provided: ${key.slice(0, 8)}****` } }, 401);
     if (fault?.kind === "status_500") return c.json({ error: { type: "api_error", message: "An unknown error occurred (injected by the stand-in)." } }, 500);
     if (fault?.kind === "status_429") {
       return c.json({ error: { type: "invalid_request_error", code: "rate_limit", message: "Too many requests hit the API too quickly (injected by the stand-in)." } }, 429);
@@ -80,13 +88,17 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
       await hangUntilClosed(c, fault.hangMs);
       return new Response(null);
     }
+    if (fault?.kind === "slow_processing") c.set("slowMs", fault.hangMs);
     await next();
     if (fault?.kind === "drop_after_processing") c.env.incoming.socket.destroy();
   });
 
-  const intentContext = (tx: IntentContext["db"], key: string | null): IntentContext => ({ db: tx, webhook, idempotencyKey: key, processingDelayMs });
+  const intentContext = (tx: IntentContext["db"], key: string | null): IntentContext => ({ db: tx, webhook, idempotencyKey: key, processingDelayMs, faults });
 
-  /** A POST: parameters checked first (a bad one saves no idempotent result), then run idempotently. */
+  /**
+   * A POST: parameters checked first (a bad one saves no idempotent result), then run idempotently. The
+   * body is read before any slow_processing wait: a client that times out meanwhile takes its body with it.
+   */
   const post =
     <S extends z.ZodType>(schema: S, handler: (ctx: IntentContext, params: z.output<S>, id: string) => Promise<Record<string, unknown>>) =>
     async (c: Context<Env>) => {
@@ -94,7 +106,8 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
         const params = parseParams(schema, parseForm(await c.req.text()));
         const key = c.req.header("idempotency-key") ?? null;
         const id = c.req.param("id") ?? "";
-        const result = await runIdempotently(db, key, requestFingerprint("POST", c.req.path, params), (tx) => handler(intentContext(tx, key), params, id));
+        const fingerprint = requestFingerprint("POST", c.req.path, params);
+        const result = await runIdempotently(db, key, fingerprint, (tx) => handler(intentContext(tx, key), params, id), c.get("slowMs") ?? 0);
         return respond(c, result, key);
       } catch (error) {
         return respondError(c, error);
@@ -103,6 +116,8 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
 
   const get = (handler: (c: Context<Env>) => Promise<Record<string, unknown>>) => async (c: Context<Env>) => {
     try {
+      const slowMs = c.get("slowMs");
+      if (slowMs) await sleep(slowMs);
       return respond(c, { status: 200, body: await handler(c) }, null);
     } catch (error) {
       return respondError(c, error);
@@ -114,6 +129,8 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
   app.post("/v1/payment_intents/:id/confirm", post(PaymentIntentConfirm, (ctx, p, id) => confirmPaymentIntent(ctx, id, p)));
   app.post("/v1/payment_intents/:id/capture", post(PaymentIntentCapture, (ctx, p, id) => capturePaymentIntent(ctx, id, p)));
   app.post("/v1/payment_intents/:id/cancel", post(PaymentIntentCancel, (ctx, p, id) => cancelPaymentIntent(ctx, id, p)));
+  // Before /:id, which would take "search" for an id.
+  app.get("/v1/payment_intents/search", get((c) => search(c, "payment_intent")));
   app.get("/v1/payment_intents/:id", get((c) => loadObject(db, "payment_intent", c.req.param("id")!)));
   app.get("/v1/payment_intents", get((c) => list(c, "payment_intent")));
   app.post("/v1/refunds", post(RefundCreate, (ctx, p) => createRefund(ctx, p)));
@@ -138,13 +155,19 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
     };
   }
 
+  async function search(c: Context<Env>, type: string) {
+    const params = parseParams(SearchParams, parseForm(new URL(c.req.url).search.slice(1)));
+    return searchObjects(db, type, parseSearchQuery(params.query), { url: c.req.path, limit: params.limit, ...(params.page !== undefined ? { page: params.page } : {}) });
+  }
+
   const listening = await listen(app, { port: options.port, name: "The Stripe stand-in", portVariable: "STRIPE_FAKE_PORT" });
 
-  // Timers: settle "processing" intents, deliver webhooks. Each skips a tick while its last run is busy.
+  // Timers: settle "processing" intents and "pending" refunds, deliver webhooks (the fault plan reaches the
+  // deliveries through here). Each skips a tick while its last run is busy.
   const tick = options.tickMs ?? 100;
   const timers = [
-    everyTick(tick, () => settleProcessingIntents(db, webhook)),
-    everyTick(tick, () => deliverDueWebhooks(db, webhook.secret)),
+    everyTick(tick, () => settleDueObjects(db, webhook)),
+    everyTick(tick, () => deliverDueWebhooks(db, webhook.secret, { faults })),
   ];
 
   return {
@@ -153,8 +176,8 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
     faults,
     /** Runs both timers' work now (tests use it to avoid waiting for a tick). */
     async flush() {
-      await settleProcessingIntents(db, webhook);
-      await deliverDueWebhooks(db, webhook.secret);
+      await settleDueObjects(db, webhook);
+      await deliverDueWebhooks(db, webhook.secret, { faults });
     },
     /** Stops settling and delivering (both resume from Postgres on the next start); the API stays up. */
     stopTimers() {
