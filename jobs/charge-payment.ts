@@ -1,23 +1,21 @@
-// Charge the order through Stripe, once (the Idempotency-Key is the order's). Beside it, what undoes it:
-// a decline releases the stock and fails the order here, then ends the run without retries
-// (AbortTaskRunError); a refund is cancel-order's. Network trouble, 5xx and 429 are thrown to be retried
-// with the same key. A charge Stripe leaves "processing" waits on a token the Stripe webhook completes.
-import { AbortTaskRunError, idempotencyKeys, logger, schemaTask, wait } from "@trigger.dev/sdk";
+// Charge the order through Stripe, once (the Idempotency-Key is the order's), and report what Stripe
+// says: paid, or not charged (declined, refused, needing 3-D Secure). It undoes nothing and sets no order
+// status: the workflow that owns the saga decides (jobs/process-order.ts), and what undoes a charge, a
+// refund, is jobs/refund-order.ts. While the outcome is unknown (network, 5xx, 429) the run throws and is
+// retried; each retry asks Stripe before it sends anything. A charge Stripe leaves "processing" waits on a
+// token that whoever settles the row completes (the webhook, the reconciler), then asks Stripe again.
+import { logger, schemaTask, wait } from "@trigger.dev/sdk";
 import { z } from "zod";
 import { orderId } from "../src/events/order-created";
-import { releaseStock } from "../src/inventory/reserve-stock";
-import { transitionOrder } from "../src/orders/order-status";
-import { chargeOrder } from "../src/payments/charge-order";
-import { paymentSettledTokenKey } from "../src/payments/idempotency-keys";
-import { PaymentDeclinedError, PaymentRejectedError } from "../src/payments/payment-errors";
-import { dependencies } from "./job-dependencies";
+import { chargeOrder, OrderNotChargeableError } from "../src/payments/charge-order";
+import { attachWaitToken } from "../src/payments/payment-rows";
+import { dependencies, orderTag } from "./job-dependencies";
 
 export const CHARGE_PAYMENT = "charge-payment";
 
-/** The token a "processing" charge waits on; the webhook handler completes the same one by this key. */
-const paymentSettledKey = (id: string) => idempotencyKeys.create(paymentSettledTokenKey(id), { scope: "global" });
-
-const PaymentSettled = z.object({ status: z.enum(["succeeded", "failed"]), code: z.string().optional() });
+/** How long one wait for a "processing" charge lasts, and how many of them before the reconciler takes over. */
+const SETTLE_WAIT = "10m";
+const SETTLE_ROUNDS = 6;
 
 export const chargePayment = schemaTask({
   id: CHARGE_PAYMENT,
@@ -25,28 +23,29 @@ export const chargePayment = schemaTask({
   retry: { maxAttempts: 6, minTimeoutInMs: 500, maxTimeoutInMs: 15_000, factor: 2 },
   run: async ({ orderId }) => {
     const { db, stripe } = dependencies();
+    let outcome;
     try {
-      let outcome = await chargeOrder(db, stripe, orderId);
-      if (outcome.status === "processing") {
-        logger.info("payment processing: waiting for Stripe's webhook", { orderId, paymentIntent: outcome.payment.providerId });
-        const token = await wait.createToken({ idempotencyKey: await paymentSettledKey(orderId), timeout: "1h" });
-        const settled = await wait.forToken<z.infer<typeof PaymentSettled>>(token.id);
-        if (!settled.ok) throw new Error(`Stripe did not settle the payment of order ${orderId} within an hour`);
-        if (settled.output.status === "failed") throw new PaymentDeclinedError(orderId, settled.output.code ?? "card_declined", "declined after processing");
-        outcome = await chargeOrder(db, stripe, orderId); // reads the settled row
-      }
-      logger.info("charged", { orderId, paymentIntent: outcome.payment.providerId, amountCents: outcome.payment.amountCents });
-      return { outcome: "paid" as const, paymentIntent: outcome.payment.providerId };
+      outcome = await chargeOrder(db, stripe, orderId);
     } catch (error) {
-      if (error instanceof PaymentDeclinedError) {
-        // Compensation: the stock goes back, the order is payment_failed. Then no retry.
-        await releaseStock(db, orderId, `payment declined (${error.code})`);
-        await transitionOrder(db, orderId, "payment_failed", { reason: error.code });
-        logger.warn("payment declined", { orderId, code: error.code });
-        throw new AbortTaskRunError(`declined:${error.code}`);
-      }
-      if (error instanceof PaymentRejectedError) throw new AbortTaskRunError(`rejected:${error.code}: ${error.message}`);
-      throw error; // PaymentRetryableError and anything unexpected: retried, same key
+      if (error instanceof OrderNotChargeableError) return { outcome: "not_chargeable" as const, status: error.status };
+      throw error; // unknown: retried, and the retry asks Stripe first
     }
+    for (let round = 1; outcome.status === "processing"; round++) {
+      if (round > SETTLE_ROUNDS) throw new Error(`Stripe has kept the charge of order ${orderId} processing for an hour; the reconciler settles it when Stripe does`);
+      logger.info("payment processing: waiting for Stripe", { orderId, paymentIntent: outcome.payment.providerId, round });
+      const token = await wait.createToken({ timeout: SETTLE_WAIT, tags: [orderTag(orderId)] });
+      await attachWaitToken(db, outcome.payment.id, token.id);
+      // Settled between Stripe's answer and the token being stored? Then nobody would complete it.
+      outcome = await chargeOrder(db, stripe, orderId);
+      if (outcome.status !== "processing") break;
+      await wait.forToken(token.id); // completed when the row is settled, or timed out: Stripe is asked again either way
+      outcome = await chargeOrder(db, stripe, orderId);
+    }
+    if (outcome.status === "not_charged") {
+      logger.warn("not charged", { orderId, code: outcome.code, message: outcome.message });
+      return { outcome: "not_charged" as const, code: outcome.code, message: outcome.message };
+    }
+    logger.info("charged", { orderId, paymentIntent: outcome.payment.providerId, amountCents: outcome.payment.amountCents });
+    return { outcome: "paid" as const, paymentIntent: outcome.payment.providerId };
   },
 });

@@ -1,18 +1,28 @@
 // The order workflow, started by order.created: reserve → charge → commit the stock → confirm by mail →
-// remind later. Each step is a child run keyed by the order and the step, so a retried parent never
-// repeats a finished step. This task decides; the steps act (src/ domain functions).
+// remind later. Each step is a child run keyed by the order and the step, so a retried or restarted
+// workflow never repeats a finished step. This task decides; the steps act (src/ domain functions).
+//
+// It owns the saga: each step that took effect leaves its undo (reserve → release the stock, charge →
+// refund, commit → return the stock), and an outcome that ends the order (not charged, cancelled
+// meanwhile) undoes them newest first. What it does not decide: a payment whose outcome is unknown after
+// all retries is neither failed nor undone; the order keeps its stock and the reconciler asks Stripe
+// (jobs/reconcile-orders.ts). A mail outage delays the confirmation; it never fails the order.
 import { idempotencyKeys, logger, metadata, queue, schemaTask } from "@trigger.dev/sdk";
 import { eq } from "drizzle-orm";
 import { orders } from "../db/schema";
 import { EVENTS } from "../src/events/catalogue";
 import { OrderCreated } from "../src/events/order-created";
 import { commitStock } from "../src/inventory/commit-stock";
+import { giveBackStock } from "../src/inventory/give-back-stock";
+import { releaseStock } from "../src/inventory/reserve-stock";
 import { acceptOrder } from "../src/orders/accept-order";
-import { transitionOrder } from "../src/orders/order-status";
+import { transitionOrderIfAllowed } from "../src/orders/order-status";
 import { chargePayment } from "./charge-payment";
 import { dependencies, orderTag, stepKey } from "./job-dependencies";
 import { orderReminder } from "./order-reminder";
+import { refundOrderTask } from "./refund-order";
 import { reserveInventory } from "./reserve-inventory";
+import { Saga } from "./saga";
 import { sendNotification } from "./send-notification";
 
 export const PROCESS_ORDER = EVENTS["order.created"].task;
@@ -38,44 +48,72 @@ export const processOrder = schemaTask({
     const { db, config } = dependencies();
     const id = event.id;
     const tags = [orderTag(id)];
-    const isCancelled = async () => (await db.select({ status: orders.status }).from(orders).where(eq(orders.id, id)))[0]?.status === "cancelled";
+    const saga = new Saga((message, detail) => logger.warn(message, { orderId: id, ...detail }));
+    const statusNow = async () => (await db.select({ status: orders.status }).from(orders).where(eq(orders.id, id)))[0]?.status;
+    const mail = async (kind: "out_of_stock" | "payment_failed" | "confirmation") =>
+      sendNotification.triggerAndWait({ orderId: id, kind }, { idempotencyKey: await key(id, `mail-${kind}`), tags });
+    /** Cancelled meanwhile: cancel-order gives back and refunds too; undoing here as well is harmless. */
+    const endCancelled = async () => {
+      await saga.compensate("the order was cancelled");
+      progress("cancelled", 100);
+      return { orderId: id, status: "cancelled" as const };
+    };
 
     progress("accepting", 5);
     const { order } = await acceptOrder(db, event);
     logger.info("order accepted", { orderId: id, totalCents: order.totalCents });
-    if (order.status === "cancelled") return { orderId: id, status: "cancelled" };
+    if (order.status === "cancelled") return { orderId: id, status: "cancelled" as const };
 
     progress("reserving", 20);
     const reserved = await reserveInventory.triggerAndWait({ orderId: id }, { idempotencyKey: await key(id, "reserve"), tags }).unwrap();
     if (reserved.outcome === "out_of_stock") {
-      await transitionOrder(db, id, "failed", { reason: "out_of_stock", shortages: reserved.shortages });
-      await sendNotification.triggerAndWait({ orderId: id, kind: "out_of_stock" }, { idempotencyKey: await key(id, "mail-out_of_stock"), tags });
+      const { moved } = await transitionOrderIfAllowed(db, id, "failed", { reason: "out_of_stock", shortages: reserved.shortages });
+      if (moved) await mail("out_of_stock");
       progress("failed: out of stock", 100);
-      return { orderId: id, status: "failed", reason: "out_of_stock" };
+      return { orderId: id, status: "failed" as const, reason: "out_of_stock" };
     }
+    if (reserved.outcome === "not_reservable") return { orderId: id, status: reserved.status };
+    saga.done("reserve the stock", () => releaseStock(db, id, "the order did not go through"));
 
     progress("charging", 45);
     const charged = await chargePayment.triggerAndWait({ orderId: id }, { idempotencyKey: await key(id, "charge"), tags });
     if (!charged.ok) {
-      if (await isCancelled()) return { orderId: id, status: "cancelled" };
-      // charge-payment has released the stock and marked the order payment_failed already.
-      await sendNotification.triggerAndWait({ orderId: id, kind: "payment_failed" }, { idempotencyKey: await key(id, "mail-payment_failed"), tags });
-      progress("failed: payment declined", 100);
-      return { orderId: id, status: "payment_failed" };
+      // Every retry ended without Stripe telling the outcome: not failed, not undone; the order keeps its
+      // stock and the reconciler asks Stripe until it knows (and restarts this workflow while it may).
+      logger.warn("the charge's outcome is unknown; the reconciler settles it", { orderId: id });
+      progress("waiting for the payment's outcome", 50);
+      return { orderId: id, status: "payment_unknown" as const };
     }
-    if (await isCancelled()) return { orderId: id, status: "cancelled" }; // cancel-order refunds
+    if (charged.output.outcome === "not_chargeable") return (await statusNow()) === "cancelled" ? endCancelled() : { orderId: id, status: charged.output.status };
+    if (charged.output.outcome === "not_charged") {
+      const { code } = charged.output;
+      await saga.compensate(`not charged: ${code}`);
+      const { moved, order: now } = await transitionOrderIfAllowed(db, id, "payment_failed", { reason: code });
+      if (now.status === "cancelled") return endCancelled();
+      if (moved || now.status === "payment_failed") await mail("payment_failed");
+      progress(`failed: not charged (${code})`, 100);
+      return { orderId: id, status: "payment_failed" as const, reason: code };
+    }
+    saga.done("charge the card", async () => refundOrderTask.triggerAndWait({ orderId: id }, { idempotencyKey: await key(id, "refund"), tags }).unwrap());
+    if ((await statusNow()) === "cancelled") return endCancelled();
 
     progress("committing stock", 70);
-    await commitStock(db, id);
+    const committed = await commitStock(db, id).catch(async (error: unknown) => {
+      if ((await statusNow()) === "cancelled") return undefined; // cancelled between the check and the commit
+      throw error;
+    });
+    if (committed === undefined) return endCancelled();
+    saga.done("commit the stock", () => giveBackStock(db, id, "the order did not go through"));
 
     progress("confirming", 85);
-    const mailed = await sendNotification.triggerAndWait({ orderId: id, kind: "confirmation" }, { idempotencyKey: await key(id, "mail-confirmation"), tags });
-    if (!mailed.ok) throw new Error(`the confirmation of order ${id} could not be sent: ${String(mailed.error)}`); // retried
-    await transitionOrder(db, id, "completed");
+    const mailed = await mail("confirmation");
+    if (!mailed.ok) throw new Error(`the confirmation of order ${id} could not be sent yet: ${String(mailed.error)}`); // retried; never undone
+    const { order: done } = await transitionOrderIfAllowed(db, id, "completed");
+    if (done.status !== "completed") return endCancelled();
 
     await orderReminder.trigger({ orderId: id }, { idempotencyKey: await key(id, "reminder"), delay: config.orders.reminderDelay.text, tags });
     progress("completed", 100);
     logger.info("order completed", { orderId: id });
-    return { orderId: id, status: "completed" };
+    return { orderId: id, status: "completed" as const };
   },
 });

@@ -1,6 +1,7 @@
 // Environment → typed configuration. Every port, URL and default of the project lives here; a bad value is
 // an error that names the variable and the rule, raised before anything starts or writes.
 import path from "node:path";
+import { parseNaturalLanguageDurationInMs } from "@trigger.dev/core/v3/isomorphic";
 import ms from "ms";
 import { z } from "zod";
 
@@ -21,6 +22,20 @@ const duration = (fallback: string) =>
       const millis = /^\d+(ms|s|m|h|d|w)$/.test(text.trim()) ? ms(text.trim() as ms.StringValue) : NaN;
       if (!Number.isFinite(millis) || millis <= 0) {
         ctx.addIssue({ code: "custom", message: `must be a duration like 30s, 15m, 24h or 2d (got "${text}")` });
+        return z.NEVER;
+      }
+      return { text: text.trim(), ms: millis };
+    });
+
+/** A duration Trigger.dev's `delay` takes ("30s", "15m", "1h30m", "2d", "1w"; no "ms"), checked by its own parser. */
+const triggerDelay = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const millis = parseNaturalLanguageDurationInMs(text.trim());
+      if (millis === undefined || millis <= 0) {
+        ctx.addIssue({ code: "custom", message: `must be a delay Trigger.dev accepts: whole seconds, minutes, hours, days or weeks like 30s, 15m, 1h30m or 2d (got "${text}")` });
         return z.NEVER;
       }
       return { text: text.trim(), ms: millis };
@@ -65,8 +80,10 @@ const EnvSchema = z.object({
   PLATFORM_DEQUEUE_INTERVAL: duration("50ms"),
   PLATFORM_HEARTBEAT_TIMEOUT: duration("90s"),
 
-  ORDER_REMINDER_DELAY: duration("24h"),
+  ORDER_REMINDER_DELAY: triggerDelay("24h"),
   RESERVATION_TTL: duration("30m"),
+  RECONCILE_AFTER: duration("2m"),
+  STRIPE_TIMEOUT: duration("15s"),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -107,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       standInPort: e.STRIPE_FAKE_PORT,
       webhookUrl: e.STRIPE_WEBHOOK_URL ?? `${appUrl}/api/stripe/webhook`,
+      timeoutMs: e.STRIPE_TIMEOUT.ms,
     },
     mail: {
       useCatcher: e.SMTP_URL === undefined,
@@ -131,6 +149,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     orders: {
       reminderDelay: e.ORDER_REMINDER_DELAY,
       reservationTtl: e.RESERVATION_TTL,
+      /** The reconciler leaves an order alone until it has been quiet this long. */
+      reconcileAfter: e.RECONCILE_AFTER,
     },
   };
 }

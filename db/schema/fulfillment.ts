@@ -25,8 +25,8 @@ export const orderStatus = fulfillment.enum("order_status", [
   "reserved", // every line's stock is held
   "paid", // the charge succeeded
   "completed", // stock sold and the customer told
-  "failed", // out of stock, or the reservation expired before payment
-  "payment_failed", // the card was declined; stock released
+  "failed", // out of stock, or the workflow could not be run; nothing charged, stock released
+  "payment_failed", // Stripe says nothing was charged (declined, refused, not authenticated); stock released
   "cancelled", // cancelled by the customer; refunded and restocked
 ]);
 
@@ -46,6 +46,7 @@ export const notificationKind = fulfillment.enum("notification_kind", [
   "payment_failed",
   "out_of_stock",
   "cancelled",
+  "failed", // the order could not be completed for another reason; nothing charged
 ]);
 export const notificationStatus = fulfillment.enum("notification_status", ["pending", "sending", "sent", "failed"]);
 
@@ -157,6 +158,9 @@ export const payments = fulfillment.table(
     failureCode: text("failure_code"),
     failureMessage: text("failure_message"),
     attempts: integer("attempts").notNull().default(0),
+    /** A charge Stripe left "processing": the wait token its charge-payment run waits on. Whoever settles
+     *  the row (webhook, reconciler, the run itself) completes it. */
+    waitTokenId: text("wait_token_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -207,6 +211,32 @@ export const orderEvents = fulfillment.table(
     createdAt: createdAt(),
   },
   (t) => [index("order_events_order_idx").on(t.orderId, t.id)],
+);
+
+/** Events received through the app, by name and event id: an event id names one order, for good. */
+export const inboundEvents = fulfillment.table(
+  "inbound_events",
+  {
+    name: text("name").notNull(),
+    eventId: text("event_id").notNull(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.eventId] })],
+);
+
+/** One row: what makes this install's requests to shared services its own (Stripe idempotency keys and
+ *  metadata carry the namespace, so two installs on one Stripe account never replay each other's keys). */
+export const installation = fulfillment.table(
+  "installation",
+  {
+    id: integer("id").primaryKey().default(1),
+    namespace: text("namespace").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [check("installation_single_row", sql`${t.id} = 1`), check("installation_namespace_shape", sql`${t.namespace} ~ '^[a-z0-9]{8,32}$'`)],
 );
 
 export type Order = typeof orders.$inferSelect;

@@ -2,31 +2,30 @@
 //   POST /api/events/:name   202 {runId, orderId} · 400 with the bad fields · 409 for a conflicting order id
 //   GET  /api/orders          recent orders · GET /api/orders/:id  the order, everything hanging off it, its runs
 //   GET  /api/inventory       the catalog with stock on hand, reserved and available
-//   POST /api/stripe/webhook  signature checked (400 otherwise); settles "processing" payments
-import { idempotencyKeys, wait } from "@trigger.dev/sdk";
+//   POST /api/stripe/webhook  signature checked (400 otherwise); settles charges and refunds from Stripe's
+//                             records; 503 for an intent of ours not matched yet, so Stripe sends it again
 import { Hono } from "hono";
 import Stripe from "stripe";
 import { z } from "zod";
 import type { Database } from "../../db/client";
-import { sendEvent } from "../events/send-event";
+import { EventIdConflictError, sendEvent } from "../events/send-event";
 import { InvalidInputError } from "../input-error";
 import { OrderConflictError } from "../orders/order-errors";
 import { readOrder } from "../orders/read-order";
 import { listOrders } from "../orders/list-orders";
 import { readStock } from "../inventory/read-stock";
 import { orderRuns } from "../events/order-runs";
-import { applyStripeEvent } from "../payments/apply-stripe-event";
-import { paymentSettledTokenKey } from "../payments/idempotency-keys";
+import { applyStripeEvent, UnmatchedStripeEventError } from "../payments/apply-stripe-event";
+import { PaymentRetryableError } from "../payments/payment-errors";
+import { startRefund, wakeChargeWaiter } from "../events/payment-follow-ups";
 
-export type AppServerOptions = { db: Database; stripeWebhookSecret: string };
+export type AppServerOptions = { db: Database; stripe: Stripe; stripeWebhookSecret: string };
 
-const paymentSettledKey = (orderId: string) => idempotencyKeys.create(paymentSettledTokenKey(orderId), { scope: "global" });
-
-export function createAppServer({ db, stripeWebhookSecret }: AppServerOptions) {
+export function createAppServer({ db, stripe, stripeWebhookSecret }: AppServerOptions) {
   const app = new Hono();
   app.onError((error, c) => {
     if (error instanceof InvalidInputError) return c.json({ error: error.message, issues: error.issues }, 400);
-    if (error instanceof OrderConflictError) return c.json({ error: error.message }, 409);
+    if (error instanceof OrderConflictError || error instanceof EventIdConflictError) return c.json({ error: error.message }, 409);
     console.error("[app]", error);
     return c.json({ error: `Internal error: ${error.message}` }, 500);
   });
@@ -61,14 +60,19 @@ export function createAppServer({ db, stripeWebhookSecret }: AppServerOptions) {
     } catch (error) {
       return c.json({ error: `Webhook signature check failed: ${error instanceof Error ? error.message : String(error)}` }, 400);
     }
-    const result = await applyStripeEvent(db, event);
-    if (result.handled && result.settledNow) {
-      // Wake the charge-payment run waiting on this payment (created here first if the webhook is early).
-      const token = await wait.createToken({ idempotencyKey: await paymentSettledKey(result.orderId), timeout: "1h" });
-      const status = result.outcome.status === "succeeded" ? "succeeded" : "failed";
-      await wait.completeToken(token.id, { status, ...("code" in result.outcome ? { code: result.outcome.code } : {}) });
+    let result;
+    try {
+      result = await applyStripeEvent(db, stripe, event);
+    } catch (error) {
+      // Not matched yet, or Stripe could not be asked: a 5xx makes Stripe deliver the event again.
+      if (error instanceof UnmatchedStripeEventError || error instanceof PaymentRetryableError) return c.json({ error: error.message }, 503);
+      throw error;
     }
-    return c.json({ received: true, handled: result.handled });
+    if (result.handled) {
+      if (result.charge) await wakeChargeWaiter(result.charge.payment);
+      if (result.refundDue) await startRefund(db, result.orderId);
+    }
+    return c.json({ received: true, ...result });
   });
 
   return app;

@@ -9,7 +9,7 @@ export async function commitStock(db: DatabaseOrTransaction, orderId: string): P
   return db.transaction(async (tx) => {
     const order = await lockOrder(tx, orderId);
     if (order.status !== "paid" && order.status !== "completed") {
-      throw new StockStateError(`Order ${orderId} is ${order.status}: only a paid order's stock is committed`);
+      throw new StockStateError(orderId, order.status, `Order ${orderId} is ${order.status}: only a paid order's stock is committed`);
     }
     const committed = await moveReservations(tx, orderId, "held", "committed", { onHand: -1, reserved: -1 });
     if (committed.length > 0) await recordOrderEvent(tx, orderId, "stock.committed", { lines: committed.length });

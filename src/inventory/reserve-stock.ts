@@ -22,9 +22,9 @@ export async function reserveStock(db: DatabaseOrTransaction, orderId: string, o
     const existing = await tx.select().from(reservations).where(eq(reservations.orderId, orderId));
     if (existing.length > 0) {
       if (order.status === "reserved" || order.status === "paid" || order.status === "completed") return existing;
-      throw new StockStateError(`Order ${orderId} is ${order.status}; its stock was already given back`);
+      throw new StockStateError(orderId, order.status, `Order ${orderId} is ${order.status}; its stock was already given back`);
     }
-    if (order.status !== "pending") throw new StockStateError(`Order ${orderId} is ${order.status}, not pending: nothing to reserve`);
+    if (order.status !== "pending") throw new StockStateError(orderId, order.status, `Order ${orderId} is ${order.status}, not pending: nothing to reserve`);
 
     const items = await tx.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.sku));
     const shortages: Shortage[] = [];

@@ -1,3 +1,4 @@
+import type { OrderStatus } from "../../db/schema";
 // Typed outcomes of stock operations.
 
 export type Shortage = { sku: string; requested: number; available: number };
@@ -18,4 +19,11 @@ export class OutOfStockError extends Error {
 /** The order is in a state where this stock operation makes no sense (e.g. committing unpaid stock). */
 export class StockStateError extends Error {
   override name = "StockStateError";
+  constructor(
+    readonly orderId: string,
+    readonly status: OrderStatus,
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -29,7 +29,7 @@ const COPY: Record<NotificationKind, { subject: (o: MailOrder) => string; lead: 
   },
   payment_failed: {
     subject: (o) => `Payment for order ${o.id} failed`,
-    lead: (o) => `Your card was declined${o.failureReason ? ` (${o.failureReason})` : ""}. Nothing was charged and the order was not placed.`,
+    lead: (o) => `${whyNotCharged(o.failureReason)} Nothing was charged and the order was not placed.`,
   },
   out_of_stock: {
     subject: (o) => `Order ${o.id} could not be filled`,
@@ -39,7 +39,26 @@ const COPY: Record<NotificationKind, { subject: (o: MailOrder) => string; lead: 
     subject: (o) => `Order ${o.id} cancelled`,
     lead: () => "Your order is cancelled. If you were charged, the full amount is refunded to your card.",
   },
+  failed: {
+    subject: (o) => `Order ${o.id} could not be completed`,
+    lead: () => "Sorry: we could not complete your order. Nothing was charged and the order was not placed.",
+  },
 };
+
+/** The payment_failed mail says why in the customer's words; every reason it is sent for moved no money. */
+function whyNotCharged(reason: string | null | undefined): string {
+  switch (reason) {
+    case "authentication_required":
+      return "Your bank asked to confirm this payment (3-D Secure), which cannot be done for an order placed this way.";
+    case "resource_missing":
+    case "invalid_request":
+      return "We could not use the payment method you gave us.";
+    case "payment_not_completed":
+      return "We could not complete the payment in time.";
+    default:
+      return `Your card was declined${reason ? ` (${reason})` : ""}.`;
+  }
+}
 
 export async function renderOrderMail(kind: NotificationKind, order: MailOrder): Promise<RenderedMail> {
   const copy = COPY[kind];

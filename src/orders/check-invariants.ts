@@ -4,8 +4,11 @@ import { sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../../db/client";
 
 export type InvariantOptions = {
-  /** Nothing is in flight any more: every order must have reached a terminal status (invariant 3). */
+  /** Nothing is in flight any more: every order must have reached its end (3), with its final mail (4),
+   *  and every charge at Stripe must be known to us (7). */
   quiescent?: boolean;
+  /** Stripe's records are the stand-in's tables (default true; false against real Stripe). */
+  standInRecords?: boolean;
 };
 
 type Row = Record<string, unknown>;
@@ -74,7 +77,7 @@ export async function checkInvariants(db: DatabaseOrTransaction, options: Invari
     );
   }
 
-  // 4. Each mail kind at most once per order (also in the catcher), and a completed order's confirmation sent.
+  // 4. Each mail kind at most once per order (also in the catcher); the mails sent match the final status.
   report(
     "4 mail once",
     await rows(
@@ -82,6 +85,15 @@ export async function checkInvariants(db: DatabaseOrTransaction, options: Invari
       sql`SELECT message_id, count(*)::int AS n FROM mail_catcher.messages WHERE message_id IS NOT NULL GROUP BY message_id HAVING count(*) > 1`,
     ),
     (r) => `message ${r.message_id} was delivered ${r.n} times`,
+  );
+  report(
+    "4 mail matches status",
+    await rows(
+      db,
+      sql`SELECT n.order_id FROM fulfillment.notifications n WHERE n.kind = 'payment_failed' AND n.status = 'sent'
+          AND EXISTS (SELECT 1 FROM fulfillment.payments p WHERE p.order_id = n.order_id AND p.kind = 'charge' AND p.status <> 'failed')`,
+    ),
+    (r) => `order ${r.order_id} was told nothing was charged while its charge is not known to have failed`,
   );
   report(
     "4 confirmation sent",
@@ -92,27 +104,97 @@ export async function checkInvariants(db: DatabaseOrTransaction, options: Invari
     ),
     (r) => `order ${r.id} is completed but its confirmation was never sent`,
   );
+  if (options.quiescent) {
+    // Only once nothing is in flight: the confirmation goes out a moment before the order is completed.
+    report(
+      "4 mail matches status",
+      await rows(
+        db,
+        sql`SELECT n.order_id, n.kind, o.status FROM fulfillment.notifications n JOIN fulfillment.orders o ON o.id = n.order_id
+            WHERE n.status = 'sent' AND NOT CASE n.kind
+              WHEN 'confirmation' THEN o.status IN ('completed', 'cancelled')
+              WHEN 'reminder' THEN o.status IN ('completed', 'cancelled')
+              WHEN 'payment_failed' THEN o.status = 'payment_failed'
+              WHEN 'out_of_stock' THEN o.status = 'failed'
+              WHEN 'failed' THEN o.status = 'failed'
+              WHEN 'cancelled' THEN o.status = 'cancelled' END`,
+      ),
+      (r) => `order ${r.order_id} is ${r.status} but was sent the ${r.kind} mail`,
+    );
+    report(
+      "4 final mail sent",
+      await rows(
+        db,
+        sql`SELECT o.id, o.status, CASE o.status WHEN 'cancelled' THEN 'cancelled' WHEN 'payment_failed' THEN 'payment_failed'
+              ELSE (CASE WHEN o.failure_reason = 'out_of_stock' THEN 'out_of_stock' ELSE 'failed' END) END AS kind
+            FROM fulfillment.orders o WHERE o.status IN ('failed', 'payment_failed', 'cancelled') AND NOT EXISTS
+            (SELECT 1 FROM fulfillment.notifications n WHERE n.order_id = o.id AND n.status = 'sent' AND n.kind::text =
+              CASE o.status WHEN 'cancelled' THEN 'cancelled' WHEN 'payment_failed' THEN 'payment_failed'
+              ELSE (CASE WHEN o.failure_reason = 'out_of_stock' THEN 'out_of_stock' ELSE 'failed' END) END)`,
+      ),
+      (r) => `order ${r.id} ended ${r.status} but its ${r.kind} mail was never sent`,
+    );
+  }
 
-  // 5. A failed or cancelled order holds no stock and no unrefunded charge.
+  // 5. A finished order holds no stock it is not selling, and an order not completed keeps no money.
   report(
-    "5 clean failure",
+    "5 clean end",
     await rows(
       db,
       sql`SELECT DISTINCT o.id, o.status FROM fulfillment.orders o JOIN fulfillment.reservations r ON r.order_id = o.id
-          WHERE o.status IN ('failed', 'payment_failed', 'cancelled') AND r.status IN ('held', 'committed')`,
+          WHERE (o.status IN ('failed', 'payment_failed', 'cancelled') AND r.status IN ('held', 'committed'))
+             OR (o.status = 'completed' AND r.status = 'held')`,
     ),
     (r) => `order ${r.id} is ${r.status} but still holds stock`,
   );
   report(
-    "5 clean failure",
+    "5 clean end",
     await rows(
       db,
-      sql`SELECT o.id, o.status FROM fulfillment.orders o
+      sql`SELECT o.id, o.status, c.amount_cents AS charged,
+            (SELECT coalesce(sum(r.amount_cents), 0)::int FROM fulfillment.payments r WHERE r.order_id = o.id AND r.kind = 'refund' AND r.status = 'succeeded') AS refunded
+          FROM fulfillment.orders o JOIN fulfillment.payments c ON c.order_id = o.id AND c.kind = 'charge' AND c.status = 'succeeded'
           WHERE o.status IN ('failed', 'payment_failed', 'cancelled')
-          AND EXISTS (SELECT 1 FROM fulfillment.payments c WHERE c.order_id = o.id AND c.kind = 'charge' AND c.status = 'succeeded')
-          AND NOT EXISTS (SELECT 1 FROM fulfillment.payments r WHERE r.order_id = o.id AND r.kind = 'refund' AND r.status = 'succeeded')`,
+            AND c.amount_cents <> (SELECT coalesce(sum(r.amount_cents), 0) FROM fulfillment.payments r WHERE r.order_id = o.id AND r.kind = 'refund' AND r.status = 'succeeded')`,
     ),
-    (r) => `order ${r.id} is ${r.status} but its charge was not refunded`,
+    (r) => `order ${r.id} is ${r.status} but ${r.refunded} of its ${r.charged} charged were refunded`,
   );
+
+  // 6. One order per accepted event: the timeline accepts an order once.
+  report(
+    "6 one workflow",
+    await rows(db, sql`SELECT order_id, count(*)::int AS n FROM fulfillment.order_events WHERE type = 'accepted' GROUP BY order_id HAVING count(*) > 1`),
+    (r) => `order ${r.order_id} was accepted ${r.n} times`,
+  );
+
+  // 7. Money agrees with Stripe: every succeeded charge and refund in our rows is one at Stripe, for the
+  //    same amount, and (once nothing is in flight) every one at Stripe for our orders is one of our rows.
+  if (options.standInRecords !== false) {
+    const stripeSide = sql`SELECT o.id AS stripe_id, o.type, (o.data ->> 'amount')::int AS amount, o.data -> 'metadata' ->> 'order_id' AS order_id
+      FROM stripe_stand_in.objects o
+      WHERE o.type IN ('payment_intent', 'refund') AND o.data ->> 'status' = 'succeeded'
+        AND coalesce(o.data -> 'metadata' ->> 'install', (SELECT namespace FROM fulfillment.installation)) = (SELECT namespace FROM fulfillment.installation)
+        AND EXISTS (SELECT 1 FROM fulfillment.orders x WHERE x.id = o.data -> 'metadata' ->> 'order_id')`;
+    report(
+      "7 money agrees with Stripe",
+      await rows(
+        db,
+        sql`SELECT p.order_id, p.kind, p.provider_id, p.amount_cents, s.amount FROM fulfillment.payments p
+            LEFT JOIN (${stripeSide}) s ON s.stripe_id = p.provider_id
+            WHERE p.status = 'succeeded' AND (s.stripe_id IS NULL OR s.amount <> p.amount_cents)`,
+      ),
+      (r) => `order ${r.order_id}: our ${r.kind} ${r.provider_id} of ${r.amount_cents} is ${r.amount === null ? "not a succeeded object at Stripe" : `${r.amount} at Stripe`}`,
+    );
+    if (options.quiescent) {
+      report(
+        "7 money agrees with Stripe",
+        await rows(
+          db,
+          sql`SELECT s.* FROM (${stripeSide}) s WHERE (SELECT count(*) FROM fulfillment.payments p WHERE p.provider_id = s.stripe_id AND p.status = 'succeeded') <> 1`,
+        ),
+        (r) => `order ${r.order_id}: Stripe's succeeded ${r.type} ${r.stripe_id} is not exactly one succeeded row of ours`,
+      );
+    }
+  }
   return violations;
 }

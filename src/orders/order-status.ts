@@ -28,13 +28,27 @@ function statusesLeadingTo(to: OrderStatus): OrderStatus[] {
 
 export type TransitionDetail = { reason?: string; [key: string]: unknown };
 
-/** Moves the order to `to` if its current status allows it; returns the order as it now is. */
+/** Moves the order to `to` if its current status allows it; returns the order as it now is. Throws
+ *  IllegalTransitionError when it does not (asking for the status it has already is a no-op). */
 export async function transitionOrder(
   db: DatabaseOrTransaction,
   orderId: string,
   to: OrderStatus,
   detail: TransitionDetail = {},
 ): Promise<Order> {
+  const { order } = await transitionOrderIfAllowed(db, orderId, to, detail);
+  if (order.status !== to) throw new IllegalTransitionError(orderId, order.status, to);
+  return order;
+}
+
+/** The same move, for callers racing others (a webhook, a cancellation): an order that has moved on
+ *  elsewhere is returned as it is, with `moved: false`. */
+export async function transitionOrderIfAllowed(
+  db: DatabaseOrTransaction,
+  orderId: string,
+  to: OrderStatus,
+  detail: TransitionDetail = {},
+): Promise<{ order: Order; moved: boolean }> {
   return db.transaction(async (tx) => {
     const [moved] = await tx
       .update(orders)
@@ -47,14 +61,16 @@ export async function transitionOrder(
       .returning();
     if (moved) {
       await tx.insert(orderEvents).values({ orderId, type: `status.${to}`, detail });
-      return moved;
+      return { order: moved, moved: true };
     }
     const [current] = await tx.select().from(orders).where(eq(orders.id, orderId));
     if (!current) throw new OrderNotFoundError(orderId);
-    if (current.status === to) return current;
-    throw new IllegalTransitionError(orderId, current.status, to);
+    return { order: current, moved: false };
   });
 }
+
+/** Failed, payment_failed or cancelled: the order will not be fulfilled, and keeps no stock and no money. */
+export const isAbandoned = (status: OrderStatus) => status === "failed" || status === "payment_failed" || status === "cancelled";
 
 /** Locks the order row for the rest of the transaction: the one place concurrent steps of an order queue. */
 export async function lockOrder(tx: DatabaseOrTransaction, orderId: string): Promise<Order> {

@@ -26,7 +26,10 @@ export type Settlement = {
   failureMessage?: string;
 };
 
-/** Moves an unsettled payments row to its outcome; a settled row is returned as it is. */
+export const UNSETTLED: Payment["status"][] = ["pending", "processing"];
+
+/** Moves an unsettled payments row to its outcome (recorded once in the order's timeline); a settled row,
+ *  or one already at that outcome, is returned as it is. */
 export async function settlePayment(db: DatabaseOrTransaction, paymentId: string, s: Settlement): Promise<Payment> {
   const [row] = await db
     .update(payments)
@@ -37,7 +40,7 @@ export async function settlePayment(db: DatabaseOrTransaction, paymentId: string
       failureMessage: s.failureMessage ?? null,
       updatedAt: sql`now()`,
     })
-    .where(and(eq(payments.id, paymentId), inArray(payments.status, ["pending", "processing"])))
+    .where(and(eq(payments.id, paymentId), inArray(payments.status, UNSETTLED), sql`(${payments.status} <> ${s.status} OR ${payments.providerId} IS DISTINCT FROM coalesce(${s.providerId}, ${payments.providerId}))`))
     .returning();
   if (row) {
     await recordOrderEvent(db, row.orderId, `payment.${row.kind}.${row.status}`, {
@@ -49,3 +52,10 @@ export async function settlePayment(db: DatabaseOrTransaction, paymentId: string
   const [current] = await db.select().from(payments).where(eq(payments.id, paymentId));
   return current!;
 }
+
+/** Remembers the wait token a run waits on for this row, so whoever settles the row can complete it. */
+export async function attachWaitToken(db: DatabaseOrTransaction, paymentId: string, tokenId: string): Promise<void> {
+  await db.update(payments).set({ waitTokenId: tokenId, updatedAt: sql`now()` }).where(eq(payments.id, paymentId));
+}
+
+export const isSettled = (payment: Payment) => payment.status === "succeeded" || payment.status === "failed";

@@ -1,45 +1,116 @@
-// Refunding an order's charge, the compensation of charge-order.ts. One refund per order, however often
-// it is asked for: the refund row and Stripe's idempotency key are both derived from the order.
-import { and, eq } from "drizzle-orm";
-import type Stripe from "stripe";
+// Refunding an order's charge, the compensation of charge-order.ts: the whole amount, once, however often
+// it is asked for. A refund Stripe fails is followed by a new one (its own row and key), up to
+// MAX_REFUND_ATTEMPTS; a refund whose outcome is unknown is looked up at Stripe before anything is sent.
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import Stripe from "stripe";
 import type { Database } from "../../db/client";
 import { payments, type Payment } from "../../db/schema";
-import { lockOrder } from "../orders/order-status";
-import { refundKey } from "./idempotency-keys";
-import { classifyStripeError, PaymentRejectedError } from "./payment-errors";
-import { openPayment, settlePayment } from "./payment-rows";
+import { lockOrder, recordOrderEvent } from "../orders/order-status";
+import { refundKey, stripeMetadata } from "./idempotency-keys";
+import { installNamespace } from "./install-namespace";
+import { classifyStripeError, PaymentRetryableError } from "./payment-errors";
+import { openPayment, settlePayment, UNSETTLED } from "./payment-rows";
+import { findRefund } from "./stripe-records";
 
-export type RefundOutcome = { status: "nothing_to_refund" } | { status: "succeeded" | "processing"; payment: Payment };
+/** After this many refunds Stripe failed, the order waits for a person (an order event says so). */
+export const MAX_REFUND_ATTEMPTS = 5;
+
+export type RefundOutcome =
+  | { status: "nothing_to_refund" }
+  | { status: "succeeded" | "processing"; payment: Payment }
+  /** Stripe failed this refund; the next call makes a new one. */
+  | { status: "failed"; payment: Payment }
+  | { status: "needs_operator"; payment: Payment };
 
 export async function refundOrder(db: Database, stripe: Stripe, orderId: string): Promise<RefundOutcome> {
+  const namespace = await installNamespace(db);
   const prepared = await db.transaction(async (tx) => {
     await lockOrder(tx, orderId);
     const [charge] = await tx
       .select()
       .from(payments)
       .where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge"), eq(payments.status, "succeeded")));
-    if (!charge?.providerId) return undefined;
-    const refund = await openPayment(tx, { orderId, kind: "refund", idempotencyKey: refundKey(orderId), amountCents: charge.amountCents, currency: charge.currency });
-    return { charge, refund };
+    if (!charge?.providerId) return { status: "nothing_to_refund" as const };
+    const refunds = await tx
+      .select()
+      .from(payments)
+      .where(and(eq(payments.orderId, orderId), eq(payments.kind, "refund")))
+      .orderBy(asc(payments.createdAt));
+    const refunded = refunds.filter((r) => r.status === "succeeded").reduce((sum, r) => sum + r.amountCents, 0);
+    if (refunded >= charge.amountCents) return { status: "succeeded" as const, payment: refunds.findLast((r) => r.status === "succeeded")! };
+    const open = refunds.find((r) => UNSETTLED.includes(r.status));
+    if (open) return { status: "open" as const, charge, refund: await openPayment(tx, { orderId, kind: "refund", idempotencyKey: open.idempotencyKey, amountCents: open.amountCents, currency: open.currency }) };
+    if (refunds.length >= MAX_REFUND_ATTEMPTS) return { status: "needs_operator" as const, payment: refunds.at(-1)! };
+    const refund = await openPayment(tx, {
+      orderId,
+      kind: "refund",
+      idempotencyKey: refundKey(namespace, orderId, refunds.length + 1),
+      amountCents: charge.amountCents - refunded,
+      currency: charge.currency,
+    });
+    return { status: "open" as const, charge, refund };
   });
-  if (!prepared) return { status: "nothing_to_refund" };
-  const { charge, refund } = prepared;
-  if (refund.status === "succeeded") return { status: "succeeded", payment: refund };
-
-  let result: Stripe.Refund;
-  try {
-    result = await stripe.refunds.create(
-      { payment_intent: charge.providerId!, amount: refund.amountCents, metadata: { order_id: orderId } },
-      { idempotencyKey: refund.idempotencyKey },
-    );
-  } catch (error) {
-    throw classifyStripeError(orderId, error);
+  if (prepared.status !== "open") {
+    if (prepared.status === "needs_operator") await recordOrderEvent(db, orderId, "refund.needs_operator", { attempts: MAX_REFUND_ATTEMPTS });
+    return prepared;
   }
+  const { charge, refund } = prepared;
+  const intentId = charge.providerId!;
+
+  // Sent before (a retry, a crash, a lost answer): Stripe says what became of it.
+  const known = refund.attempts > 1 || refund.providerId ? await findRefund(stripe, refund, intentId) : undefined;
+  let result = known;
+  if (!result) {
+    try {
+      result = await stripe.refunds.create(
+        { payment_intent: intentId, amount: refund.amountCents, metadata: { ...stripeMetadata(namespace, orderId), refund_key: refund.idempotencyKey } },
+        { idempotencyKey: refund.idempotencyKey },
+      );
+    } catch (error) {
+      const failure = classifyStripeError(orderId, error);
+      if (failure instanceof PaymentRetryableError) throw failure;
+      // Refused as a request: nothing moved by it. "Already refunded" means a refund we do not know of
+      // took the money back; the records say which (never a guess): ask again next time.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "charge_already_refunded") {
+        throw new PaymentRetryableError(orderId, "Stripe says the charge is refunded already; looking the refund up", 400, error.code);
+      }
+      return { status: "failed", payment: await settlePayment(db, refund.id, { status: "failed", providerId: null, failureCode: failure.code, failureMessage: failure.message }) };
+    }
+  }
+  return settleRefund(db, refund, result);
+}
+
+/** Records what a Refund object says about our refund row (after the call, a lookup or a webhook). */
+export async function settleRefund(db: Database, refund: Payment, result: Stripe.Refund): Promise<Exclude<RefundOutcome, { status: "nothing_to_refund" }>> {
+  if (result.status === "succeeded") return { status: "succeeded", payment: await settlePayment(db, refund.id, { status: "succeeded", providerId: result.id }) };
   if (result.status === "failed" || result.status === "canceled") {
     const code = result.failure_reason ?? result.status;
-    await settlePayment(db, refund.id, { status: "failed", providerId: result.id, failureCode: code, failureMessage: `refund ${result.status}` });
-    throw new PaymentRejectedError(orderId, code, `the refund ${result.status}; refund this order by hand`);
+    return { status: "failed", payment: await settlePayment(db, refund.id, { status: "failed", providerId: result.id, failureCode: code, failureMessage: `Stripe: refund ${result.status}` }) };
   }
-  const status = result.status === "succeeded" ? "succeeded" : "processing";
-  return { status, payment: await settlePayment(db, refund.id, { status, providerId: result.id }) };
+  return { status: "processing", payment: await settlePayment(db, refund.id, { status: "processing", providerId: result.id }) };
+}
+
+/** An order that will not be fulfilled (failed, payment_failed, cancelled) and whose succeeded charge is
+ *  not refunded in full yet. */
+export async function owesRefund(db: Database, orderId: string): Promise<boolean> {
+  const rows = await db.execute<{ owed: boolean }>(sql`
+    SELECT EXISTS (
+      SELECT 1 FROM fulfillment.orders o JOIN fulfillment.payments c ON c.order_id = o.id AND c.kind = 'charge' AND c.status = 'succeeded'
+      WHERE o.id = ${orderId} AND o.status IN ('failed', 'payment_failed', 'cancelled')
+        AND c.amount_cents > (SELECT coalesce(sum(r.amount_cents), 0) FROM fulfillment.payments r WHERE r.order_id = o.id AND r.kind = 'refund' AND r.status = 'succeeded')
+    ) AS owed`);
+  return rows[0]?.owed === true;
+}
+
+/** Brings the order's unsettled refund rows in line with Stripe's records (a webhook, the reconciler). */
+export async function syncRefunds(db: Database, stripe: Stripe, orderId: string): Promise<Payment[]> {
+  const [charge] = await db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge"), eq(payments.status, "succeeded")));
+  if (!charge?.providerId) return [];
+  const open = await db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "refund"), inArray(payments.status, UNSETTLED)));
+  const settled: Payment[] = [];
+  for (const refund of open) {
+    const found = await findRefund(stripe, refund, charge.providerId);
+    if (found) settled.push((await settleRefund(db, refund, found)).payment);
+  }
+  return settled;
 }

@@ -9,7 +9,7 @@ export function createStripeClient(stripe: Config["stripe"]): Stripe {
     // Retrying is the job's decision (Trigger.dev's backoff, visible in the run), always with the same
     // idempotency key; the SDK's own retries would hide it.
     maxNetworkRetries: 0,
-    timeout: 15_000,
+    timeout: stripe.timeoutMs,
     telemetry: false,
     ...(stripe.useStandIn ? { host: LOCALHOST, port: stripe.standInPort, protocol: "http" as const } : {}),
   });

@@ -9,6 +9,7 @@ import type { Config } from "../config";
 import { startMailCatcher } from "../fakes/smtp/mail-catcher";
 import { startStripeStandIn } from "../fakes/stripe/stripe-stand-in";
 import { createAppServer } from "../http/app-server";
+import { createStripeClient } from "../payments/stripe-client";
 import { listen } from "../listen";
 import { platformOptionsFrom } from "../platform/platform-options";
 import { startPlatform } from "../platform/platform-server";
@@ -117,7 +118,7 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
   const app = await step(
     "app",
     async () => {
-      const started = await listen(createAppServer({ db: database.db, stripeWebhookSecret: config.stripe.webhookSecret }), {
+      const started = await listen(createAppServer({ db: database.db, stripe: createStripeClient(config.stripe), stripeWebhookSecret: config.stripe.webhookSecret }), {
         port: config.app.port,
         name: "The app's HTTP API",
         portVariable: "APP_PORT",
@@ -151,6 +152,8 @@ function taskEnvironment(config: Config, databaseUrl: string): Record<string, st
     MAIL_FROM: config.mail.from,
     ORDER_REMINDER_DELAY: config.orders.reminderDelay.text,
     RESERVATION_TTL: config.orders.reservationTtl.text,
+    RECONCILE_AFTER: config.orders.reconcileAfter.text,
+    STRIPE_TIMEOUT: `${config.stripe.timeoutMs}ms`,
   };
   if (!config.stripe.useStandIn) env.STRIPE_SECRET_KEY = config.stripe.secretKey;
   return env;

@@ -87,7 +87,7 @@ describe("dashboard (Chromium)", () => {
     await page.click("[data-schedule] button:text('Fire now')");
     await page.waitForURL(/\/runs\/run_/);
     expect(await page.locator(".flash").textContent()).toBe("Schedule fired now");
-    expect(await page.locator("h1").textContent()).toContain("release-expired-reservations");
+    expect(await page.locator("h1").textContent()).toContain("reconcile-orders");
   }, 90_000);
 
   it("replays a run with its payload and lands on the new run", async () => {
@@ -164,7 +164,7 @@ describe("dashboard (Chromium)", () => {
     expect(await page.locator("#inventory-table tr[data-sku='MUG-LOGO'] .low").count()).toBe(0);
     await browser.screenshot(page, "inventory");
     await page.goto(`${dashboard()}/schedules`);
-    expect(await page.locator("main").textContent()).toContain("release-expired-reservations");
+    expect(await page.locator("main").textContent()).toContain("reconcile-orders");
     await browser.screenshot(page, "schedules");
   }, 60_000);
 

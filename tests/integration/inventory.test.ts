@@ -1,9 +1,8 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabaseHandle } from "../../db/client";
 import { orders, reservations } from "../../db/schema";
 import { commitStock, returnStock } from "../../src/inventory/commit-stock";
-import { releaseExpiredReservations } from "../../src/inventory/release-expired";
 import { releaseStock, reserveStock } from "../../src/inventory/reserve-stock";
 import { OutOfStockError, StockStateError } from "../../src/inventory/stock-errors";
 import { checkInvariants } from "../../src/orders/check-invariants";
@@ -143,26 +142,5 @@ describe("commit, release and return", () => {
     await releaseStock(t.db, "rer-1", "test");
     await transitionOrder(t.db, "rer-1", "failed");
     await expect(reserveStock(t.db, "rer-1", TTL)).rejects.toBeInstanceOf(StockStateError);
-  });
-});
-
-describe("releaseExpiredReservations", () => {
-  it("frees expired holds of orders never sent to Stripe and fails them; leaves the rest", async () => {
-    await stock(t.db, { "EXP-A": 10 });
-    await placeOrder(t.db, "exp-old", { "EXP-A": 2 });
-    await placeOrder(t.db, "exp-fresh", { "EXP-A": 3 });
-    await placeOrder(t.db, "exp-charging", { "EXP-A": 4 });
-    const past = new Date(Date.now() - 3_600_000);
-    await reserveStock(t.db, "exp-old", { ttlMs: 1_000, now: past });
-    await reserveStock(t.db, "exp-fresh", TTL);
-    await reserveStock(t.db, "exp-charging", { ttlMs: 1_000, now: past });
-    // A charge attempt is under way for this one: its workflow owns it.
-    await t.db.execute(sql`INSERT INTO fulfillment.payments (order_id, kind, idempotency_key, amount_cents, currency) VALUES ('exp-charging', 'charge', 'order-exp-charging-charge', 4000, 'usd')`);
-
-    expect(await releaseExpiredReservations(t.db)).toEqual(["exp-old"]);
-    expect(await releaseExpiredReservations(t.db)).toEqual([]);
-    const [old] = await t.db.select().from(orders).where(eq(orders.id, "exp-old"));
-    expect(old).toMatchObject({ status: "failed", failureReason: "reservation_expired" });
-    expect(await inventoryOf(t.db, "EXP-A")).toMatchObject({ onHand: 10, reserved: 7 });
   });
 });

@@ -36,11 +36,20 @@ describe("loadConfig", () => {
     ["APP_PORT", "70000", /APP_PORT: must be a port from 1 to 65535/],
     ["DATABASE_URL", "mysql://x", /DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\//],
     ["STRIPE_SECRET_KEY", "pk_test_1", /STRIPE_SECRET_KEY: must be a Stripe secret key/],
-    ["ORDER_REMINDER_DELAY", "tomorrow", /ORDER_REMINDER_DELAY: must be a duration like 30s/],
+    ["ORDER_REMINDER_DELAY", "tomorrow", /ORDER_REMINDER_DELAY: must be a delay Trigger.dev accepts/],
+    // ms passes the `ms` package but not Trigger.dev's delay: the reminder would fail after the order completed.
+    ["ORDER_REMINDER_DELAY", "500ms", /ORDER_REMINDER_DELAY: must be a delay Trigger.dev accepts.*got "500ms"/],
+    ["ORDER_REMINDER_DELAY", "0s", /ORDER_REMINDER_DELAY: must be a delay Trigger.dev accepts/],
+    ["RECONCILE_AFTER", "soon", /RECONCILE_AFTER: must be a duration/],
     ["SMTP_URL", "http://mail", /SMTP_URL: must start with smtp:\/\/ or smtps:\/\//],
     ["TRIGGER_SECRET_KEY", "secret", /TRIGGER_SECRET_KEY: must start with tr_dev_/],
   ])("rejects a bad %s, naming it", (variable, value, message) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(message);
+  });
+
+  it("takes every delay Trigger.dev's own parser takes", () => {
+    expect(loadConfig({ ORDER_REMINDER_DELAY: "1h30m" }).orders.reminderDelay).toEqual({ text: "1h30m", ms: 5_400_000 });
+    expect(loadConfig({ ORDER_REMINDER_DELAY: "2w" }).orders.reminderDelay.ms).toBe(14 * 86_400_000);
   });
 
   it("lists every bad variable at once", () => {

@@ -165,10 +165,8 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
   // Timers: settle "processing" intents and "pending" refunds, deliver webhooks (the fault plan reaches the
   // deliveries through here). Each skips a tick while its last run is busy.
   const tick = options.tickMs ?? 100;
-  const timers = [
-    everyTick(tick, () => settleDueObjects(db, webhook)),
-    everyTick(tick, () => deliverDueWebhooks(db, webhook.secret, { faults })),
-  ];
+  const startTimers = () => [everyTick(tick, () => settleDueObjects(db, webhook)), everyTick(tick, () => deliverDueWebhooks(db, webhook.secret, { faults }))];
+  let timers = startTimers();
 
   return {
     url: listening.url,
@@ -182,6 +180,11 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
     /** Stops settling and delivering (both resume from Postgres on the next start); the API stays up. */
     stopTimers() {
       timers.forEach((stop) => stop());
+      timers = [];
+    },
+    /** Starts them again after stopTimers (Stripe "coming back": what was due settles and is delivered). */
+    startTimers() {
+      if (timers.length === 0) timers = startTimers();
     },
     async close() {
       timers.forEach((stop) => stop());

@@ -1,0 +1,57 @@
+// Every minute, the one sweeper: orders that nothing is working on are brought to where they belong, by
+// what Stripe's records say (src/orders/reconcile-order.ts decides). A charge or refund our rows cannot
+// tell is looked up and settled, and its waiting run woken; an order that was given up gets its stock
+// back, its refund and its final mail; an order that stopped half-way (its run crashed, its trigger was
+// lost, its payment's outcome was unknown) has its workflow restarted, which goes on from the steps that
+// finished; an order that held stock past RESERVATION_TTL without Stripe ever charging it is given up.
+// It waits RECONCILE_AFTER of quiet before touching an order, so it never races a run at work.
+import { idempotencyKeys, logger, runs, schedules, tasks } from "@trigger.dev/sdk";
+import { EVENTS } from "../src/events/catalogue";
+import { startRefund, wakeChargeWaiter } from "../src/events/payment-follow-ups";
+import { notify } from "../src/mail/notify";
+import { orderCreatedEventOf } from "../src/orders/order-created-event";
+import { findOrdersToReconcile, reconcileOrder, recordRestart } from "../src/orders/reconcile-order";
+import { dependencies, orderTag } from "./job-dependencies";
+
+export const RECONCILE_ORDERS = "reconcile-orders";
+
+/** Run statuses in which a run may still act on its order. */
+const LIVE = ["PENDING_VERSION", "QUEUED", "DEQUEUED", "EXECUTING", "WAITING", "DELAYED"] as const;
+/** Runs of an order that do not work on it now: the reminder waits a day, this task is not the order's. */
+const NOT_AT_WORK = new Set(["order-reminder", RECONCILE_ORDERS]);
+
+async function hasLiveRun(orderId: string): Promise<boolean> {
+  for await (const run of runs.list({ tag: orderTag(orderId), status: [...LIVE] })) {
+    if (!NOT_AT_WORK.has(run.taskIdentifier)) return true;
+  }
+  return false;
+}
+
+export const reconcileOrders = schedules.task({
+  id: RECONCILE_ORDERS,
+  cron: "* * * * *",
+  run: async () => {
+    const { db, stripe, mail, config } = dependencies();
+    const orderIds = await findOrdersToReconcile(db, config.orders.reconcileAfter.ms);
+    const report: Record<string, string[]> = {};
+    for (const orderId of orderIds) {
+      if (await hasLiveRun(orderId)) continue;
+      const r = await reconcileOrder(db, stripe, orderId);
+      const did = [...r.did];
+      if (r.wake && (await wakeChargeWaiter(r.wake))) did.push("woke the run waiting on the charge");
+      if (r.refundDue) did.push(`refund run ${await startRefund(db, orderId)}`);
+      if (r.mail) did.push(`mail ${r.mail}: ${(await notify(db, orderId, r.mail, mail)).outcome}`);
+      if (r.restartWorkflow) {
+        const event = await orderCreatedEventOf(db, orderId);
+        const key = await idempotencyKeys.create(`order-${orderId}-restart-${r.restarts + 1}`, { scope: "global" });
+        const handle = await tasks.trigger(EVENTS["order.created"].task, event, { idempotencyKey: key, tags: [orderTag(orderId)] });
+        await recordRestart(db, orderId, handle.id);
+        did.push(`workflow restarted (${handle.id}) from ${r.status}`);
+      }
+      if (r.stripeUnreachable) did.push("Stripe could not be asked; money left as it is");
+      if (did.length > 0) report[orderId] = did;
+    }
+    if (Object.keys(report).length > 0) logger.info("reconciled", { orders: report });
+    return { looked: orderIds.length, acted: report };
+  },
+});

@@ -1,0 +1,154 @@
+// The reconciler's look at one order that nothing is working on (no live run of its own): Stripe's records
+// settle its money, and the order is brought to where it belongs. It returns what is left to do through
+// Trigger.dev (restart the workflow, start a refund, wake a waiting run, send the final mail), which the
+// scheduled task does; this module only touches the database and asks Stripe.
+import { and, count, eq, lt, sql } from "drizzle-orm";
+import type Stripe from "stripe";
+import type { Database } from "../../db/client";
+import { notifications, orderEvents, orders, reservations, type NotificationKind, type Order, type Payment } from "../../db/schema";
+import { giveBackStock } from "../inventory/give-back-stock";
+import { settlePayment } from "../payments/payment-rows";
+import { reconcileCharge } from "../payments/reconcile-charge";
+import { owesRefund, syncRefunds } from "../payments/refund-order";
+import { isAbandoned, recordOrderEvent, transitionOrderIfAllowed } from "./order-status";
+import { OrderNotFoundError } from "./order-errors";
+
+export type ReconcileOptions = {
+  now?: Date;
+  /** A pending order whose workflow was restarted this often without taking is failed. */
+  maxRestarts?: number;
+  /** Stripe's search may miss an intent this young: "Stripe has none" is only believed of older rows. */
+  searchLagMs?: number;
+};
+
+export type Reconciliation = {
+  orderId: string;
+  status: Order["status"];
+  /** What was done here, in words, for the run's log. */
+  did: string[];
+  /** Start the workflow again: it continues from the steps that finished. */
+  restartWorkflow: boolean;
+  refundDue: boolean;
+  /** A settled charge whose run may still be waiting on its token. */
+  wake?: Payment;
+  /** The order's final mail, not sent yet. */
+  mail?: NotificationKind;
+  /** Stripe could not be asked; nothing about money was decided. */
+  stripeUnreachable: boolean;
+  /** How often the workflow was restarted before. */
+  restarts: number;
+};
+
+export const WORKFLOW_RESTARTED = "workflow.restarted";
+const NOT_COMPLETED = "payment_not_completed";
+
+export async function reconcileOrder(db: Database, stripe: Stripe, orderId: string, options: ReconcileOptions = {}): Promise<Reconciliation> {
+  const now = options.now ?? new Date();
+  const result: Reconciliation = { orderId, status: "pending", did: [], restartWorkflow: false, refundDue: false, stripeUnreachable: false, restarts: 0 };
+
+  // Money first: Stripe's records settle whatever our rows cannot tell.
+  const charge = await reconcileCharge(db, stripe, orderId).catch(() => undefined);
+  if (!charge) result.stripeUnreachable = true;
+  else if (charge.status === "settled") result.wake = charge.payment;
+  await syncRefunds(db, stripe, orderId).catch(() => (result.stripeUnreachable = true));
+
+  let order = await readOrderRow(db, orderId);
+  if (order.status === "reserved" && charge && !result.stripeUnreachable) {
+    const expired = await reservationExpired(db, orderId, now);
+    const searchable = (p: Payment) => now.getTime() - p.createdAt.getTime() > (options.searchLagMs ?? 120_000);
+    if (expired && (charge.status === "no_charge" || (charge.status === "not_found" && searchable(charge.payment)))) {
+      // Held past its time and Stripe has no charge for it: nothing was charged, so it is given up.
+      if (charge.status === "not_found") {
+        await settlePayment(db, charge.payment.id, { status: "failed", providerId: null, failureCode: NOT_COMPLETED, failureMessage: "Stripe has no PaymentIntent for this charge" });
+      }
+      await giveBackStock(db, orderId, "reservation expired before payment");
+      await transitionOrderIfAllowed(db, orderId, "payment_failed", { reason: NOT_COMPLETED });
+      result.did.push("reservation expired unpaid: stock released, payment_failed");
+      order = await readOrderRow(db, orderId);
+    }
+  }
+  result.status = order.status;
+
+  if (isAbandoned(order.status)) {
+    const stock = await giveBackStock(db, orderId, `order ${order.status}`);
+    if (stock.released + stock.returned > 0) result.did.push(`gave back stock (${stock.released} held, ${stock.returned} sold lines)`);
+    result.refundDue = await owesRefund(db, orderId);
+    result.mail = await missingFinalMail(db, order);
+    return result;
+  }
+
+  const [{ restarts } = { restarts: 0 }] = await db
+    .select({ restarts: count() })
+    .from(orderEvents)
+    .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.type, WORKFLOW_RESTARTED)));
+  result.restarts = restarts;
+  if (order.status === "pending") {
+    if (restarts >= (options.maxRestarts ?? 5)) {
+      await transitionOrderIfAllowed(db, orderId, "failed", { reason: "workflow_not_started" });
+      result.status = "failed";
+      result.did.push(`workflow did not take after ${restarts} restarts: failed`);
+      result.mail = await missingFinalMail(db, await readOrderRow(db, orderId));
+      return result;
+    }
+  }
+  // pending, reserved or paid with nobody working on it: the workflow goes on from where it stopped,
+  // unless the charge is still processing at Stripe (its webhook or the next look settles it).
+  if (charge?.status === "processing" || result.stripeUnreachable) return result;
+  result.restartWorkflow = true;
+  return result;
+}
+
+/** Records a restart (a restart counts towards maxRestarts, and marks the order active again). */
+export async function recordRestart(db: Database, orderId: string, runId: string): Promise<void> {
+  await recordOrderEvent(db, orderId, WORKFLOW_RESTARTED, { runId });
+}
+
+/** The mail an abandoned order ends with, if it has not gone out. */
+async function missingFinalMail(db: Database, order: Order): Promise<NotificationKind | undefined> {
+  const kind: NotificationKind | undefined =
+    order.status === "cancelled" ? "cancelled" : order.status === "payment_failed" ? "payment_failed" : order.status === "failed" ? (order.failureReason === "out_of_stock" ? "out_of_stock" : "failed") : undefined;
+  if (!kind) return undefined;
+  const [sent] = await db.select({ status: notifications.status }).from(notifications).where(and(eq(notifications.orderId, order.id), eq(notifications.kind, kind)));
+  return sent?.status === "sent" ? undefined : kind;
+}
+
+async function reservationExpired(db: Database, orderId: string, now: Date): Promise<boolean> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(reservations)
+    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, "held"), lt(reservations.expiresAt, now)));
+  return (row?.n ?? 0) > 0;
+}
+
+async function readOrderRow(db: Database, orderId: string): Promise<Order> {
+  const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
+  if (!order) throw new OrderNotFoundError(orderId);
+  return order;
+}
+
+/**
+ * Orders the reconciler looks at: not finished and quiet (no event in their timeline) for `quietMs`;
+ * given up but still holding stock or owing a refund; or with a charge or refund Stripe has not settled.
+ */
+export async function findOrdersToReconcile(db: Database, quietMs: number, limit = 100): Promise<string[]> {
+  const rows = await db.execute<{ id: string }>(sql`
+    WITH candidates AS (
+      SELECT id FROM fulfillment.orders WHERE status IN ('pending', 'reserved', 'paid')
+      UNION SELECT r.order_id FROM fulfillment.reservations r JOIN fulfillment.orders o ON o.id = r.order_id
+        WHERE r.status = 'held' AND o.status NOT IN ('pending', 'reserved', 'paid')
+      UNION SELECT r.order_id FROM fulfillment.reservations r JOIN fulfillment.orders o ON o.id = r.order_id
+        WHERE r.status = 'committed' AND o.status = 'cancelled'
+      UNION SELECT order_id FROM fulfillment.payments WHERE status IN ('pending', 'processing')
+      UNION SELECT c.order_id FROM fulfillment.payments c JOIN fulfillment.orders o ON o.id = c.order_id
+        WHERE c.kind = 'charge' AND c.status = 'succeeded' AND o.status IN ('failed', 'payment_failed', 'cancelled')
+          AND c.amount_cents > (SELECT coalesce(sum(r.amount_cents), 0) FROM fulfillment.payments r WHERE r.order_id = c.order_id AND r.kind = 'refund' AND r.status = 'succeeded')
+      UNION SELECT o.id FROM fulfillment.orders o WHERE o.status IN ('failed', 'payment_failed', 'cancelled') AND o.updated_at > now() - interval '1 day'
+        AND NOT EXISTS (SELECT 1 FROM fulfillment.notifications n WHERE n.order_id = o.id AND n.status = 'sent'
+          AND n.kind = CASE o.status WHEN 'cancelled' THEN 'cancelled'::fulfillment.notification_kind WHEN 'payment_failed' THEN 'payment_failed'::fulfillment.notification_kind
+                               ELSE (CASE WHEN o.failure_reason = 'out_of_stock' THEN 'out_of_stock' ELSE 'failed' END)::fulfillment.notification_kind END)
+    )
+    SELECT c.id FROM candidates c JOIN fulfillment.orders o ON o.id = c.id
+    WHERE greatest(o.updated_at, coalesce((SELECT max(e.created_at) FROM fulfillment.order_events e WHERE e.order_id = o.id), o.updated_at)) < now() - make_interval(secs => ${quietMs / 1000})
+    ORDER BY o.updated_at LIMIT ${limit}`);
+  return rows.map((r) => r.id);
+}
