@@ -5,7 +5,7 @@
 // lost, its payment's outcome was unknown) has its workflow restarted, which goes on from the steps that
 // finished; an order that held stock past RESERVATION_TTL without Stripe ever charging it is given up.
 // It waits RECONCILE_AFTER of quiet before touching an order, so it never races a run at work.
-import { idempotencyKeys, logger, runs, schedules, tasks } from "@trigger.dev/sdk";
+import { idempotencyKeys, logger, queue, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
 import { EVENTS } from "../src/events/catalogue";
 import { startRefund, wakeChargeWaiter } from "../src/events/payment-follow-ups";
 import { notify } from "../src/mail/notify";
@@ -30,28 +30,45 @@ async function hasLiveRun(orderId: string): Promise<boolean> {
 export const reconcileOrders = schedules.task({
   id: RECONCILE_ORDERS,
   cron: "* * * * *",
+  // One at a time: a run's passes may reach into the next minute.
+  queue: queue({ name: "reconciler", concurrencyLimit: 1 }),
   run: async () => {
-    const { db, stripe, mail, config } = dependencies();
-    const orderIds = await findOrdersToReconcile(db, config.orders.reconcileAfter.ms);
-    const report: Record<string, string[]> = {};
-    for (const orderId of orderIds) {
-      if (await hasLiveRun(orderId)) continue;
-      const r = await reconcileOrder(db, stripe, orderId);
-      const did = [...r.did];
-      if (r.wake && (await wakeChargeWaiter(r.wake))) did.push("woke the run waiting on the charge");
-      if (r.refundDue) did.push(`refund run ${await startRefund(db, orderId)}`);
-      if (r.mail) did.push(`mail ${r.mail}: ${(await notify(db, orderId, r.mail, mail)).outcome}`);
-      if (r.restartWorkflow) {
-        const event = await orderCreatedEventOf(db, orderId);
-        const key = await idempotencyKeys.create(`order-${orderId}-restart-${r.restarts + 1}`, { scope: "global" });
-        const handle = await tasks.trigger(EVENTS["order.created"].task, event, { idempotencyKey: key, tags: [orderTag(orderId)] });
-        await recordRestart(db, orderId, handle.id);
-        did.push(`workflow restarted (${handle.id}) from ${r.status}`);
-      }
-      if (r.stripeUnreachable) did.push("Stripe could not be asked; money left as it is");
-      if (did.length > 0) report[orderId] = did;
+    // A pass every RECONCILE_INTERVAL until the next tick's run (cron cannot go below a minute).
+    const { config } = dependencies();
+    const intervalMs = config.orders.reconcileInterval.ms;
+    const passes = Math.max(1, Math.floor(60_000 / intervalMs));
+    const acted: Record<string, string[]> = {};
+    let looked = 0;
+    for (let pass = 1; pass <= passes; pass++) {
+      const result = await reconcilePass();
+      looked += result.looked;
+      Object.assign(acted, result.acted);
+      if (pass < passes) await wait.for({ seconds: intervalMs / 1000 });
     }
-    if (Object.keys(report).length > 0) logger.info("reconciled", { orders: report });
-    return { looked: orderIds.length, acted: report };
+    return { passes, looked, acted };
   },
 });
+
+async function reconcilePass() {
+  const { db, stripe, mail, config } = dependencies();
+  const orderIds = await findOrdersToReconcile(db, config.orders.reconcileAfter.ms);
+  const acted: Record<string, string[]> = {};
+  for (const orderId of orderIds) {
+    const r = await reconcileOrder(db, stripe, orderId, { workflowLive: await hasLiveRun(orderId) });
+    const did = [...r.did];
+    if (r.wake && (await wakeChargeWaiter(r.wake))) did.push("woke the run waiting on the charge");
+    if (r.refundDue) did.push(`refund run ${await startRefund(db, orderId)}`);
+    if (r.mail) did.push(`mail ${r.mail}: ${(await notify(db, orderId, r.mail, mail)).outcome}`);
+    if (r.restartWorkflow) {
+      const event = await orderCreatedEventOf(db, orderId);
+      const key = await idempotencyKeys.create(`order-${orderId}-restart-${r.restarts + 1}`, { scope: "global" });
+      const handle = await tasks.trigger(EVENTS["order.created"].task, event, { idempotencyKey: key, tags: [orderTag(orderId)] });
+      await recordRestart(db, orderId, handle.id);
+      did.push(`workflow restarted (${handle.id}) from ${r.status}`);
+    }
+    if (r.stripeUnreachable) did.push("Stripe could not be asked; money left as it is");
+    if (did.length > 0) acted[orderId] = did;
+  }
+  if (Object.keys(acted).length > 0) logger.info("reconciled", { orders: acted });
+  return { looked: orderIds.length, acted };
+}

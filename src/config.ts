@@ -83,6 +83,7 @@ const EnvSchema = z.object({
   ORDER_REMINDER_DELAY: triggerDelay("24h"),
   RESERVATION_TTL: duration("30m"),
   RECONCILE_AFTER: duration("2m"),
+  RECONCILE_INTERVAL: duration("1m").refine((d) => d.ms >= 1_000 && d.ms <= 60_000, "must be from 1s to 1m (the reconciler's schedule ticks every minute)"),
   STRIPE_TIMEOUT: duration("15s"),
 });
 
@@ -151,6 +152,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reservationTtl: e.RESERVATION_TTL,
       /** The reconciler leaves an order alone until it has been quiet this long. */
       reconcileAfter: e.RECONCILE_AFTER,
+      /** How often the reconciler looks, within each minute's run. */
+      reconcileInterval: e.RECONCILE_INTERVAL,
     },
   };
 }

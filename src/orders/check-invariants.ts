@@ -188,6 +188,11 @@ export async function checkInvariants(db: DatabaseOrTransaction, options: Invari
     if (options.quiescent) {
       report(
         "7 money agrees with Stripe",
+        await rows(db, sql`SELECT order_id, kind, status, provider_id FROM fulfillment.payments WHERE status IN ('pending', 'processing')`),
+        (r) => `order ${r.order_id}: our ${r.kind} ${r.provider_id ?? "(never answered)"} is still ${r.status}`,
+      );
+      report(
+        "7 money agrees with Stripe",
         await rows(
           db,
           sql`SELECT s.* FROM (${stripeSide}) s WHERE (SELECT count(*) FROM fulfillment.payments p WHERE p.provider_id = s.stripe_id AND p.status = 'succeeded') <> 1`,

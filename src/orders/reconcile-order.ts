@@ -15,6 +15,9 @@ import { OrderNotFoundError } from "./order-errors";
 
 export type ReconcileOptions = {
   now?: Date;
+  /** A run of the order is at work: only its money is settled from Stripe (always safe, and what wakes a
+   *  run waiting on a charge whose webhook was lost); what becomes of the order is that run's to decide. */
+  workflowLive?: boolean;
   /** A pending order whose workflow was restarted this often without taking is failed. */
   maxRestarts?: number;
   /** Stripe's search may miss an intent this young: "Stripe has none" is only believed of older rows. */
@@ -53,6 +56,8 @@ export async function reconcileOrder(db: Database, stripe: Stripe, orderId: stri
   await syncRefunds(db, stripe, orderId).catch(() => (result.stripeUnreachable = true));
 
   let order = await readOrderRow(db, orderId);
+  result.status = order.status;
+  if (options.workflowLive) return result;
   if (order.status === "reserved" && charge && !result.stripeUnreachable) {
     const expired = await reservationExpired(db, orderId, now);
     const searchable = (p: Payment) => now.getTime() - p.createdAt.getTime() > (options.searchLagMs ?? 120_000);

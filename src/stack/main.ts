@@ -21,7 +21,8 @@ async function main() {
 
   log("");
   log("Ready.");
-  if (stack.platform) log(`  Dashboard:    ${stack.platform.url}`);
+  const platform = stack.platform();
+  if (platform) log(`  Dashboard:    ${platform.url}`);
   log(`  App API:      ${stack.app.url}  (POST /api/events/order.created, GET /api/orders/:id)`);
   log(`  DATABASE_URL=${stack.databaseUrl}`);
   log("");

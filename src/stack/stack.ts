@@ -12,7 +12,7 @@ import { createAppServer } from "../http/app-server";
 import { createStripeClient } from "../payments/stripe-client";
 import { listen } from "../listen";
 import { platformOptionsFrom } from "../platform/platform-options";
-import { startPlatform } from "../platform/platform-server";
+import { startPlatform, type RunningPlatform } from "../platform/platform-server";
 import { businessDashboard } from "../dashboard/business-dashboard";
 import { exampleTaskPayloads } from "../events/example-payloads";
 import { startDevCli, type DevCli } from "./dev-cli";
@@ -95,23 +95,35 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
     (m) => (m ? `catcher on ${m.url}` : `relay ${redact(config.mail.smtpUrl)} (SMTP_URL)`),
   );
 
-  const platform = await step(
+  // The platform can be restarted in place (the fault explorer does, mid-run); stop() stops whichever is current.
+  let platform: RunningPlatform | undefined;
+  let startPlatformHere: (() => Promise<RunningPlatform>) | undefined;
+  await step(
     "Trigger.dev",
     async () => {
       if (!config.trigger.useLocalPlatform) return undefined;
       const platformDb = createDatabaseHandle(databaseUrl, { max: 20 });
       stops.push({ name: "platform database pool", stop: platformDb.close });
-      const started = await startPlatform({
-        db: platformDb.db,
-        port: config.trigger.platformPort,
-        options: { ...platformOptionsFrom(config, taskEnvironment(config, databaseUrl)), testPayloads: exampleTaskPayloads },
-        dashboard: businessDashboard(database.db),
-      });
-      stops.push({ name: "local Trigger.dev platform", stop: started.close });
-      return started;
+      startPlatformHere = () =>
+        startPlatform({
+          db: platformDb.db,
+          port: config.trigger.platformPort,
+          options: { ...platformOptionsFrom(config, taskEnvironment(config, databaseUrl)), testPayloads: exampleTaskPayloads },
+          dashboard: businessDashboard(database.db),
+        });
+      platform = await startPlatformHere();
+      stops.push({ name: "local Trigger.dev platform", stop: async () => platform?.close() });
+      return platform;
     },
     (p) => (p ? `local platform on ${p.url}` : `Trigger.dev at ${config.trigger.apiUrl} (TRIGGER_API_URL)`),
   );
+  /** Stops the local platform and starts it again on the same port, after `downMs` (the CLI rides it out). */
+  const restartPlatform = async (downMs = 0) => {
+    if (!platform || !startPlatformHere) throw new Error("the platform is not local (TRIGGER_API_URL is set): there is nothing to restart");
+    await platform.close();
+    await new Promise((r) => setTimeout(r, downMs));
+    platform = await startPlatformHere();
+  };
   // The app triggers tasks through the SDK, on the platform or Trigger.dev itself.
   configure({ baseURL: config.trigger.apiUrl, accessToken: process.env.TRIGGER_SECRET_KEY ?? config.trigger.secretKey });
 
@@ -139,7 +151,7 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
   stops.push({ name: "trigger.dev dev", stop: async () => cli?.stop() });
   if (options.startCli !== false) await step("trigger.dev dev", launchCli, () => "the real CLI runs jobs/ (worker ready)");
 
-  return { databaseUrl, db: database.db, standIn, catcher, platform, app, cli: () => cli, launchCli, stop };
+  return { databaseUrl, db: database.db, standIn, catcher, platform: () => platform, restartPlatform, app, cli: () => cli, launchCli, stop };
 }
 
 /** What task processes need to reach the database, Stripe and SMTP (handed out by the platform). */
@@ -153,6 +165,7 @@ function taskEnvironment(config: Config, databaseUrl: string): Record<string, st
     ORDER_REMINDER_DELAY: config.orders.reminderDelay.text,
     RESERVATION_TTL: config.orders.reservationTtl.text,
     RECONCILE_AFTER: config.orders.reconcileAfter.text,
+    RECONCILE_INTERVAL: config.orders.reconcileInterval.text,
     STRIPE_TIMEOUT: `${config.stripe.timeoutMs}ms`,
   };
   if (!config.stripe.useStandIn) env.STRIPE_SECRET_KEY = config.stripe.secretKey;

@@ -14,7 +14,7 @@ import { useOrderStack } from "../support/order-stack";
 // Reminders an hour out stay DELAYED while the tests look at them.
 const h = useOrderStack({ ORDER_REMINDER_DELAY: "1h" });
 const browser = useBrowser();
-const dashboard = () => h.s.platform!.url;
+const dashboard = () => h.s.platform()!.url;
 
 const badgeOf = (page: Page) => page.locator("h1 .badge").first().textContent();
 const runIdOf = (page: Page) => new URL(page.url()).pathname.split("/").pop()!;

@@ -3,42 +3,11 @@
 // the invariant checker over the whole database.
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { caughtMessages, inventory, orders, payments } from "../../db/schema";
-import { TERMINAL_STATUSES } from "../../src/orders/order-status";
+import { orders, payments } from "../../db/schema";
 import { useOrderStack } from "../support/order-stack";
 
 const stack = useOrderStack();
-const { post, orderEvent } = stack;
-
-type OrderView = { id: string; status: string; failureReason: string | null; payments: { kind: string; status: string; providerId: string | null }[]; notifications: { kind: string; status: string }[]; runs: { id: string; task: string; status: string }[] };
-
-async function order(id: string): Promise<OrderView> {
-  const response = await fetch(`${stack.s.appUrl}/api/orders/${id}`);
-  return (await response.json()) as OrderView;
-}
-
-async function untilTerminal(id: string, ms = 60_000): Promise<OrderView> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const o = await order(id);
-    if ((TERMINAL_STATUSES as readonly string[]).includes(o.status)) return o;
-    if (Date.now() > deadline) throw new Error(`order ${id} still ${o.status} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const mailsOf = (id: string) => stack.s.db.select().from(caughtMessages).where(eq(caughtMessages.toAddress, `${id}@example.com`));
-const stockOf = async (sku: string) => (await stack.s.db.select().from(inventory).where(eq(inventory.sku, sku)))[0]!;
+const { post, orderEvent, order, untilTerminal, until, mailsOf, stockOf } = stack;
 
 describe("an order", () => {
   it("completes: one charge, one confirmation, then one reminder; latency from event to confirmation mail", async () => {

@@ -1,12 +1,16 @@
 // The whole stack of `npm start` for an e2e test file: its own database and free ports, the real CLI in a
 // private copy of this repository (so a developer's own `npm start` is untouched).
 import fs from "node:fs";
+import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { caughtMessages, inventory } from "../../db/schema";
+import { TERMINAL_STATUSES } from "../../src/orders/order-status";
 import { loadConfig } from "../../src/config";
 import { checkInvariants } from "../../src/orders/check-invariants";
 import { bootStack } from "../../src/stack/stack";
 import { copyRepository, killWatchdog } from "../../src/stack/dev-cli";
 import { freePort } from "../../src/listen";
+import { fireReconciler } from "./reconciler";
 import { createTestDatabase } from "./test-database";
 
 export async function startOrderStack(env: Record<string, string> = {}) {
@@ -57,6 +61,7 @@ export function useOrderStack(env: Record<string, string> = {}) {
     await state.stack?.close();
   });
   let n = 0;
+  const order = async (id: string): Promise<OrderView> => (await (await fetch(`${state.stack!.appUrl}/api/orders/${id}`)).json()) as OrderView;
   return {
     get s(): OrderStack {
       return state.stack!;
@@ -71,5 +76,39 @@ export function useOrderStack(env: Record<string, string> = {}) {
       const id = `e2e-${Date.now().toString(36)}-${++n}`;
       return { id, customer: { email: `${id}@example.com` }, lines: Object.entries(lines).map(([sku, quantity]) => ({ sku, quantity })), currency: "usd", ...extra };
     },
+    /** The order as GET /api/orders/:id shows it. */
+    order,
+    /** Waits until the order has reached a terminal status. */
+    untilTerminal: (id: string, ms = 60_000) => until(`order ${id} to end`, async () => {
+      const o = await order(id);
+      return (TERMINAL_STATUSES as readonly string[]).includes(o.status) ? o : undefined;
+    }, ms),
+    until,
+    mailsOf: (id: string) => state.stack!.db.select().from(caughtMessages).where(eq(caughtMessages.toAddress, `${id}@example.com`)),
+    stockOf: async (sku: string) => (await state.stack!.db.select().from(inventory).where(eq(inventory.sku, sku)))[0]!,
+    /** Fires the reconciler's schedule now instead of waiting for the minute. */
+    fireReconciler: () => fireReconciler(state.stack!.config),
   };
+}
+
+export type OrderView = {
+  id: string;
+  status: string;
+  failureReason: string | null;
+  payments: { kind: string; status: string; providerId: string | null; failureCode: string | null; amountCents: number }[];
+  reservations: { sku: string; status: string }[];
+  notifications: { kind: string; status: string }[];
+  timeline: { type: string }[];
+  runs: { id: string; task: string; status: string }[];
+};
+
+/** Polls `probe` until it returns a value, or fails naming `what` after `ms`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
