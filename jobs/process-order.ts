@@ -67,8 +67,9 @@ export const processOrder = schemaTask({
     progress("reserving", 20);
     const reserved = await reserveInventory.triggerAndWait({ orderId: id }, { idempotencyKey: await key(id, "reserve"), tags }).unwrap();
     if (reserved.outcome === "out_of_stock") {
-      const { moved } = await transitionOrderIfAllowed(db, id, "failed", { reason: "out_of_stock", shortages: reserved.shortages });
-      if (moved) await mail("out_of_stock");
+      const { order: now } = await transitionOrderIfAllowed(db, id, "failed", { reason: "out_of_stock", shortages: reserved.shortages });
+      if (now.status === "cancelled") return endCancelled();
+      await mail("out_of_stock"); // once per order, however often this runs
       progress("failed: out of stock", 100);
       return { orderId: id, status: "failed" as const, reason: "out_of_stock" };
     }
@@ -88,9 +89,9 @@ export const processOrder = schemaTask({
     if (charged.output.outcome === "not_charged") {
       const { code } = charged.output;
       await saga.compensate(`not charged: ${code}`);
-      const { moved, order: now } = await transitionOrderIfAllowed(db, id, "payment_failed", { reason: code });
+      const { order: now } = await transitionOrderIfAllowed(db, id, "payment_failed", { reason: code });
       if (now.status === "cancelled") return endCancelled();
-      if (moved || now.status === "payment_failed") await mail("payment_failed");
+      if (now.status === "payment_failed") await mail("payment_failed"); // once per order
       progress(`failed: not charged (${code})`, 100);
       return { orderId: id, status: "payment_failed" as const, reason: code };
     }
@@ -106,6 +107,7 @@ export const processOrder = schemaTask({
     saga.done("commit the stock", () => giveBackStock(db, id, "the order did not go through"));
 
     progress("confirming", 85);
+    if ((await statusNow()) === "cancelled") return endCancelled(); // no confirmation for a cancelled order
     const mailed = await mail("confirmation");
     if (!mailed.ok) throw new Error(`the confirmation of order ${id} could not be sent yet: ${String(mailed.error)}`); // retried; never undone
     const { order: done } = await transitionOrderIfAllowed(db, id, "completed");

@@ -49,25 +49,37 @@ export const reconcileOrders = schedules.task({
   },
 });
 
+async function reconcileOne(orderId: string): Promise<string[]> {
+  const { db, stripe, mail } = dependencies();
+  const r = await reconcileOrder(db, stripe, orderId, { workflowLive: await hasLiveRun(orderId) });
+  const did = [...r.did];
+  if (r.wake && (await wakeChargeWaiter(r.wake))) did.push("woke the run waiting on the charge");
+  if (r.refundDue) did.push(`refund run ${await startRefund(db, orderId)}`);
+  if (r.mail) did.push(`mail ${r.mail}: ${(await notify(db, orderId, r.mail, mail)).outcome}`);
+  if (r.restartWorkflow) {
+    const event = await orderCreatedEventOf(db, orderId);
+    const key = await idempotencyKeys.create(`order-${orderId}-restart-${r.restarts + 1}`, { scope: "global" });
+    const handle = await tasks.trigger(EVENTS["order.created"].task, event, { idempotencyKey: key, tags: [orderTag(orderId)] });
+    await recordRestart(db, orderId, handle.id);
+    did.push(`workflow restarted (${handle.id}) from ${r.status}`);
+  }
+  if (r.stripeUnreachable) did.push("Stripe could not be asked; money left as it is");
+  return did;
+}
+
 async function reconcilePass() {
-  const { db, stripe, mail, config } = dependencies();
+  const { db, config } = dependencies();
   const orderIds = await findOrdersToReconcile(db, config.orders.reconcileAfter.ms);
   const acted: Record<string, string[]> = {};
   for (const orderId of orderIds) {
-    const r = await reconcileOrder(db, stripe, orderId, { workflowLive: await hasLiveRun(orderId) });
-    const did = [...r.did];
-    if (r.wake && (await wakeChargeWaiter(r.wake))) did.push("woke the run waiting on the charge");
-    if (r.refundDue) did.push(`refund run ${await startRefund(db, orderId)}`);
-    if (r.mail) did.push(`mail ${r.mail}: ${(await notify(db, orderId, r.mail, mail)).outcome}`);
-    if (r.restartWorkflow) {
-      const event = await orderCreatedEventOf(db, orderId);
-      const key = await idempotencyKeys.create(`order-${orderId}-restart-${r.restarts + 1}`, { scope: "global" });
-      const handle = await tasks.trigger(EVENTS["order.created"].task, event, { idempotencyKey: key, tags: [orderTag(orderId)] });
-      await recordRestart(db, orderId, handle.id);
-      did.push(`workflow restarted (${handle.id}) from ${r.status}`);
+    try {
+      const did = await reconcileOne(orderId);
+      if (did.length > 0) acted[orderId] = did;
+    } catch (error) {
+      // One order's trouble (a mail the relay refuses, the platform busy) never stops the pass.
+      logger.error("could not reconcile this order; the next pass tries again", { orderId, error: error instanceof Error ? error.message : String(error) });
+      acted[orderId] = [`error: ${error instanceof Error ? error.message : String(error)}`];
     }
-    if (r.stripeUnreachable) did.push("Stripe could not be asked; money left as it is");
-    if (did.length > 0) acted[orderId] = did;
   }
   if (Object.keys(acted).length > 0) logger.info("reconciled", { orders: acted });
   return { looked: orderIds.length, acted };

@@ -151,6 +151,15 @@ export async function checkInvariants(db: DatabaseOrTransaction, options: Invari
     "5 clean end",
     await rows(
       db,
+      sql`SELECT DISTINCT o.id FROM fulfillment.orders o JOIN fulfillment.reservations r ON r.order_id = o.id
+          WHERE o.status = 'completed' AND r.status <> 'committed'`,
+    ),
+    (r) => `order ${r.id} is completed but not all its lines were sold (committed)`,
+  );
+  report(
+    "5 clean end",
+    await rows(
+      db,
       sql`SELECT o.id, o.status, c.amount_cents AS charged,
             (SELECT coalesce(sum(r.amount_cents), 0)::int FROM fulfillment.payments r WHERE r.order_id = o.id AND r.kind = 'refund' AND r.status = 'succeeded') AS refunded
           FROM fulfillment.orders o JOIN fulfillment.payments c ON c.order_id = o.id AND c.kind = 'charge' AND c.status = 'succeeded'
@@ -170,6 +179,17 @@ export async function checkInvariants(db: DatabaseOrTransaction, options: Invari
   // 7. Money agrees with Stripe: every succeeded charge and refund in our rows is one at Stripe, for the
   //    same amount, and (once nothing is in flight) every one at Stripe for our orders is one of our rows.
   if (options.standInRecords !== false) {
+    report(
+      "4 mail matches status",
+      await rows(
+        db,
+        sql`SELECT n.order_id FROM fulfillment.notifications n WHERE n.kind = 'payment_failed' AND n.status = 'sent'
+            AND EXISTS (SELECT 1 FROM stripe_stand_in.objects s WHERE s.type = 'payment_intent' AND s.data ->> 'status' = 'succeeded'
+              AND s.data -> 'metadata' ->> 'order_id' = n.order_id
+              AND coalesce(s.data -> 'metadata' ->> 'install', (SELECT namespace FROM fulfillment.installation)) = (SELECT namespace FROM fulfillment.installation))`,
+      ),
+      (r) => `order ${r.order_id} was told nothing was charged, but Stripe has a succeeded charge for it`,
+    );
     const stripeSide = sql`SELECT o.id AS stripe_id, o.type, (o.data ->> 'amount')::int AS amount, o.data -> 'metadata' ->> 'order_id' AS order_id
       FROM stripe_stand_in.objects o
       WHERE o.type IN ('payment_intent', 'refund') AND o.data ->> 'status' = 'succeeded'

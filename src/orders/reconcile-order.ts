@@ -5,12 +5,12 @@
 import { and, count, eq, lt, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Database } from "../../db/client";
-import { notifications, orderEvents, orders, reservations, type NotificationKind, type Order, type Payment } from "../../db/schema";
+import { notifications, orderEvents, orders, payments, reservations, type NotificationKind, type Order, type Payment } from "../../db/schema";
 import { giveBackStock } from "../inventory/give-back-stock";
-import { settlePayment } from "../payments/payment-rows";
+import { NOT_COMPLETED, settlePayment, UNSETTLED } from "../payments/payment-rows";
 import { reconcileCharge } from "../payments/reconcile-charge";
 import { owesRefund, syncRefunds } from "../payments/refund-order";
-import { isAbandoned, recordOrderEvent, transitionOrderIfAllowed } from "./order-status";
+import { isAbandoned, lockOrder, recordOrderEvent, transitionOrder, transitionOrderIfAllowed } from "./order-status";
 import { OrderNotFoundError } from "./order-errors";
 
 export type ReconcileOptions = {
@@ -43,7 +43,7 @@ export type Reconciliation = {
 };
 
 export const WORKFLOW_RESTARTED = "workflow.restarted";
-const NOT_COMPLETED = "payment_not_completed";
+export const NEEDS_OPERATOR = "workflow.needs_operator";
 
 export async function reconcileOrder(db: Database, stripe: Stripe, orderId: string, options: ReconcileOptions = {}): Promise<Reconciliation> {
   const now = options.now ?? new Date();
@@ -58,19 +58,20 @@ export async function reconcileOrder(db: Database, stripe: Stripe, orderId: stri
   let order = await readOrderRow(db, orderId);
   result.status = order.status;
   if (options.workflowLive) return result;
+  // Stripe's search may miss an intent sent this recently: "Stripe has none" is believed only of a row
+  // whose last send (every attempt touches updated_at) is older than that.
+  const unsentForSure = (p: Payment) => now.getTime() - p.updatedAt.getTime() > (options.searchLagMs ?? 120_000);
   if (order.status === "reserved" && charge && !result.stripeUnreachable) {
     const expired = await reservationExpired(db, orderId, now);
-    const searchable = (p: Payment) => now.getTime() - p.createdAt.getTime() > (options.searchLagMs ?? 120_000);
-    if (expired && (charge.status === "no_charge" || (charge.status === "not_found" && searchable(charge.payment)))) {
-      // Held past its time and Stripe has no charge for it: nothing was charged, so it is given up.
-      if (charge.status === "not_found") {
-        await settlePayment(db, charge.payment.id, { status: "failed", providerId: null, failureCode: NOT_COMPLETED, failureMessage: "Stripe has no PaymentIntent for this charge" });
-      }
-      await giveBackStock(db, orderId, "reservation expired before payment");
-      await transitionOrderIfAllowed(db, orderId, "payment_failed", { reason: NOT_COMPLETED });
-      result.did.push("reservation expired unpaid: stock released, payment_failed");
+    if (expired && (charge.status === "no_charge" || (charge.status === "not_found" && unsentForSure(charge.payment)))) {
+      if (await giveUpUnpaid(db, orderId)) result.did.push("reservation expired unpaid: stock released, payment_failed");
       order = await readOrderRow(db, orderId);
     }
+  }
+  // Given up (cancelled) with a charge Stripe never received: the row is settled as never sent.
+  if (isAbandoned(order.status) && charge?.status === "not_found" && unsentForSure(charge.payment)) {
+    await settlePayment(db, charge.payment.id, { status: "failed", providerId: null, failureCode: NOT_COMPLETED, failureMessage: "Stripe has no PaymentIntent for this charge" });
+    result.did.push("charge never reached Stripe: settled as not charged");
   }
   result.status = order.status;
 
@@ -87,8 +88,19 @@ export async function reconcileOrder(db: Database, stripe: Stripe, orderId: stri
     .from(orderEvents)
     .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.type, WORKFLOW_RESTARTED)));
   result.restarts = restarts;
+  const maxRestarts = options.maxRestarts ?? 5;
+  if (order.status === "paid" && restarts >= maxRestarts * 2) {
+    // Charged and its stock held, but the workflow keeps failing after the payment (a mail the relay
+    // refuses for good, a bug): restarting again will not help. A person decides; the timeline says so.
+    const [flagged] = await db.select({ n: count() }).from(orderEvents).where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.type, NEEDS_OPERATOR)));
+    if ((flagged?.n ?? 0) === 0) {
+      await recordOrderEvent(db, orderId, NEEDS_OPERATOR, { restarts });
+      result.did.push(`workflow failed after payment ${restarts} times: left for an operator`);
+    }
+    return result;
+  }
   if (order.status === "pending") {
-    if (restarts >= (options.maxRestarts ?? 5)) {
+    if (restarts >= maxRestarts) {
       await transitionOrderIfAllowed(db, orderId, "failed", { reason: "workflow_not_started" });
       result.status = "failed";
       result.did.push(`workflow did not take after ${restarts} restarts: failed`);
@@ -101,6 +113,24 @@ export async function reconcileOrder(db: Database, stripe: Stripe, orderId: stri
   if (charge?.status === "processing" || result.stripeUnreachable) return result;
   result.restartWorkflow = true;
   return result;
+}
+
+/**
+ * Gives up an order that held its stock past its time without Stripe ever receiving its charge: in one
+ * transaction under the order's lock (the lock every charge settlement takes first), re-checked there, so a
+ * webhook settling the charge meanwhile wins, and a crash leaves all of it or none.
+ */
+async function giveUpUnpaid(db: Database, orderId: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const order = await lockOrder(tx, orderId);
+    if (order.status !== "reserved") return false;
+    const [charge] = await tx.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge")));
+    if (charge && !UNSETTLED.includes(charge.status)) return false;
+    if (charge) await settlePayment(tx, charge.id, { status: "failed", providerId: null, failureCode: NOT_COMPLETED, failureMessage: "Stripe has no PaymentIntent for this charge" });
+    await giveBackStock(tx, orderId, "reservation expired before payment");
+    await transitionOrder(tx, orderId, "payment_failed", { reason: NOT_COMPLETED });
+    return true;
+  });
 }
 
 /** Records a restart (a restart counts towards maxRestarts, and marks the order active again). */
@@ -153,7 +183,9 @@ export async function findOrdersToReconcile(db: Database, quietMs: number, limit
                                ELSE (CASE WHEN o.failure_reason = 'out_of_stock' THEN 'out_of_stock' ELSE 'failed' END)::fulfillment.notification_kind END)
     )
     SELECT c.id FROM candidates c JOIN fulfillment.orders o ON o.id = c.id
-    WHERE greatest(o.updated_at, coalesce((SELECT max(e.created_at) FROM fulfillment.order_events e WHERE e.order_id = o.id), o.updated_at)) < now() - make_interval(secs => ${quietMs / 1000})
+    WHERE greatest(o.updated_at,
+        coalesce((SELECT max(e.created_at) FROM fulfillment.order_events e WHERE e.order_id = o.id), o.updated_at),
+        coalesce((SELECT max(p.updated_at) FROM fulfillment.payments p WHERE p.order_id = o.id), o.updated_at)) < now() - make_interval(secs => ${quietMs / 1000})
     ORDER BY o.updated_at LIMIT ${limit}`);
   return rows.map((r) => r.id);
 }

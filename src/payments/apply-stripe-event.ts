@@ -46,7 +46,7 @@ export async function applyStripeEvent(db: Database, stripe: Stripe, event: Stri
     if (!intentId) return { handled: false, reason: `${event.type} names no PaymentIntent` };
     const charge = await chargeRowFor(db, intentId, object.metadata ?? {});
     if (!charge) return { handled: false, reason: `PaymentIntent ${intentId} is not one of this install's charges` };
-    await syncRefunds(db, stripe, charge.orderId);
+    await syncRefunds(db, stripe, charge.orderId, { alsoSucceeded: true });
     return { handled: true, orderId: charge.orderId, refundDue: await owesRefund(db, charge.orderId) };
   }
   return { handled: false, reason: `${event.type} is not an event this app acts on` };

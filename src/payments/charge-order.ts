@@ -9,7 +9,7 @@ import { lockOrder, transitionOrderIfAllowed } from "../orders/order-status";
 import { chargeKey, stripeMetadata } from "./idempotency-keys";
 import { installNamespace } from "./install-namespace";
 import { classifyStripeError, PaymentRetryableError } from "./payment-errors";
-import { openPayment, settlePayment } from "./payment-rows";
+import { correctPayment, NOT_COMPLETED, openPayment, settlePayment } from "./payment-rows";
 import { findChargeIntent } from "./stripe-records";
 
 export type ChargeOutcome =
@@ -105,7 +105,9 @@ export async function settleCharge(db: Database, stripe: Stripe, payment: Paymen
         // The order's row first, as chargeOrder takes it: the same lock order in every transaction that
         // touches both rows, or two concurrent callers deadlock.
         await lockOrder(tx, orderId);
-        const row = await settlePayment(tx, payment.id, { status: "succeeded", providerId: intent.id });
+        let row = await settlePayment(tx, payment.id, { status: "succeeded", providerId: intent.id });
+        // Given up as never sent, yet Stripe took it: Stripe wins; the order, given up already, is refunded.
+        if (row.status === "failed" && row.failureCode === NOT_COMPLETED) row = await correctPayment(tx, row, { status: "succeeded", providerId: intent.id });
         await markPaid(tx, orderId, intent.id);
         return row;
       });

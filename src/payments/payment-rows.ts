@@ -53,6 +53,26 @@ export async function settlePayment(db: DatabaseOrTransaction, paymentId: string
   return current!;
 }
 
+/**
+ * Stripe's record contradicts a row already settled: a charge we gave up on as never sent
+ * (payment_not_completed) that Stripe did take after all, or a refund Stripe failed after reporting it
+ * succeeded. Stripe is the truth, so the row follows it (recorded in the order's timeline); the
+ * reconciler then refunds what is owed. Returns the row as it now is.
+ */
+export async function correctPayment(db: DatabaseOrTransaction, payment: Payment, s: Settlement): Promise<Payment> {
+  const [row] = await db
+    .update(payments)
+    .set({ status: s.status, providerId: sql`coalesce(${s.providerId}, ${payments.providerId})`, failureCode: s.failureCode ?? null, failureMessage: s.failureMessage ?? null, updatedAt: sql`now()` })
+    .where(and(eq(payments.id, payment.id), eq(payments.status, payment.status)))
+    .returning();
+  if (!row) return (await db.select().from(payments).where(eq(payments.id, payment.id)))[0]!;
+  await recordOrderEvent(db, row.orderId, `payment.${row.kind}.corrected`, { from: payment.status, to: row.status, providerId: row.providerId });
+  return row;
+}
+
+/** The code a charge row gets when the reconciler concludes Stripe never received it. */
+export const NOT_COMPLETED = "payment_not_completed";
+
 /** Remembers the wait token a run waits on for this row, so whoever settles the row can complete it. */
 export async function attachWaitToken(db: DatabaseOrTransaction, paymentId: string, tokenId: string): Promise<void> {
   await db.update(payments).set({ waitTokenId: tokenId, updatedAt: sql`now()` }).where(eq(payments.id, paymentId));

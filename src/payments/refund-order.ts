@@ -9,7 +9,7 @@ import { lockOrder, recordOrderEvent } from "../orders/order-status";
 import { refundKey, stripeMetadata } from "./idempotency-keys";
 import { installNamespace } from "./install-namespace";
 import { classifyStripeError, PaymentRetryableError } from "./payment-errors";
-import { openPayment, settlePayment, UNSETTLED } from "./payment-rows";
+import { correctPayment, openPayment, settlePayment, UNSETTLED } from "./payment-rows";
 import { findRefund } from "./stripe-records";
 
 /** After this many refunds Stripe failed, the order waits for a person (an order event says so). */
@@ -38,6 +38,8 @@ export async function refundOrder(db: Database, stripe: Stripe, orderId: string)
       .orderBy(asc(payments.createdAt));
     const refunded = refunds.filter((r) => r.status === "succeeded").reduce((sum, r) => sum + r.amountCents, 0);
     if (refunded >= charge.amountCents) return { status: "succeeded" as const, payment: refunds.findLast((r) => r.status === "succeeded")! };
+    const foreign = refunds.find((r) => r.failureCode === "charge_already_refunded");
+    if (foreign) return { status: "needs_operator" as const, payment: foreign };
     const open = refunds.find((r) => UNSETTLED.includes(r.status));
     if (open) return { status: "open" as const, charge, refund: await openPayment(tx, { orderId, kind: "refund", idempotencyKey: open.idempotencyKey, amountCents: open.amountCents, currency: open.currency }) };
     if (refunds.length >= MAX_REFUND_ATTEMPTS) return { status: "needs_operator" as const, payment: refunds.at(-1)! };
@@ -71,8 +73,12 @@ export async function refundOrder(db: Database, stripe: Stripe, orderId: string)
       if (failure instanceof PaymentRetryableError) throw failure;
       // Refused as a request: nothing moved by it. "Already refunded" means a refund we do not know of
       // took the money back; the records say which (never a guess): ask again next time.
+      // Refunded by someone else (Stripe's dashboard): the money is back, but not through a refund of ours,
+      // so a person must square the books; nothing is sent again.
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "charge_already_refunded") {
-        throw new PaymentRetryableError(orderId, "Stripe says the charge is refunded already; looking the refund up", 400, error.code);
+        const row = await settlePayment(db, refund.id, { status: "failed", providerId: null, failureCode: error.code, failureMessage: error.message });
+        await recordOrderEvent(db, orderId, "refund.needs_operator", { reason: "refunded outside this app" });
+        return { status: "needs_operator", payment: row };
       }
       return { status: "failed", payment: await settlePayment(db, refund.id, { status: "failed", providerId: null, failureCode: failure.code, failureMessage: failure.message }) };
     }
@@ -85,7 +91,10 @@ export async function settleRefund(db: Database, refund: Payment, result: Stripe
   if (result.status === "succeeded") return { status: "succeeded", payment: await settlePayment(db, refund.id, { status: "succeeded", providerId: result.id }) };
   if (result.status === "failed" || result.status === "canceled") {
     const code = result.failure_reason ?? result.status;
-    return { status: "failed", payment: await settlePayment(db, refund.id, { status: "failed", providerId: result.id, failureCode: code, failureMessage: `Stripe: refund ${result.status}` }) };
+    const failure = { status: "failed" as const, providerId: result.id, failureCode: code, failureMessage: `Stripe: refund ${result.status}` };
+    // Stripe can fail a refund it first reported succeeded (the card was closed): the money is owed again.
+    const row = refund.status === "succeeded" ? await correctPayment(db, refund, failure) : await settlePayment(db, refund.id, failure);
+    return { status: "failed", payment: row };
   }
   return { status: "processing", payment: await settlePayment(db, refund.id, { status: "processing", providerId: result.id }) };
 }
@@ -102,11 +111,13 @@ export async function owesRefund(db: Database, orderId: string): Promise<boolean
   return rows[0]?.owed === true;
 }
 
-/** Brings the order's unsettled refund rows in line with Stripe's records (a webhook, the reconciler). */
-export async function syncRefunds(db: Database, stripe: Stripe, orderId: string): Promise<Payment[]> {
+/** Brings the order's refund rows in line with Stripe's records: the unsettled ones, and (after a refund
+ *  event, `alsoSucceeded`) the succeeded ones, which Stripe may yet fail. */
+export async function syncRefunds(db: Database, stripe: Stripe, orderId: string, options: { alsoSucceeded?: boolean } = {}): Promise<Payment[]> {
   const [charge] = await db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge"), eq(payments.status, "succeeded")));
   if (!charge?.providerId) return [];
-  const open = await db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "refund"), inArray(payments.status, UNSETTLED)));
+  const statuses: Payment["status"][] = options.alsoSucceeded ? [...UNSETTLED, "succeeded"] : UNSETTLED;
+  const open = await db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "refund"), inArray(payments.status, statuses)));
   const settled: Payment[] = [];
   for (const refund of open) {
     const found = await findRefund(stripe, refund, charge.providerId);

@@ -2,7 +2,7 @@
 // records settle what our rows cannot tell, and every order nobody works on ends where it belongs.
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { orders, payments } from "../../db/schema";
+import { orderEvents, orders, payments } from "../../db/schema";
 import { reserveStock } from "../../src/inventory/reserve-stock";
 import { checkInvariants } from "../../src/orders/check-invariants";
 import { markOrderCancelled } from "../../src/orders/cancel-order";
@@ -10,7 +10,9 @@ import { orderCreatedEventOf } from "../../src/orders/order-created-event";
 import { findOrdersToReconcile, reconcileOrder, recordRestart } from "../../src/orders/reconcile-order";
 import { acceptOrder } from "../../src/orders/accept-order";
 import { chargeOrder } from "../../src/payments/charge-order";
+import { applyStripeEvent } from "../../src/payments/apply-stripe-event";
 import { PaymentRetryableError } from "../../src/payments/payment-errors";
+import { owesRefund, refundOrder, syncRefunds } from "../../src/payments/refund-order";
 import { inventoryOf, placeOrder, stock } from "../support/orders";
 import { startStripeForTest, type StripeForTest } from "../support/stripe";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
@@ -43,7 +45,7 @@ const chargeRow = async (id: string) => (await t.db.select().from(payments).wher
 async function age(id: string, ms = 600_000) {
   await t.db.execute(sql`UPDATE fulfillment.orders SET updated_at = now() - make_interval(secs => ${ms / 1000}) WHERE id = ${id}`);
   await t.db.execute(sql`UPDATE fulfillment.order_events SET created_at = now() - make_interval(secs => ${ms / 1000}) WHERE order_id = ${id}`);
-  await t.db.execute(sql`UPDATE fulfillment.payments SET created_at = now() - make_interval(secs => ${ms / 1000}) WHERE order_id = ${id}`);
+  await t.db.execute(sql`UPDATE fulfillment.payments SET created_at = now() - make_interval(secs => ${ms / 1000}), updated_at = now() - make_interval(secs => ${ms / 1000}) WHERE order_id = ${id}`);
 }
 
 describe("reconcileOrder", () => {
@@ -126,6 +128,49 @@ describe("reconcileOrder", () => {
     await markOrderCancelled(t.db, id, "test");
     expect(await reconcileOrder(t.db, s.stripe, id)).toMatchObject({ status: "cancelled", refundDue: true, mail: "cancelled" });
     expect(await checkInvariants(t.db)).toEqual([`5 clean end: order ${id} is cancelled but 0 of its 1000 charged were refunded`]);
+  });
+});
+
+describe("Stripe's record wins over a conclusion drawn without it", () => {
+  it("a charge given up as never sent that Stripe took after all is corrected to succeeded, and a refund is owed", async () => {
+    const id = await order("pm_card_visa", { expired: true });
+    s.standIn.faults.inject({ kind: "drop_after_processing", path: "/v1/payment_intents", times: 2 });
+    s.standIn.faults.inject({ kind: "status_500", path: "/v1/payment_intents/search", method: "GET", times: 10 });
+    await expect(chargeOrder(t.db, s.stripe, id)).rejects.toBeInstanceOf(PaymentRetryableError);
+    // Pretend search lagged and the reconciler concluded "never sent": the row is failed, the order given up.
+    await t.db.execute(sql`UPDATE fulfillment.payments SET status = 'failed', failure_code = 'payment_not_completed' WHERE order_id = ${id}`);
+    await t.db.execute(sql`UPDATE fulfillment.orders SET status = 'payment_failed' WHERE id = ${id}`);
+    s.standIn.faults.clear();
+    const event = await s.waitForEvent((e) => e.type === "payment_intent.succeeded" && (e.data.object as { metadata: Record<string, string> }).metadata.order_id === id);
+    expect(await applyStripeEvent(t.db, s.stripe, event)).toMatchObject({ handled: true, refundDue: true, charge: { status: "succeeded" } });
+    expect(await chargeRow(id)).toMatchObject({ status: "succeeded", failureCode: null });
+    expect((await t.db.select().from(orderEvents).where(eq(orderEvents.orderId, id))).map((e) => e.type)).toContain("payment.charge.corrected");
+    expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "succeeded" });
+  });
+
+  it("a refund Stripe fails after reporting it succeeded is corrected to failed, and the money is owed again", async () => {
+    const id = await order();
+    await chargeOrder(t.db, s.stripe, id);
+    await markOrderCancelled(t.db, id, "test");
+    const refunded = await refundOrder(t.db, s.stripe, id);
+    expect(refunded.status).toBe("succeeded");
+    const refundId = (refunded as { payment: { providerId: string } }).payment.providerId;
+    await t.db.execute(sql`UPDATE stripe_stand_in.objects SET data = jsonb_set(data, '{status}', '"failed"') WHERE id = ${refundId}`);
+    expect(await owesRefund(t.db, id)).toBe(false); // our rows do not know yet
+    await syncRefunds(t.db, s.stripe, id, { alsoSucceeded: true });
+    expect(await owesRefund(t.db, id)).toBe(true);
+    expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "succeeded" });
+    expect(await owesRefund(t.db, id)).toBe(false);
+  });
+
+  it("a charge refunded outside the app is left for an operator, and nothing is sent again", async () => {
+    const id = await order();
+    const charged = await chargeOrder(t.db, s.stripe, id);
+    await s.stripe.refunds.create({ payment_intent: charged.payment.providerId! });
+    await markOrderCancelled(t.db, id, "test");
+    expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "needs_operator" });
+    expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "needs_operator" });
+    expect((await t.db.select().from(payments).where(and(eq(payments.orderId, id), eq(payments.kind, "refund"))))).toHaveLength(1);
   });
 });
 
