@@ -79,7 +79,7 @@ export async function exploreFaults(options: ExploreOptions): Promise<ExploreRep
     stack.catcher!.refusals.clear();
 
     const settleStarted = Date.now();
-    const deadline = settleStarted + (options.settleTimeoutMs ?? 240_000);
+    const deadline = settleStarted + (options.settleTimeoutMs ?? 360_000);
     let violations = await checkInvariants(stack.db, { quiescent: true });
     while (violations.length > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 2_000));
