@@ -28,13 +28,25 @@ function seedsFrom(flags: z.output<typeof Flags>): number[] {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { seed: { type: "string" }, seeds: { type: "string" }, orders: { type: "string" }, "show-slowest": { type: "string" } }, strict: true });
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ options: { seed: { type: "string" }, seeds: { type: "string" }, orders: { type: "string" }, "show-slowest": { type: "string" } }, strict: true }));
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\nusage: npm run chaos -- [--seed S | --seeds A..B] [--orders N] [--show-slowest K]`);
+    process.exit(2);
+  }
   const parsed = Flags.safeParse(values);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) console.error(`--${String(issue.path[0])}: ${issue.message}`);
     process.exit(2);
   }
-  const seeds = seedsFrom(parsed.data);
+  let seeds: number[];
+  try {
+    seeds = seedsFrom(parsed.data);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
   const postgres = await startScratchPostgres({
     ...(process.env.CHAOS_DATABASE_URL ? { adminUrl: process.env.CHAOS_DATABASE_URL } : {}),
     dataDir: path.resolve(".data/chaos-postgres"),
