@@ -9,10 +9,8 @@ import { REFUND_ORDER_TASK } from "../src/events/payment-follow-ups";
 import { refundOrder } from "../src/payments/refund-order";
 import { dependencies } from "./job-dependencies";
 
-export const REFUND_ORDER = REFUND_ORDER_TASK;
-
 export const refundOrderTask = schemaTask({
-  id: REFUND_ORDER,
+  id: REFUND_ORDER_TASK,
   schema: z.object({ orderId }),
   retry: { maxAttempts: 12, minTimeoutInMs: 1_000, maxTimeoutInMs: 60_000, factor: 2 },
   run: async ({ orderId }) => {

@@ -13,20 +13,12 @@ export class Saga {
     this.undos.push({ step, undo });
   }
 
-  /** The steps done so far, oldest first. */
-  get steps(): string[] {
-    return this.undos.map((u) => u.step);
-  }
-
   /** Undoes every step done, newest first. A throwing undo stops here: the run is retried, and every undo runs again. */
-  async compensate(reason: string): Promise<string[]> {
-    const undone: string[] = [];
+  async compensate(reason: string): Promise<void> {
     for (const { step, undo } of [...this.undos].reverse()) {
       this.log(`compensating: ${step}`, { reason });
       await undo();
-      undone.push(step);
     }
     this.undos.length = 0;
-    return undone;
   }
 }

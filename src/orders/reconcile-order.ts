@@ -138,13 +138,19 @@ export async function recordRestart(db: Database, orderId: string, runId: string
   await recordOrderEvent(db, orderId, WORKFLOW_RESTARTED, { runId });
 }
 
+/** The mail an order given up ends with, by its status and reason: one rule, for the lookup and the sweep. */
+const finalMailKind = (o: typeof orders) => sql<NotificationKind | null>`CASE ${o.status}
+  WHEN 'cancelled' THEN 'cancelled'::fulfillment.notification_kind
+  WHEN 'payment_failed' THEN 'payment_failed'::fulfillment.notification_kind
+  WHEN 'failed' THEN (CASE WHEN ${o.failureReason} = 'out_of_stock' THEN 'out_of_stock' ELSE 'failed' END)::fulfillment.notification_kind
+  END`;
+const finalMailSent = (o: typeof orders) =>
+  sql`EXISTS (SELECT 1 FROM ${notifications} n WHERE n.order_id = ${o.id} AND n.status = 'sent' AND n.kind = ${finalMailKind(o)})`;
+
 /** The mail an abandoned order ends with, if it has not gone out. */
 async function missingFinalMail(db: Database, order: Order): Promise<NotificationKind | undefined> {
-  const kind: NotificationKind | undefined =
-    order.status === "cancelled" ? "cancelled" : order.status === "payment_failed" ? "payment_failed" : order.status === "failed" ? (order.failureReason === "out_of_stock" ? "out_of_stock" : "failed") : undefined;
-  if (!kind) return undefined;
-  const [sent] = await db.select({ status: notifications.status }).from(notifications).where(and(eq(notifications.orderId, order.id), eq(notifications.kind, kind)));
-  return sent?.status === "sent" ? undefined : kind;
+  const [row] = await db.select({ kind: finalMailKind(orders), sent: sql<boolean>`${finalMailSent(orders)}` }).from(orders).where(eq(orders.id, order.id));
+  return row?.kind && !row.sent ? row.kind : undefined;
 }
 
 async function reservationExpired(db: Database, orderId: string, now: Date): Promise<boolean> {
@@ -177,10 +183,7 @@ export async function findOrdersToReconcile(db: Database, quietMs: number, limit
       UNION SELECT c.order_id FROM fulfillment.payments c JOIN fulfillment.orders o ON o.id = c.order_id
         WHERE c.kind = 'charge' AND c.status = 'succeeded' AND o.status IN ('failed', 'payment_failed', 'cancelled')
           AND c.amount_cents > (SELECT coalesce(sum(r.amount_cents), 0) FROM fulfillment.payments r WHERE r.order_id = c.order_id AND r.kind = 'refund' AND r.status = 'succeeded')
-      UNION SELECT o.id FROM fulfillment.orders o WHERE o.status IN ('failed', 'payment_failed', 'cancelled') AND o.updated_at > now() - interval '1 day'
-        AND NOT EXISTS (SELECT 1 FROM fulfillment.notifications n WHERE n.order_id = o.id AND n.status = 'sent'
-          AND n.kind = CASE o.status WHEN 'cancelled' THEN 'cancelled'::fulfillment.notification_kind WHEN 'payment_failed' THEN 'payment_failed'::fulfillment.notification_kind
-                               ELSE (CASE WHEN o.failure_reason = 'out_of_stock' THEN 'out_of_stock' ELSE 'failed' END)::fulfillment.notification_kind END)
+      UNION SELECT id FROM ${orders} WHERE status IN ('failed', 'payment_failed', 'cancelled') AND updated_at > now() - interval '1 day' AND NOT ${finalMailSent(orders)}
     )
     SELECT c.id FROM candidates c JOIN fulfillment.orders o ON o.id = c.id
     WHERE greatest(o.updated_at,

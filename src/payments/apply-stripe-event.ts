@@ -35,6 +35,8 @@ export async function applyStripeEvent(db: Database, stripe: Stripe, event: Stri
     const intent = event.data.object as Stripe.PaymentIntent;
     const charge = await chargeRowFor(db, intent.id, intent.metadata);
     if (!charge) return { handled: false, reason: `PaymentIntent ${intent.id} is not one of this install's charges` };
+    // A charge that succeeded is final (a succeeded intent never changes): a redelivery needs no Stripe read.
+    if (charge.status === "succeeded") return { handled: true, orderId: charge.orderId, charge: { status: "succeeded", payment: charge }, refundDue: await owesRefund(db, charge.orderId) };
     const now = await findChargeIntent(stripe, { ...charge, providerId: intent.id }, await installNamespace(db));
     if (!now) throw new UnmatchedStripeEventError(`Stripe does not know PaymentIntent ${intent.id} any more`);
     const outcome = await settleCharge(db, stripe, charge, now);

@@ -183,4 +183,15 @@ describe("findOrdersToReconcile", () => {
     expect(found).toContain(quiet);
     expect(found).not.toContain(busy);
   });
+
+  it("finds an order given up whose final mail has not gone out, and forgets it once it has", async () => {
+    const id = await order("pm_card_visa", false);
+    await markOrderCancelled(t.db, id, "test");
+    await age(id);
+    expect(await findOrdersToReconcile(t.db, 300_000, 1000)).toContain(id);
+    expect(await reconcileOrder(t.db, s.stripe, id)).toMatchObject({ status: "cancelled", mail: "cancelled" });
+    await t.db.execute(sql`INSERT INTO fulfillment.notifications (order_id, kind, status, message_id, recipient) VALUES (${id}, 'cancelled', 'sent', 'm', 'x@example.com')`);
+    expect(await findOrdersToReconcile(t.db, 300_000, 1000)).not.toContain(id);
+    expect((await reconcileOrder(t.db, s.stripe, id)).mail).toBeUndefined();
+  });
 });
