@@ -2,8 +2,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["tests/**/*.test.{ts,tsx}"],
-    // One Postgres for the whole run; each test file gets its own database cloned from a migrated template.
+    include: ["tests/**/*.test.{ts,tsx}", "platform/tests/**/*.test.ts", "stand-ins/tests/**/*.test.ts"],
+    // One Postgres for the whole run (the packages' tests included); each test file gets its own database
+    // cloned from a template with every chain migrated.
     globalSetup: ["tests/support/global-postgres.ts"],
     pool: "forks",
     testTimeout: 30_000,

@@ -3,9 +3,9 @@
 // page — medians of repeated requests, beside the same pages with 1,000 runs (the baseline in this run).
 import fs from "node:fs";
 import { sql } from "drizzle-orm";
-import { ensureProjectEnvironment } from "../src/platform/environments";
-import type { PlatformOptions } from "../src/platform/platform-context";
-import { startPlatform } from "../src/platform/platform-server";
+import { ensureProjectEnvironment } from "local-trigger";
+import type { PlatformOptions } from "local-trigger";
+import { startPlatform } from "local-trigger";
 import { startBenchDatabase } from "./bench-database";
 import { median, printTable, round } from "./stats";
 
@@ -50,9 +50,9 @@ async function timePage(url: string, times = 15): Promise<number> {
   return round(median(samples));
 }
 
-async function measure(db: Database, total: number, prefix: string) {
-  const platform = await startPlatform({ db, port: 0, options: { ...options, defaultProjectRef: `proj_dash${prefix}` } });
-  const env = await ensureProjectEnvironment(db, `proj_dash${prefix}`, options);
+async function measure({ url, db }: { url: string; db: Database }, total: number, prefix: string) {
+  const platform = await startPlatform({ databaseUrl: url, port: 0, options: { ...options, defaultProjectRef: `proj_dash${prefix}` } });
+  const env = await ensureProjectEnvironment(platform.context.db, `proj_dash${prefix}`, options);
   const filled = performance.now();
   await fillRuns(db, env.id, total, prefix);
   const fillMs = performance.now() - filled;
@@ -73,8 +73,8 @@ async function measure(db: Database, total: number, prefix: string) {
 
 async function main() {
   const database = await startBenchDatabase("bench_dashboard");
-  const small = await measure(database.db, 1_000, "s");
-  const large = await measure(database.db, Number(process.env.BENCH_DASHBOARD_RUNS ?? 100_000), "l");
+  const small = await measure(database, 1_000, "s");
+  const large = await measure(database, Number(process.env.BENCH_DASHBOARD_RUNS ?? 100_000), "l");
   await database.stop();
   console.log(`\nDashboard runs page, median of 15 requests (ms): ${large.total.toLocaleString("en")} runs vs ${small.total.toLocaleString("en")}`);
   printTable(Object.keys(large.medianMs).map((k) => [k, `${large.medianMs[k]} ms (with ${small.total.toLocaleString("en")} runs: ${small.medianMs[k]} ms)`]));

@@ -176,7 +176,7 @@ async function main() {
     memory.phase("platform alone");
     progress("the platform alone (no-op fixture project)…");
     const platformDb = await postgres.database("bench_platform_alone");
-    const platform = await measurePlatform(platformDb.db, { triggers: 200, batch: 200, idleSamples: 15, resumeSamples: 8, noopRuns: 150 });
+    const platform = await measurePlatform(platformDb, { triggers: 200, batch: 200, idleSamples: 15, resumeSamples: 8, noopRuns: 150 });
     await platformDb.close();
     memory.stop();
     await database.close();

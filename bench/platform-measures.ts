@@ -6,11 +6,11 @@ import path from "node:path";
 import { batch, configure, runs, tasks } from "@trigger.dev/sdk";
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { runs as runRows } from "../db/schema";
-import { internalId } from "../src/platform/ids";
-import type { PlatformOptions } from "../src/platform/platform-context";
-import { startPlatform } from "../src/platform/platform-server";
-import { copyProject, startDevCli, type DevCli } from "../src/stack/dev-cli";
+import { runs as runRows } from "local-trigger/schema";
+import { internalId } from "local-trigger";
+import type { PlatformOptions } from "local-trigger";
+import { startPlatform } from "local-trigger";
+import { copyProject, startDevCli, type DevCli } from "local-trigger/dev-cli";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
 import { round, summary } from "./stats";
 
@@ -56,9 +56,9 @@ export async function triggerLoad(count: number, callers: number): Promise<numbe
   return count / ((performance.now() - started) / 1000);
 }
 
-/** Starts the platform on `db` in this process, measures, and stops it (and its CLI). */
-export async function measurePlatform(db: Database, counts: PlatformCounts) {
-  const platform = await startPlatform({ db, port: 0, options: PLATFORM_BENCH_OPTIONS });
+/** Starts the platform on the database in this process, measures, and stops it (and its CLI). */
+export async function measurePlatform({ url, db }: { url: string; db: Database }, counts: PlatformCounts) {
+  const platform = await startPlatform({ databaseUrl: url, port: 0, options: PLATFORM_BENCH_OPTIONS });
   configure({ baseURL: platform.url, accessToken: KEY });
   let cli: DevCli | undefined;
   try {

@@ -3,7 +3,7 @@
 // Figures to the terminal and bench/results/.
 import fs from "node:fs";
 import { configure, tasks } from "@trigger.dev/sdk";
-import { copyProject, startDevCli } from "../src/stack/dev-cli";
+import { copyProject, startDevCli } from "local-trigger/dev-cli";
 import { startBenchDatabase } from "./bench-database";
 import { startInMemoryPlatform } from "./in-memory-platform";
 import { FIXTURE, measurePlatform, PLATFORM_BENCH_OPTIONS as options, triggerLoad } from "./platform-measures";
@@ -44,7 +44,7 @@ async function main() {
   const triggerCount = Number(process.env.BENCH_TRIGGERS ?? 2_000);
   const baseline = await measureBaseline(runCount, triggerCount);
   const database = await startBenchDatabase("bench_platform");
-  const ours = await measurePlatform(database.db, { triggers: triggerCount, batch: 1_000, idleSamples: 50, resumeSamples: 30, noopRuns: runCount });
+  const ours = await measurePlatform(database, { triggers: triggerCount, batch: 1_000, idleSamples: 50, resumeSamples: 30, noopRuns: runCount });
   await database.stop();
   const results = { machine: `${process.platform} ${process.arch}, node ${process.version}`, at: new Date().toISOString(), baseline, ...ours };
 

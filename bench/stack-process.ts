@@ -4,8 +4,9 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { freePort } from "../src/listen";
-import { copyRepository, killWatchdog } from "../src/stack/dev-cli";
+import { freePort } from "local-trigger/listen";
+import { killWatchdog } from "local-trigger/dev-cli";
+import { copyRepository } from "../src/stack/repository-copy";
 
 export async function startStackProcess(options: { databaseUrl: string; logFile: string }) {
   const [app, platform, stripe, smtp] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);

@@ -2,7 +2,7 @@
 // embedded one, with `database(name)` making a fresh, migrated database on it each time.
 import postgres from "postgres";
 import { createDatabaseHandle } from "./client";
-import { startEmbeddedPostgres } from "./embedded-postgres";
+import { startEmbeddedPostgres } from "local-trigger/postgres";
 import { migrateDatabase } from "./migrate";
 
 export type ScratchPostgresOptions = {

@@ -1,6 +1,6 @@
 // The project's Postgres: the server at DATABASE_URL when set, else the embedded one; migrated either way.
 import type { Config } from "../src/config";
-import { startEmbeddedPostgres } from "./embedded-postgres";
+import { startEmbeddedPostgres } from "local-trigger/postgres";
 import { migrateDatabase } from "./migrate";
 
 export type StartedDatabase = { url: string; embedded: boolean; stop: () => Promise<void> };

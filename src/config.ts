@@ -1,31 +1,17 @@
 // Environment → typed configuration. Every port, URL and default of the project lives here; a bad value is
 // an error that names the variable and the rule, raised before anything starts or writes.
-import path from "node:path";
 import { parseNaturalLanguageDurationInMs } from "@trigger.dev/core/v3/isomorphic";
-import ms from "ms";
 import { z } from "zod";
-
-const port = (fallback: number) =>
-  z.coerce
-    .number({ error: "must be a number" })
-    .int("must be a whole number")
-    .min(1, "must be a port from 1 to 65535")
-    .max(65535, "must be a port from 1 to 65535")
-    .default(fallback);
-
-/** A duration such as "30s", "15m", "24h" or "2d"; kept as text (Trigger.dev's `delay` takes it) and as ms. */
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const millis = /^\d+(ms|s|m|h|d|w)$/.test(text.trim()) ? ms(text.trim() as ms.StringValue) : NaN;
-      if (!Number.isFinite(millis) || millis <= 0) {
-        ctx.addIssue({ code: "custom", message: `must be a duration like 30s, 15m, 24h or 2d (got "${text}")` });
-        return z.NEVER;
-      }
-      return { text: text.trim(), ms: millis };
-    });
+import {
+  ConfigError,
+  configIssues,
+  durationVariable as duration,
+  emptyAsUnset,
+  LOCALHOST,
+  loadPlatformConfig,
+  portVariable as port,
+  type ConfigIssue,
+} from "local-trigger/config";
 
 /** A duration Trigger.dev's `delay` takes ("30s", "15m", "1h30m", "2d", "1w"; no "ms"), checked by its own parser. */
 const triggerDelay = (fallback: string) =>
@@ -49,14 +35,8 @@ const optionalUrl = (protocols: string[]) =>
     })
     .optional();
 
-const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
-
 /** The raw environment, variable by variable, with its rules and defaults. */
 const EnvSchema = z.object({
-  DATA_DIR: z.string().min(1).default(".data"),
-  DATABASE_URL: z.preprocess(emptyAsUnset, optionalUrl(["postgres", "postgresql"])),
-  PG_PORT: port(54320),
-
   STRIPE_SECRET_KEY: z.preprocess(
     emptyAsUnset,
     z.string().regex(/^(sk|rk)_(test|live)_/, "must be a Stripe secret key (sk_test_… or rk_test_…)").optional(),
@@ -70,15 +50,7 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().min(3).default('"Order desk" <orders@shop.localhost>'),
 
   APP_PORT: port(3000),
-  PLATFORM_PORT: port(3030),
   TRIGGER_API_URL: z.preprocess(emptyAsUnset, optionalUrl(["http", "https"])),
-  TRIGGER_SECRET_KEY: z.string().regex(/^tr_(dev|prod|stg)_/, "must start with tr_dev_").default("tr_dev_local"),
-  TRIGGER_PROJECT_REF: z.string().regex(/^proj_[a-z0-9]+$/, "must look like proj_<lowercase letters and digits>").default("proj_orderfulfillment"),
-
-  PLATFORM_MAX_CONCURRENT_RUNS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(500, "must be at most 500").default(25),
-  PLATFORM_DEQUEUE_HOLD: duration("1s"),
-  PLATFORM_DEQUEUE_INTERVAL: duration("50ms"),
-  PLATFORM_HEARTBEAT_TIMEOUT: duration("90s"),
 
   ORDER_REMINDER_DELAY: triggerDelay("24h"),
   RESERVATION_TTL: duration("30m"),
@@ -89,36 +61,32 @@ const EnvSchema = z.object({
 
 export type Env = z.input<typeof EnvSchema>;
 
-export class ConfigError extends Error {
-  constructor(readonly issues: { variable: string; message: string }[]) {
-    super(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError, LOCALHOST };
 
-export const LOCALHOST = "127.0.0.1";
+/** The order project's own Trigger.dev project on the local platform. */
+export const ORDER_PROJECT_REF = "proj_orderfulfillment";
 /** The stand-in accepts any key of this shape; real Stripe is used only when STRIPE_SECRET_KEY is set. */
 export const STAND_IN_STRIPE_KEY = "sk_test_local_stand_in";
 
 /** Reads the environment (process.env by default) into the project's configuration, or throws ConfigError. */
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "?"), message: issue.message })),
-    );
+  // The platform reads its own variables (ports, database, tuning); both sets of issues are reported at once.
+  const issues: ConfigIssue[] = [];
+  let platform: ReturnType<typeof loadPlatformConfig> | undefined;
+  try {
+    platform = loadPlatformConfig(env, { projectRef: ORDER_PROJECT_REF });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues.push(...error.issues);
   }
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) issues.push(...configIssues(parsed.error));
+  if (!parsed.success || !platform || issues.length) throw new ConfigError(issues);
   const e = parsed.data;
-  const dataDir = path.resolve(e.DATA_DIR);
   const appUrl = `http://${LOCALHOST}:${e.APP_PORT}`;
   return {
-    dataDir,
-    database: {
-      /** Set: use that server. Unset: embedded Postgres in `<dataDir>/postgres` on `embeddedPort`. */
-      url: e.DATABASE_URL,
-      embeddedPort: e.PG_PORT,
-      embeddedDir: path.join(dataDir, "postgres"),
-    },
+    dataDir: platform.dataDir,
+    database: platform.database,
     stripe: {
       useStandIn: e.STRIPE_SECRET_KEY === undefined,
       secretKey: e.STRIPE_SECRET_KEY ?? STAND_IN_STRIPE_KEY,
@@ -136,17 +104,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     app: { port: e.APP_PORT, url: appUrl },
     trigger: {
       useLocalPlatform: e.TRIGGER_API_URL === undefined,
-      apiUrl: e.TRIGGER_API_URL ?? `http://${LOCALHOST}:${e.PLATFORM_PORT}`,
-      platformPort: e.PLATFORM_PORT,
-      secretKey: e.TRIGGER_SECRET_KEY,
-      projectRef: e.TRIGGER_PROJECT_REF,
+      apiUrl: e.TRIGGER_API_URL ?? platform.url,
+      platformPort: platform.port,
+      secretKey: platform.options.secretKey,
+      projectRef: platform.options.defaultProjectRef,
     },
-    platform: {
-      maxConcurrentRuns: e.PLATFORM_MAX_CONCURRENT_RUNS,
-      dequeueHoldMs: e.PLATFORM_DEQUEUE_HOLD.ms,
-      dequeueIntervalMs: e.PLATFORM_DEQUEUE_INTERVAL.ms,
-      heartbeatTimeoutMs: e.PLATFORM_HEARTBEAT_TIMEOUT.ms,
-    },
+    /** The local platform's options (its own variables, read by local-trigger/config). */
+    platform: platform.options,
     orders: {
       reminderDelay: e.ORDER_REMINDER_DELAY,
       reservationTtl: e.RESERVATION_TTL,

@@ -1,5 +1,3 @@
-// Every table of the project, for drizzle-kit and for the typed client.
+// The order project's tables (schema "fulfillment"), for the typed client. The platform's and the stand-ins'
+// tables live in their packages (local-trigger/schema, local-stand-ins/schema).
 export * from "./fulfillment";
-export * from "./stripe-stand-in";
-export * from "./mail-catcher";
-export * from "./trigger-platform";

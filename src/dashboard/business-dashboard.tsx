@@ -2,8 +2,8 @@
 // plugs them in (the platform itself knows nothing of orders).
 import { desc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { caughtMessages, stripeObjects } from "../../db/schema";
-import type { DashboardExtension } from "../platform/dashboard/dashboard-routes";
+import { caughtMessages, stripeObjects } from "local-stand-ins/schema";
+import type { DashboardExtension } from "local-trigger/dashboard";
 import { orderRuns } from "../events/order-runs";
 import { readStock } from "../inventory/read-stock";
 import { listOrders } from "../orders/list-orders";

@@ -1,11 +1,11 @@
 // The business side of the dashboard: orders (list and one order with everything hanging off it),
 // inventory, and the mail catcher's messages. Read from the same tables the app's API and the tasks use.
-import { DataTable, formatTime, JsonBlock, StatusBadge, withQuery } from "../platform/dashboard/page-shell";
+import { DataTable, formatTime, JsonBlock, StatusBadge, withQuery } from "local-trigger/dashboard";
 import type { listOrders } from "../orders/list-orders";
 import type { OrderDetails } from "../orders/read-order";
 import type { readStock } from "../inventory/read-stock";
 import { formatMoney } from "../mail/order-mail";
-import type { CaughtMessage, StripeObjectRow } from "../../db/schema";
+import type { CaughtMessage, StripeObjectRow } from "local-stand-ins/schema";
 import { orderTag } from "../orders/order-tag";
 
 const ORDER_STATUS_CLASS: Record<string, string> = { completed: "ok", cancelled: "muted", failed: "bad", payment_failed: "bad" };

@@ -1,21 +1,20 @@
 // Boots the parts of `npm start` in order, each with a line of progress, and stops them in reverse.
 // A part is used for real when its variable is set (DATABASE_URL, STRIPE_SECRET_KEY, SMTP_URL).
-import path from "node:path";
 import { configure } from "@trigger.dev/sdk";
 import { createDatabaseHandle } from "../../db/client";
 import { startDatabase } from "../../db/start-database";
 import { seedCatalog } from "../../db/seed";
 import type { Config } from "../config";
-import { startMailCatcher } from "../fakes/smtp/mail-catcher";
-import { startStripeStandIn } from "../fakes/stripe/stripe-stand-in";
+import { startMailCatcher } from "local-stand-ins/smtp";
+import { startStripeStandIn } from "local-stand-ins/stripe";
+import { startPlatform, type RunningPlatform } from "local-trigger";
+import { startDevCli, type DevCli } from "local-trigger/dev-cli";
+import { listen } from "local-trigger/listen";
 import { createAppServer } from "../http/app-server";
 import { createStripeClient } from "../payments/stripe-client";
-import { listen } from "../listen";
-import { platformOptionsFrom } from "../platform/platform-options";
-import { startPlatform, type RunningPlatform } from "../platform/platform-server";
 import { businessDashboard } from "../dashboard/business-dashboard";
 import { exampleTaskPayloads } from "../events/example-payloads";
-import { startDevCli, type DevCli } from "./dev-cli";
+import { PROJECT_ROOT } from "./repository-copy";
 
 export type Log = (line: string) => void;
 
@@ -76,7 +75,7 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
     "Stripe",
     async () => {
       if (!config.stripe.useStandIn) return undefined;
-      const started = await startStripeStandIn({ db: database.db, port: config.stripe.standInPort, webhook: { url: config.stripe.webhookUrl, secret: config.stripe.webhookSecret } });
+      const started = await startStripeStandIn({ databaseUrl, port: config.stripe.standInPort, webhook: { url: config.stripe.webhookUrl, secret: config.stripe.webhookSecret } });
       stops.push({ name: "Stripe stand-in", stop: started.close });
       quiesce.push(started.stopTimers);
       return started;
@@ -88,7 +87,7 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
     "mail",
     async () => {
       if (!config.mail.useCatcher) return undefined;
-      const started = await startMailCatcher({ db: database.db, port: config.mail.catcherPort });
+      const started = await startMailCatcher({ databaseUrl, port: config.mail.catcherPort });
       stops.push({ name: "mail catcher", stop: started.close });
       return started;
     },
@@ -102,13 +101,11 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
     "Trigger.dev",
     async () => {
       if (!config.trigger.useLocalPlatform) return undefined;
-      const platformDb = createDatabaseHandle(databaseUrl, { max: 20 });
-      stops.push({ name: "platform database pool", stop: platformDb.close });
       startPlatformHere = () =>
         startPlatform({
-          db: platformDb.db,
+          databaseUrl,
           port: config.trigger.platformPort,
-          options: { ...platformOptionsFrom(config, taskEnvironment(config, databaseUrl)), testPayloads: exampleTaskPayloads },
+          options: { ...config.platform, taskEnvironment: taskEnvironment(config, databaseUrl), testPayloads: exampleTaskPayloads },
           dashboard: businessDashboard(database.db),
         });
       platform = await startPlatformHere();
@@ -180,8 +177,6 @@ function cliEnvironment(config: Config, databaseUrl: string): Record<string, str
     ...(config.trigger.useLocalPlatform ? {} : { TRIGGER_ACCESS_TOKEN: process.env.TRIGGER_ACCESS_TOKEN ?? "" }),
   };
 }
-
-const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
 
 /** A URL without its password, for logs. */
 export function redact(url: string): string {

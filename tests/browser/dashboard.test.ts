@@ -6,8 +6,9 @@
 import { eq, sql } from "drizzle-orm";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { inventory, runs } from "../../db/schema";
-import { internalId } from "../../src/platform/ids";
+import { runs } from "local-trigger/schema";
+import { inventory } from "../../db/schema";
+import { internalId } from "local-trigger";
 import { useBrowser } from "../support/browser";
 import { useOrderStack } from "../support/order-stack";
 

@@ -5,7 +5,7 @@
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { z } from "zod";
-import type { FaultSpec } from "../../src/fakes/stripe/faults";
+import type { FaultSpec } from "local-stand-ins/stripe/faults";
 
 /** The SKUs the explorer sells, scarce on purpose: some orders run out of stock while others cancel. */
 export const CHAOS_CATALOG = [

@@ -3,7 +3,8 @@
 // Every test ends with the invariant checker over the whole database.
 import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { caughtMessages, inventory, orders, payments } from "../../db/schema";
+import { caughtMessages } from "local-stand-ins/schema";
+import { inventory, orders, payments } from "../../db/schema";
 import { TERMINAL_STATUSES } from "../../src/orders/order-status";
 import { useOrderStack } from "../support/order-stack";
 

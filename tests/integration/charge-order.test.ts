@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { orders, payments, stripeObjects } from "../../db/schema";
+import { stripeObjects } from "local-stand-ins/schema";
+import { orders, payments } from "../../db/schema";
 import { reserveStock } from "../../src/inventory/reserve-stock";
 import { checkInvariants } from "../../src/orders/check-invariants";
 import { applyStripeEvent } from "../../src/payments/apply-stripe-event";
@@ -20,7 +21,7 @@ let n = 0;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  s = await startStripeForTest(t.db);
+  s = await startStripeForTest(t.url);
   await stock(t.db, { "PAY-A": 1000 }, 1999);
 });
 afterEach(() => s.standIn.faults.clear());

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { caughtMessages, notifications } from "../../db/schema";
-import { startMailCatcher, type MailCatcher } from "../../src/fakes/smtp/mail-catcher";
+import { caughtMessages } from "local-stand-ins/schema";
+import { notifications } from "../../db/schema";
+import { startMailCatcher, type MailCatcher } from "local-stand-ins/smtp";
 import { MailRetryableError } from "../../src/mail/mail-errors";
 import { createMailTransport, type MailTransport } from "../../src/mail/mail-transport";
 import { messageIdFor, notify } from "../../src/mail/notify";
@@ -16,7 +17,7 @@ const FROM = '"Order desk" <orders@shop.localhost>';
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  catcher = await startMailCatcher({ db: t.db, port: 0 });
+  catcher = await startMailCatcher({ databaseUrl: t.url, port: 0 });
   transport = createMailTransport(catcher.url);
   await stock(t.db, { "MAIL-A": 100 }, 2500);
 });

@@ -24,7 +24,7 @@ const HOUR_AGO = () => new Date(Date.now() - 3_600_000);
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  s = await startStripeForTest(t.db);
+  s = await startStripeForTest(t.url);
   await stock(t.db, { "REC-A": 1000 }, 500);
 });
 afterEach(() => s.standIn.faults.clear());

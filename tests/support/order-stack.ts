@@ -3,13 +3,15 @@
 import fs from "node:fs";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { caughtMessages, inventory } from "../../db/schema";
+import { caughtMessages } from "local-stand-ins/schema";
+import { inventory } from "../../db/schema";
 import { TERMINAL_STATUSES } from "../../src/orders/order-status";
 import { loadConfig } from "../../src/config";
 import { checkInvariants } from "../../src/orders/check-invariants";
 import { bootStack } from "../../src/stack/stack";
-import { copyRepository, killWatchdog } from "../../src/stack/dev-cli";
-import { freePort } from "../../src/listen";
+import { killWatchdog } from "local-trigger/dev-cli";
+import { copyRepository } from "../../src/stack/repository-copy";
+import { freePort } from "local-trigger/listen";
 import { fireReconciler } from "./reconciler";
 import { createTestDatabase } from "./test-database";
 

@@ -1,0 +1,143 @@
+// The SDK's run API: trigger, retrieve, list, result, metadata, tags, cancel, replay, reschedule, and
+// idempotency key reset. Every route needs the environment's secret key.
+import {
+  AddTagsRequestBody,
+  ReplayRunRequestBody,
+  RescheduleRunRequestBody,
+  TriggerTaskRequestBody,
+  UpdateMetadataRequestBody,
+} from "@trigger.dev/core/v3/schemas";
+import { parseNaturalLanguageDurationInMs } from "@trigger.dev/core/v3/isomorphic";
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
+import type { Run } from "../db/schema";
+import { applyFlushedMetadata, readMetadata } from "../engine/run-metadata";
+import { addTags, cancelRun, replayRun, rescheduleRun, resetIdempotencyKey } from "../engine/run-actions";
+import { noEffects } from "../engine/run-notifier";
+import { triggerRun } from "../engine/trigger-run";
+import { findRun, listRuns, retrieveRunView, ENGINE_STATUSES, type ApiStatus } from "../run-view";
+import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
+
+async function runOr404(c: PlatformHttpContext): Promise<Run> {
+  const run = await findRun(c.var.platform, c.var.env, c.req.param("run") ?? "");
+  if (!run) throw new HTTPException(404, { message: `No run ${c.req.param("run")}` });
+  return run;
+}
+
+const list = (value: string | undefined) => (value ? value.split(",").map((v) => v.trim()).filter(Boolean) : undefined);
+
+/** The SDK sends dates as epoch milliseconds; an ISO date works too. */
+const epochOrDate = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined ? undefined : new Date(/^\d+$/.test(v) ? Number(v) : v)))
+  .refine((d) => d === undefined || !Number.isNaN(d.getTime()), { message: "must be a date or epoch milliseconds" });
+
+const ListQuery = z.object({
+  "page[size]": z.coerce.number().int().min(1).max(100).default(25),
+  "page[after]": z.string().optional(),
+  "page[before]": z.string().optional(),
+  "filter[status]": z
+    .string()
+    .optional()
+    .transform((v) => list(v))
+    .refine((v) => !v || v.every((s) => s in ENGINE_STATUSES), { message: `must be run statuses (${Object.keys(ENGINE_STATUSES).join(", ")})` }),
+  "filter[taskIdentifier]": z.string().optional().transform(list),
+  "filter[tag]": z.string().optional().transform(list),
+  "filter[createdAt][from]": epochOrDate,
+  "filter[createdAt][to]": epochOrDate,
+  "filter[createdAt][period]": z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || parseNaturalLanguageDurationInMs(v) !== undefined, { message: "must be a period like 1h or 7d" }),
+  "filter[isTest]": z.enum(["true", "false"]).optional(),
+  "filter[batch]": z.string().optional(),
+  "filter[schedule]": z.string().optional(),
+});
+
+export const runsApi = new Hono<PlatformEnv>()
+  .post("/api/v1/tasks/:task/trigger", async (c) => {
+    const { platform, env } = c.var;
+    const body = await parseBody(c, TriggerTaskRequestBody);
+    const effects = noEffects();
+    const task = decodeURIComponent(c.req.param("task"));
+    // Without an idempotency key or a parent to block, a trigger is one statement: no transaction needed.
+    const simple = !body.options?.idempotencyKey && !body.options?.parentRunId;
+    const outcome = simple
+      ? await triggerRun(platform, platform.db, effects, env.id, task, body)
+      : await platform.db.transaction((tx) => triggerRun(platform, tx, effects, env.id, task, body));
+    platform.notifier.publish(effects);
+    return c.json({ id: outcome.run.friendlyId, isCached: outcome.isCached });
+  })
+  .get("/api/v3/runs/:run", async (c) => c.json(await retrieveRunView(c.var.platform, await runOr404(c))))
+  .get("/api/v1/runs/:run/result", async (c) => {
+    const run = await runOr404(c);
+    if (!run.completedAt) return c.json({ error: `Run ${run.friendlyId} has not finished` }, 404);
+    return c.json(
+      run.status === "COMPLETED_SUCCESSFULLY"
+        ? { ok: true, id: run.friendlyId, output: run.output ?? undefined, outputType: run.outputType ?? "application/json" }
+        : { ok: false, id: run.friendlyId, error: run.error ?? { type: "STRING_ERROR", raw: run.status } },
+    );
+  })
+  .get("/api/v1/runs", async (c) => {
+    const parsed = ListQuery.safeParse(c.req.query());
+    if (!parsed.success) throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+    const q = parsed.data;
+    return c.json(
+      await listRuns(c.var.platform, c.var.env, {
+        limit: q["page[size]"],
+        after: q["page[after]"],
+        before: q["page[before]"],
+        status: q["filter[status]"] as ApiStatus[] | undefined,
+        taskIdentifier: q["filter[taskIdentifier]"],
+        tag: q["filter[tag]"],
+        from: q["filter[createdAt][from]"] ?? (q["filter[createdAt][period]"] ? new Date(Date.now() - parseNaturalLanguageDurationInMs(q["filter[createdAt][period]"])!) : undefined),
+        to: q["filter[createdAt][to]"],
+        isTest: q["filter[isTest]"] === undefined ? undefined : q["filter[isTest]"] === "true",
+        batch: q["filter[batch]"],
+        schedule: q["filter[schedule]"],
+      }),
+    );
+  })
+  .get("/api/v1/runs/:run/metadata", async (c) => c.json({ metadata: readMetadata(await runOr404(c)) }))
+  .put("/api/v1/runs/:run/metadata", async (c) => {
+    const run = await runOr404(c);
+    const body = await parseBody(c, UpdateMetadataRequestBody);
+    const metadata = await c.var.platform.db.transaction((tx) => applyFlushedMetadata(tx, run.id, body));
+    return c.json({ metadata });
+  })
+  .post("/api/v1/runs/:run/tags", async (c) => {
+    const body = await parseBody(c, AddTagsRequestBody);
+    const tags = await addTags(c.var.platform, await runOr404(c), Array.isArray(body.tags) ? body.tags : [body.tags]);
+    return c.json({ message: `Run now has ${tags.length} tag(s)` });
+  })
+  .post("/api/v2/runs/:run/cancel", async (c) => {
+    const run = await runOr404(c);
+    await cancelRun(c.var.platform, run);
+    return c.json({ id: run.friendlyId });
+  })
+  .post("/api/v1/runs/:run/replay", async (c) => {
+    const body = await parseBody(c, ReplayRunRequestBody);
+    const replay = await replayRun(c.var.platform, c.var.env, await runOr404(c), {
+      ...(body.payload !== undefined ? { payload: body.payload } : {}),
+      ...(body.payloadType ? { payloadType: body.payloadType } : {}),
+      ...(body.metadata ? { metadata: body.metadata } : {}),
+      ...(body.tags ? { tags: body.tags } : {}),
+      ...(body.queue ? { queue: body.queue } : {}),
+      ...(body.concurrencyKey ? { concurrencyKey: body.concurrencyKey } : {}),
+    });
+    return c.json({ id: replay.friendlyId });
+  })
+  .post("/api/v1/runs/:run/reschedule", async (c) => {
+    const body = await parseBody(c, RescheduleRunRequestBody);
+    const moved = await rescheduleRun(c.var.platform, await runOr404(c), body.delay);
+    return c.json(await retrieveRunView(c.var.platform, moved));
+  })
+  .post("/api/v1/idempotencyKeys/:key/reset", async (c) => {
+    const body = await parseBody(c, z.object({ taskIdentifier: z.string().min(1, "taskIdentifier is required") }));
+    const key = decodeURIComponent(c.req.param("key"));
+    const cleared = await resetIdempotencyKey(c.var.platform, c.var.env, body.taskIdentifier, key);
+    if (cleared === 0) return c.json({ error: `No run of ${body.taskIdentifier} holds idempotency key ${key}` }, 404);
+    return c.json({ id: key });
+  });

@@ -1,0 +1,105 @@
+// The platform's settings from the environment: what `local-trigger` (the bin) reads, and what an embedding
+// project (the order stack) hands on through loadPlatformConfig. A bad value is an error that names the
+// variable and the rule, raised before anything starts or writes.
+import path from "node:path";
+import ms from "ms";
+import { z } from "zod";
+import type { PlatformOptions } from "./platform-context";
+
+export const LOCALHOST = "127.0.0.1";
+
+export const portVariable = (fallback: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be a port from 1 to 65535")
+    .max(65535, "must be a port from 1 to 65535")
+    .default(fallback);
+
+/** A duration such as "50ms", "30s", "15m", "24h" or "2d", kept as text and as ms. */
+export const durationVariable = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const millis = /^\d+(ms|s|m|h|d|w)$/.test(text.trim()) ? ms(text.trim() as ms.StringValue) : NaN;
+      if (!Number.isFinite(millis) || millis <= 0) {
+        ctx.addIssue({ code: "custom", message: `must be a duration like 30s, 15m, 24h or 2d (got "${text}")` });
+        return z.NEVER;
+      }
+      return { text: text.trim(), ms: millis };
+    });
+
+export const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
+
+const PlatformEnvSchema = z.object({
+  DATA_DIR: z.string().min(1).default(".data"),
+  DATABASE_URL: z.preprocess(
+    emptyAsUnset,
+    z
+      .url({ error: "must be a URL (postgres://…)" })
+      .refine((value) => /^postgres(ql)?:/.test(value), { message: "must start with postgres:// or postgresql://" })
+      .optional(),
+  ),
+  PG_PORT: portVariable(54320),
+  PLATFORM_PORT: portVariable(3030),
+  TRIGGER_SECRET_KEY: z.string().regex(/^tr_(dev|prod|stg)_/, "must start with tr_dev_").default("tr_dev_local"),
+  TRIGGER_PROJECT_REF: z.string().regex(/^proj_[a-z0-9]+$/, "must look like proj_<lowercase letters and digits>").default("proj_local"),
+  PLATFORM_MAX_CONCURRENT_RUNS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(500, "must be at most 500").default(25),
+  PLATFORM_DEQUEUE_HOLD: durationVariable("1s"),
+  PLATFORM_DEQUEUE_INTERVAL: durationVariable("50ms"),
+  PLATFORM_HEARTBEAT_TIMEOUT: durationVariable("90s"),
+});
+
+export type ConfigIssue = { variable: string; message: string };
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Issues of a failed zod parse of an environment, one per variable and rule. */
+export function configIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "?"), message: issue.message }));
+}
+
+export type PlatformConfig = ReturnType<typeof loadPlatformConfig>;
+
+/** Reads the platform's variables (process.env by default), or throws ConfigError. `defaults` are the
+ *  embedding project's own defaults for variables it leaves unset (the order stack's project ref). */
+export function loadPlatformConfig(env: Record<string, string | undefined> = process.env, defaults: { projectRef?: string } = {}) {
+  const parsed = PlatformEnvSchema.safeParse({ TRIGGER_PROJECT_REF: defaults.projectRef, ...definedOnly(env) });
+  if (!parsed.success) throw new ConfigError(configIssues(parsed.error));
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    dataDir,
+    database: {
+      /** Set: use that server. Unset: embedded Postgres in `<dataDir>/postgres` on `embeddedPort`. */
+      url: e.DATABASE_URL,
+      embeddedPort: e.PG_PORT,
+      embeddedDir: path.join(dataDir, "postgres"),
+    },
+    port: e.PLATFORM_PORT,
+    url: `http://${LOCALHOST}:${e.PLATFORM_PORT}`,
+    options: {
+      secretKey: e.TRIGGER_SECRET_KEY,
+      defaultProjectRef: e.TRIGGER_PROJECT_REF,
+      dequeue: {
+        holdMs: e.PLATFORM_DEQUEUE_HOLD.ms,
+        intervalWithRunMs: 0,
+        intervalWithoutRunMs: e.PLATFORM_DEQUEUE_INTERVAL.ms,
+        maxConcurrentRuns: e.PLATFORM_MAX_CONCURRENT_RUNS,
+      },
+      heartbeatTimeoutMs: e.PLATFORM_HEARTBEAT_TIMEOUT.ms,
+      defaultMaxAttempts: 3,
+      taskEnvironment: {},
+    } satisfies PlatformOptions,
+  };
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}

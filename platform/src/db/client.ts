@@ -1,0 +1,18 @@
+// The platform's database handle: Drizzle over postgres.js, typed with the platform's own tables.
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export type Database = ReturnType<typeof createDatabaseHandle>["db"];
+/** The handle inside `db.transaction(tx => …)`: engine functions accept either. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+export type DatabaseOrTransaction = Database | Transaction;
+
+export function createDatabaseHandle(url: string, options: { max?: number } = {}) {
+  const client = postgres(url, {
+    max: options.max ?? 20,
+    onnotice: () => {},
+    connection: { application_name: "local-trigger" },
+  });
+  return { db: drizzle(client, { schema }), client, close: () => client.end({ timeout: 5 }) };
+}

@@ -1,0 +1,186 @@
+// Attempts: the CLI starts one on a dequeued run (getting the TaskRunExecution its task process needs),
+// beats its heart while it runs, and completes it. A failed attempt whose executor asked for a retry goes
+// back to the queue until the retry's time (RETRY_QUEUED: durable, the CLI may even restart meanwhile);
+// maxDuration exceeded is TIMED_OUT; anything else that failed for good is COMPLETED_WITH_ERRORS.
+import type { TaskRunExecution, TaskRunExecutionResult } from "@trigger.dev/core/v3/schemas";
+import { eq, sql } from "drizzle-orm";
+import type { z } from "zod";
+import type { DatabaseOrTransaction } from "../db/client";
+import { runs, type Run } from "../db/schema";
+import type { ProjectEnvironment } from "../environments";
+import type { PlatformContext } from "../platform-context";
+import { MACHINE } from "./dequeue";
+import { retryOrCrash } from "./crash-recovery";
+import { finishRun } from "./finish-run";
+import { applyFlushedMetadata, parseFlushedPacket } from "./run-metadata";
+import { noEffects } from "./run-notifier";
+import { jsonParam, timestampParam } from "./row-mapping";
+import { changeRunWithSnapshot, latestSnapshot, runWithLatestSnapshot, runMessage, snapshotMessage } from "./snapshots";
+import { workerById, type WorkerView } from "./workers";
+import { PlatformError } from "../platform-error";
+
+
+type Completion = z.output<typeof TaskRunExecutionResult>;
+
+/** The environment's run, locked, with its latest snapshot; 404 if the environment has no such run. */
+async function lockEnvironmentRun(tx: DatabaseOrTransaction, env: ProjectEnvironment, runId: string) {
+  const locked = await runWithLatestSnapshot(tx, runId, true);
+  if (!locked || locked.run.environmentId !== env.id) throw new PlatformError(`No run ${runId}`, 404);
+  return locked;
+}
+
+export async function startAttempt(ctx: PlatformContext, env: ProjectEnvironment, runId: string, snapshotId: string) {
+  const effects = noEffects();
+  const result = await ctx.db.transaction(async (tx) => {
+    const { run, snapshot: latest } = await lockEnvironmentRun(tx, env, runId);
+    if (latest.friendlyId !== snapshotId && latest.id !== snapshotId) throw new PlatformError(`Snapshot ${snapshotId} is not the latest of run ${run.friendlyId} (${latest.friendlyId})`, 409);
+    if (latest.executionStatus !== "PENDING_EXECUTING") throw new PlatformError(`Run ${run.friendlyId} is ${latest.executionStatus}, not waiting to start`, 409);
+    const attemptNumber = run.attemptNumber + 1;
+    return changeRunWithSnapshot(
+      tx,
+      run.id,
+      sql`status = 'EXECUTING', attempt_number = ${attemptNumber}, started_at = coalesce(started_at, now()),
+          lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000}), updated_at = now()`,
+      "EXECUTING",
+      `Attempt ${attemptNumber} started`,
+      { alsoWith: sql`, attempt AS (INSERT INTO trigger_platform.attempts (run_id, number, status) SELECT id, attempt_number, 'EXECUTING' FROM changed ON CONFLICT DO NOTHING)` },
+    );
+  });
+  ctx.notifier.publish(effects);
+  const worker = result.run.workerId ? await workerById(ctx, result.run.workerId) : undefined;
+  return {
+    run: runMessage(result.run),
+    snapshot: snapshotMessage(result.snapshot),
+    execution: buildExecution(env, worker, result.run),
+    envVars: {
+      TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT: `${ctx.origin}/otel`,
+      // Spans and logs in batches (Trigger.dev's DEV_OTEL_BATCH_PROCESSING_ENABLED, with its defaults):
+      // otherwise the SDK sends one HTTP request per span and per log line — about 30 per order here, the
+      // largest share of the task processes' CPU. The SDK still flushes at the end of every attempt.
+      TRIGGER_OTEL_BATCH_PROCESSING_ENABLED: "1",
+      TRIGGER_OTEL_SPAN_MAX_EXPORT_BATCH_SIZE: "64",
+      TRIGGER_OTEL_SPAN_SCHEDULED_DELAY_MILLIS: "200",
+      TRIGGER_OTEL_LOG_MAX_EXPORT_BATCH_SIZE: "64",
+      TRIGGER_OTEL_LOG_SCHEDULED_DELAY_MILLIS: "200",
+      TRIGGER_API_URL: ctx.origin,
+      TRIGGER_STREAM_URL: ctx.origin,
+      TRIGGER_RUN_ID: result.run.friendlyId,
+      TRIGGER_MACHINE_PRESET: MACHINE.name,
+      // Three heartbeats fit in the timeout, so one late beat does not crash a healthy run.
+      HEARTBEAT_INTERVAL_MS: String(Math.max(1_000, Math.floor(ctx.options.heartbeatTimeoutMs / 3))),
+    },
+  };
+}
+
+export async function heartbeat(ctx: PlatformContext, env: ProjectEnvironment, runId: string): Promise<void> {
+  await ctx.db.execute(
+    sql`UPDATE trigger_platform.runs SET lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})
+         WHERE id = ${runId} AND environment_id = ${env.id}`,
+  );
+}
+
+export type AttemptStatus = "RUN_FINISHED" | "RUN_PENDING_CANCEL" | "RETRY_QUEUED" | "RETRY_IMMEDIATELY";
+
+export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironment, runId: string, completion: Completion) {
+  const effects = noEffects();
+  const result = await ctx.db.transaction(async (tx) => {
+    const { run, snapshot: latest } = await lockEnvironmentRun(tx, env, runId);
+    if (run.completedAt) {
+      // Cancelled (or crashed) meanwhile: the outcome stands, the late completion is dropped.
+      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, run, snapshot: latest };
+    }
+    if (latest.executionStatus === "QUEUED" || latest.executionStatus === "PENDING_EXECUTING") {
+      // This attempt was given up on (requeued) while its process lived on: its result no longer counts.
+      return { attemptStatus: "RETRY_QUEUED" as AttemptStatus, run, snapshot: latest };
+    }
+    if (latest.executionStatus === "PENDING_CANCEL") {
+      // We stopped it after its heartbeat stopped: the attempt failed; the run starts over (or crashes).
+      const status = await retryOrCrash(ctx, tx, effects, run, { code: "TASK_RUN_HEARTBEAT_TIMEOUT", message: "The run stopped sending heartbeats" });
+      const now = (await tx.select().from(runs).where(eq(runs.id, run.id)))[0]!;
+      return { attemptStatus: status as AttemptStatus, run: now, snapshot: await latestSnapshot(tx, run.id) };
+    }
+    if (completion.flushedMetadata?.data) {
+      await applyFlushedMetadata(tx, run.id, await parseFlushedPacket(completion.flushedMetadata.data, completion.flushedMetadata.dataType));
+    } else if (completion.metadata) {
+      await applyFlushedMetadata(tx, run.id, completion.metadata);
+    }
+    await tx.execute(
+      sql`UPDATE trigger_platform.attempts SET status = ${completion.ok ? "COMPLETED" : "FAILED"}, error = ${completion.ok ? null : jsonParam(completion.error)}::jsonb, completed_at = now()
+           WHERE run_id = ${run.id} AND number = ${run.attemptNumber}`,
+    );
+
+    if (completion.ok) {
+      const done = await finishRun(ctx, tx, effects, run, { status: "COMPLETED_SUCCESSFULLY", output: completion.output ?? null, outputType: completion.outputType, reportedByRunner: true });
+      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
+    }
+
+    const error = completion.error as Record<string, unknown>;
+    if (error.code === "MAX_DURATION_EXCEEDED") {
+      const done = await finishRun(ctx, tx, effects, run, { status: "TIMED_OUT", error, reportedByRunner: true });
+      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
+    }
+    const retry = completion.retry;
+    const attemptsAllowed = run.maxAttempts ?? Number.POSITIVE_INFINITY; // otherwise the executor's retry config decides
+    if (retry && run.attemptNumber < attemptsAllowed) {
+      const queued = await requeue(tx, run, new Date(retry.timestamp), `Attempt ${run.attemptNumber} failed, retrying in ${Math.round(retry.delay)} ms`);
+      effects.timers.push(new Date(retry.timestamp));
+      return { attemptStatus: "RETRY_QUEUED" as AttemptStatus, run: queued.run, snapshot: queued.snapshot };
+    }
+    const status = error.type === "INTERNAL_ERROR" && String(error.code).startsWith("TASK_PROCESS") ? "CRASHED" : "COMPLETED_WITH_ERRORS";
+    const done = await finishRun(ctx, tx, effects, run, { status, error, reportedByRunner: true });
+    return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
+  });
+  ctx.notifier.publish(effects);
+  // The run that just ended may free a slot for a queued one.
+  ctx.notifier.wake(env.id);
+  return { attemptStatus: result.attemptStatus, run: runMessage(result.run), snapshot: snapshotMessage(result.snapshot) };
+}
+
+/** Back to the queue (a retry, a crash with attempts left): dequeued again from `availableAt`. */
+export async function requeue(tx: DatabaseOrTransaction, run: Run, availableAt: Date, description: string) {
+  return changeRunWithSnapshot(
+    tx,
+    run.id,
+    sql`status = 'RETRYING_AFTER_FAILURE', available_at = ${timestampParam(availableAt)}, lease_until = NULL, updated_at = now()`,
+    "QUEUED",
+    description,
+  );
+}
+
+type Execution = z.input<typeof TaskRunExecution>;
+
+export function buildExecution(env: ProjectEnvironment, worker: WorkerView | undefined, run: Run): Execution {
+  const task = worker?.tasks.get(run.taskIdentifier);
+  const now = new Date();
+  return {
+    attempt: { number: run.attemptNumber, startedAt: now },
+    run: {
+      id: run.friendlyId,
+      payload: run.payload ?? "",
+      payloadType: run.payloadType,
+      tags: run.tags,
+      isTest: run.isTest,
+      isReplay: run.replayedFromId !== null,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt ?? now,
+      ...(run.idempotencyKeyOptions ? { idempotencyKey: run.idempotencyKeyOptions.key, idempotencyKeyScope: run.idempotencyKeyOptions.scope as "run" | "attempt" | "global" } : {}),
+      ...(run.maxAttempts ? { maxAttempts: run.maxAttempts } : {}),
+      version: worker?.version,
+      ...(run.metadata && run.metadataType === "application/json" ? { metadata: JSON.parse(run.metadata) as Record<string, never> } : {}),
+      ...(run.maxDurationSeconds ? { maxDuration: run.maxDurationSeconds } : {}),
+      durationMs: 0,
+      costInCents: 0,
+      baseCostInCents: 0,
+      ...(run.parentRunId ? { parentTaskRunId: `run_${run.parentRunId}` } : {}),
+      ...(run.rootRunId ? { rootTaskRunId: `run_${run.rootRunId}` } : {}),
+      traceContext: run.traceContext,
+    },
+    task: { id: run.taskIdentifier, filePath: task?.filePath ?? "", exportName: task?.exportName ?? run.taskIdentifier },
+    queue: { id: run.queue, name: run.queue },
+    environment: { id: env.id, slug: "dev", type: "DEVELOPMENT" },
+    organization: { id: "org_local", slug: "local", name: "Local" },
+    project: { id: env.projectId, ref: env.projectRef, slug: env.projectRef, name: env.projectName },
+    machine: MACHINE,
+    ...(run.batchId ? { batch: { id: `batch_${run.batchId}` } } : {}),
+  };
+}

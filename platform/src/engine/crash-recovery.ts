@@ -1,0 +1,72 @@
+// Runs whose process died. While attempts are left a run starts over (what Trigger.dev does for a lost
+// heartbeat), otherwise it is CRASHED. Its children and waits stay as they are: a retried parent
+// re-triggers them with the same idempotency keys and gets the same runs back.
+//
+// A run whose CLI is known to be gone (its watchdog said so) is requeued at once. A run whose heartbeat
+// merely stopped may still have a live process in a live CLI, which would ignore the run if it were handed
+// out again: so first it is asked to stop (a PENDING_CANCEL snapshot); its CLI answers by completing the
+// attempt, which requeues it; if no answer comes within another timeout, the CLI is taken to be gone.
+import { and, eq, sql } from "drizzle-orm";
+import type { DatabaseOrTransaction } from "../db/client";
+import { attempts, runWaitpoints, runs, type Run } from "../db/schema";
+import type { PlatformContext } from "../platform-context";
+import { requeue } from "./attempts";
+import { finishRun } from "./finish-run";
+import { noEffects, type Effects } from "./run-notifier";
+import { latestSnapshot, lockRun, writeSnapshot } from "./snapshots";
+import { workerById } from "./workers";
+
+export type Stall = { cliGone: boolean; code: string; message: string };
+
+export async function recoverStalledRun(ctx: PlatformContext, runId: string, stall: Stall): Promise<void> {
+  const effects = noEffects();
+  await ctx.db.transaction(async (tx) => {
+    const run = await lockRun(tx, runId);
+    if (!run || !["DEQUEUED", "EXECUTING", "WAITING_TO_RESUME"].includes(run.status)) return;
+    const latest = await latestSnapshot(tx, run.id);
+    if (run.status !== "DEQUEUED" && !stall.cliGone && latest.executionStatus !== "PENDING_CANCEL") {
+      await writeSnapshot(tx, run, "PENDING_CANCEL", `Stopping the attempt: ${stall.message}`);
+      await tx
+        .update(runs)
+        .set({ leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})` })
+        .where(eq(runs.id, run.id));
+      effects.notifyRuns.add(run.friendlyId);
+      effects.timers.push(new Date(Date.now() + ctx.options.heartbeatTimeoutMs));
+      return;
+    }
+    await retryOrCrash(ctx, tx, effects, run, stall);
+  });
+  ctx.notifier.publish(effects);
+}
+
+/** Ends the dead attempt: the run goes back to the queue while attempts are left, else CRASHED. */
+export async function retryOrCrash(ctx: PlatformContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, stall: Omit<Stall, "cliGone">): Promise<"RETRY_QUEUED" | "RUN_FINISHED"> {
+  const worker = run.workerId ? await workerById(ctx, run.workerId) : undefined;
+  const maxAttempts = run.maxAttempts ?? worker?.tasks.get(run.taskIdentifier)?.retry?.maxAttempts ?? ctx.options.defaultMaxAttempts;
+  const error = { type: "INTERNAL_ERROR", code: stall.code, message: stall.message };
+  if (run.status !== "DEQUEUED") {
+    await tx
+      .update(attempts)
+      .set({ status: "FAILED", error, completedAt: sql`now()` })
+      .where(and(eq(attempts.runId, run.id), eq(attempts.number, run.attemptNumber)));
+  }
+  // Never started (DEQUEUED) costs no attempt; otherwise the next attempt starts from the top.
+  if (run.status === "DEQUEUED" || run.attemptNumber < maxAttempts) {
+    // What the dead attempt waited for is not handed to the next one.
+    await tx.update(runWaitpoints).set({ deliveredAt: sql`now()` }).where(and(eq(runWaitpoints.runId, run.id), sql`${runWaitpoints.deliveredAt} IS NULL`));
+    await requeue(tx, run, new Date(), `Requeued: ${stall.message}`);
+    effects.wakeEnvironments.add(run.environmentId);
+    effects.notifyRuns.add(run.friendlyId);
+    return "RETRY_QUEUED";
+  }
+  await finishRun(ctx, tx, effects, run, { status: "CRASHED", error });
+  return "RUN_FINISHED";
+}
+
+/** At start-up: the platform being down is no run's fault, so every lease starts afresh. */
+export async function renewLeasesAfterStart(ctx: PlatformContext): Promise<void> {
+  await ctx.db
+    .update(runs)
+    .set({ leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})` })
+    .where(sql`${runs.leaseUntil} IS NOT NULL`);
+}

@@ -1,0 +1,100 @@
+// What can be done to an existing run: cancel it (and its unfinished descendants), replay it as a new run,
+// reschedule a delayed one, add tags, and reset an idempotency key so the next trigger with it runs anew.
+import { and, eq, sql } from "drizzle-orm";
+import type { DatabaseOrTransaction } from "../db/client";
+import { runs, type Run } from "../db/schema";
+import type { ProjectEnvironment } from "../environments";
+import type { PlatformContext } from "../platform-context";
+import { finishRun } from "./finish-run";
+import { noEffects } from "./run-notifier";
+import { isFinal, lockRun, writeSnapshot } from "./snapshots";
+import { parseDelay, triggerRun, type TriggerBody } from "./trigger-run";
+import { PlatformError } from "../platform-error";
+
+const MAX_TAGS = 10;
+
+/** Cancels the run and every unfinished run below it. An executing one is stopped by its CLI (FINISHED snapshot). */
+export async function cancelRun(ctx: PlatformContext, run: Run): Promise<void> {
+  const effects = noEffects();
+  await ctx.db.transaction(async (tx) => {
+    for (const id of [run.id, ...(await descendants(tx, run.id))]) {
+      const locked = await lockRun(tx, id);
+      if (!locked || isFinal(locked.status)) continue;
+      if (["EXECUTING", "WAITING_TO_RESUME", "DEQUEUED"].includes(locked.status)) {
+        await writeSnapshot(tx, locked, "PENDING_CANCEL", "Cancel requested");
+      }
+      await finishRun(ctx, tx, effects, locked, { status: "CANCELED", error: { type: "STRING_ERROR", raw: "Run was cancelled" } });
+    }
+  });
+  ctx.notifier.publish(effects);
+}
+
+async function descendants(tx: DatabaseOrTransaction, runId: string): Promise<string[]> {
+  const rows = (await tx.execute(sql`
+    WITH RECURSIVE tree AS (
+      SELECT id FROM trigger_platform.runs WHERE parent_run_id = ${runId}
+      UNION ALL
+      SELECT r.id FROM trigger_platform.runs r JOIN tree t ON r.parent_run_id = t.id
+    ) SELECT id FROM tree`)) as unknown as { id: string }[];
+  return rows.map((r) => r.id);
+}
+
+export type ReplayOptions = { payload?: unknown; payloadType?: string; metadata?: Record<string, unknown>; tags?: string | string[]; queue?: string; concurrencyKey?: string };
+
+/** A new run of the same task with the same (or an edited) payload; the original is untouched. */
+export async function replayRun(ctx: PlatformContext, env: ProjectEnvironment, run: Run, options: ReplayOptions): Promise<Run> {
+  const effects = noEffects();
+  const replay = await ctx.db.transaction(async (tx) => {
+    const payloadGiven = options.payload !== undefined;
+    const body: TriggerBody = {
+      payload: payloadGiven ? (typeof options.payload === "string" && options.payloadType === "application/super+json" ? options.payload : JSON.stringify(options.payload)) : run.payload,
+      options: {
+        payloadType: payloadGiven ? (options.payloadType ?? "application/json") : run.payloadType,
+        tags: options.tags ?? run.tags,
+        ...(options.metadata ? { metadata: JSON.stringify(options.metadata), metadataType: "application/json" } : run.metadata ? { metadata: run.metadata, metadataType: run.metadataType } : {}),
+        queue: { name: options.queue ?? run.queue },
+        ...(options.concurrencyKey ?? run.concurrencyKey ? { concurrencyKey: options.concurrencyKey ?? run.concurrencyKey! } : {}),
+        ...(run.maxAttempts ? { maxAttempts: run.maxAttempts } : {}),
+        test: run.isTest,
+      },
+    };
+    const { run: created } = await triggerRun(ctx, tx, effects, env.id, run.taskIdentifier, body);
+    const [marked] = await tx.update(runs).set({ replayedFromId: run.id }).where(eq(runs.id, created.id)).returning();
+    return marked!;
+  });
+  ctx.notifier.publish(effects);
+  return replay;
+}
+
+/** Moves a delayed run's start; only a run still DELAYED can be rescheduled. */
+export async function rescheduleRun(ctx: PlatformContext, run: Run, delay: string | Date): Promise<Run> {
+  const until = parseDelay(delay, "delay", new Date())!;
+  const effects = noEffects();
+  const updated = await ctx.db.transaction(async (tx) => {
+    const locked = await lockRun(tx, run.id);
+    if (!locked || locked.status !== "DELAYED") throw new PlatformError(`Run ${run.friendlyId} is not delayed (it is ${locked?.status}); only a delayed run can be rescheduled`);
+    const [moved] = await tx.update(runs).set({ delayUntil: until, availableAt: until, updatedAt: sql`now()` }).where(eq(runs.id, run.id)).returning();
+    await writeSnapshot(tx, moved!, "DELAYED", `Rescheduled to ${until.toISOString()}`);
+    effects.timers.push(until);
+    return moved!;
+  });
+  ctx.notifier.publish(effects);
+  return updated;
+}
+
+export async function addTags(ctx: PlatformContext, run: Run, tags: string[]): Promise<string[]> {
+  const merged = [...new Set([...run.tags, ...tags])];
+  if (merged.length > MAX_TAGS) throw new PlatformError(`tags: a run has at most ${MAX_TAGS} tags (this would make ${merged.length})`);
+  await ctx.db.update(runs).set({ tags: merged, updatedAt: sql`now()` }).where(eq(runs.id, run.id));
+  return merged;
+}
+
+/** Frees an idempotency key: the runs that held it keep existing; the next trigger with it starts fresh. */
+export async function resetIdempotencyKey(ctx: PlatformContext, env: ProjectEnvironment, taskIdentifier: string, key: string): Promise<number> {
+  const cleared = await ctx.db
+    .update(runs)
+    .set({ idempotencyKey: null, idempotencyKeyExpiresAt: null, updatedAt: sql`now()` })
+    .where(and(eq(runs.environmentId, env.id), eq(runs.taskIdentifier, taskIdentifier), eq(runs.idempotencyKey, key)))
+    .returning({ id: runs.id });
+  return cleared.length;
+}

@@ -1,0 +1,51 @@
+// Projects and their dev environments. Any project ref works: the first request that names one creates
+// it. The default project's key is the configured secret key; another project's is `<key>-<ref>`.
+import { eq } from "drizzle-orm";
+import type { Database } from "./db/client";
+import { environments, projects, type Environment } from "./db/schema";
+import { newIds } from "./ids";
+import type { PlatformOptions } from "./platform-context";
+
+export type ProjectEnvironment = Environment & { projectId: string; projectName: string };
+
+// Environments never change once made, so they are cached, per database (tests run several side by side).
+const caches = new WeakMap<Database, { byKey: Map<string, ProjectEnvironment>; byRef: Map<string, ProjectEnvironment> }>();
+function cacheOf(db: Database) {
+  let cache = caches.get(db);
+  if (!cache) caches.set(db, (cache = { byKey: new Map(), byRef: new Map() }));
+  return cache;
+}
+
+export function apiKeyFor(projectRef: string, options: PlatformOptions): string {
+  return projectRef === options.defaultProjectRef ? options.secretKey : `${options.secretKey}-${projectRef}`;
+}
+
+/** The project's dev environment, created on first use. */
+export async function ensureProjectEnvironment(db: Database, projectRef: string, options: PlatformOptions): Promise<ProjectEnvironment> {
+  const cached = cacheOf(db).byRef.get(projectRef);
+  if (cached) return cached;
+  await db.insert(projects).values({ ref: projectRef, id: newIds("proj").id, name: projectRef }).onConflictDoNothing();
+  await db
+    .insert(environments)
+    .values({ id: newIds("env").id, projectRef, slug: "dev", apiKey: apiKeyFor(projectRef, options) })
+    .onConflictDoNothing();
+  const found = await load(db, eq(environments.projectRef, projectRef));
+  return found!;
+}
+
+export async function environmentByApiKey(db: Database, apiKey: string): Promise<ProjectEnvironment | undefined> {
+  return cacheOf(db).byKey.get(apiKey) ?? (await load(db, eq(environments.apiKey, apiKey)));
+}
+
+async function load(db: Database, where: ReturnType<typeof eq>): Promise<ProjectEnvironment | undefined> {
+  const [row] = await db
+    .select({ env: environments, projectId: projects.id, projectName: projects.name })
+    .from(environments)
+    .innerJoin(projects, eq(projects.ref, environments.projectRef))
+    .where(where);
+  if (!row) return undefined;
+  const env = { ...row.env, projectId: row.projectId, projectName: row.projectName };
+  cacheOf(db).byKey.set(env.apiKey, env);
+  cacheOf(db).byRef.set(env.projectRef, env);
+  return env;
+}

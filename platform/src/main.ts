@@ -1,0 +1,34 @@
+// `npx local-trigger` (or `npm run platform` in the order project): the local Trigger.dev platform alone, for
+// any Trigger.dev v4 project's `trigger.dev dev`. State in Postgres: the server at DATABASE_URL, else an
+// embedded one in DATA_DIR. Prints what a CLI and a backend need; Ctrl-C stops it.
+import { ConfigError, loadPlatformConfig } from "./config";
+import { startEmbeddedPostgres } from "./db/embedded-postgres";
+import { startPlatform } from "./platform-server";
+import { startBanner } from "./start-banner";
+
+async function main() {
+  const config = loadPlatformConfig();
+  const embedded = config.database.url
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: config.database.embeddedDir, port: config.database.embeddedPort, log: (line) => console.log(line) });
+  const databaseUrl = config.database.url ?? embedded!.url;
+  try {
+    const platform = await startPlatform({ databaseUrl, port: config.port, options: config.options });
+    console.log(await startBanner(platform, embedded ? `embedded Postgres in ${config.database.embeddedDir}` : "DATABASE_URL"));
+    const stop = async () => {
+      await platform.close();
+      await embedded?.stop();
+      process.exit(0);
+    };
+    process.on("SIGINT", () => void stop());
+    process.on("SIGTERM", () => void stop());
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error instanceof Error ? error.message : error);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});

@@ -1,0 +1,114 @@
+// The local Trigger.dev platform: one HTTP server on loopback with the API the pinned CLI and SDK speak,
+// socket.io's /dev-worker namespace for run notifications, and the timers. All state is in Postgres, so
+// stopping and starting it loses nothing.
+import type { Server as HttpServer } from "node:http";
+import { Hono } from "hono";
+import { Server as SocketServer } from "socket.io";
+import { createDatabaseHandle } from "./db/client";
+import { migratePlatform } from "./db/migrate";
+import { listen } from "./http/listen";
+import { bearerToken, requireEnvironmentKey } from "./api/auth";
+import { batchesApi } from "./api/batches-api";
+import { cliApi } from "./api/cli-api";
+import { devEngineApi } from "./api/dev-engine-api";
+import { errorResponse, type PlatformEnv } from "./api/http-context";
+import { otelApi } from "./api/otel-api";
+import { RouteTimings } from "./api/route-timings";
+import { dashboardRoutes, type DashboardExtension } from "./dashboard/dashboard-routes";
+import { runsApi } from "./api/runs-api";
+import { schedulesApi } from "./api/schedules-api";
+import { tokenCallbackApi, waitsApi } from "./api/waits-api";
+import { renewLeasesAfterStart } from "./engine/crash-recovery";
+import { RunEventBuffer } from "./engine/run-event-buffer";
+import { RunNotifier, roomFor } from "./engine/run-notifier";
+import { scheduleTimerWork } from "./engine/schedules";
+import { PlatformTimers } from "./engine/timers";
+import { ensureProjectEnvironment, environmentByApiKey } from "./environments";
+import type { PlatformContext, PlatformOptions } from "./platform-context";
+
+export type StartPlatformOptions = {
+  /** The Postgres the platform keeps its state in (schema trigger_platform, migrated on start). */
+  databaseUrl: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Connections in the platform's pool (default 20). */
+  poolSize?: number;
+  options: PlatformOptions;
+  /** Pages beside the platform's own in its dashboard (the stack adds orders, inventory, mail). */
+  dashboard?: DashboardExtension;
+};
+export type RunningPlatform = Awaited<ReturnType<typeof startPlatform>>;
+
+export async function startPlatform({ databaseUrl, port, poolSize, options, dashboard }: StartPlatformOptions) {
+  await migratePlatform(databaseUrl);
+  const database = createDatabaseHandle(databaseUrl, { max: poolSize ?? 20 });
+  const db = database.db;
+  const notifier = new RunNotifier();
+  const app = new Hono<PlatformEnv>();
+  const ctx: PlatformContext = { db, options, notifier, runEvents: new RunEventBuffer(db), origin: "", api: async (path, init) => app.request(path, init) };
+
+  app.use("*", async (c, next) => {
+    c.set("platform", ctx);
+    await next();
+  });
+  app.onError((error, c) => errorResponse(c, error));
+  const timings = new RouteTimings();
+  app.use("*", timings.middleware());
+  app.get("/_platform/timings", (c) => c.json({ routes: timings.report() }));
+  // Routes that authenticate otherwise come first: the CLI's own (access token) and token callbacks (none).
+  app.route("/", cliApi);
+  app.route("/", tokenCallbackApi);
+  app.route("/", otelApi); // task processes export here; the platform listens on loopback only
+  // Everything else belongs to one environment and needs its secret key.
+  app.use("/api/*", requireEnvironmentKey);
+  app.use("/engine/*", requireEnvironmentKey);
+  app.route("/", devEngineApi);
+  app.route("/", runsApi);
+  app.route("/", waitsApi);
+  app.route("/", batchesApi);
+  app.route("/", schedulesApi);
+  app.route("/", dashboardRoutes(dashboard));
+  app.notFound((c) => c.json({ error: `The local platform has no route ${c.req.method} ${c.req.path}` }, 404));
+
+  const listening = await listen(app, { port, name: "The local Trigger.dev platform", portVariable: "PLATFORM_PORT" });
+  ctx.origin = listening.url;
+
+  // The CLI subscribes to the runs it executes and is told when one changes (run:notify).
+  const io = new SocketServer(listening.server as HttpServer, { serveClient: false, transports: ["websocket"] });
+  const devWorkers = io.of("/dev-worker");
+  devWorkers.use((socket, next) => {
+    const token = bearerToken(socket.handshake.headers.authorization);
+    environmentByApiKey(db, token)
+      .then((env) => (env ? next() : next(new Error("Invalid API key"))))
+      .catch((error: Error) => next(error));
+  });
+  devWorkers.on("connection", (socket) => {
+    socket.on("run:subscribe", ({ runFriendlyIds }: { runFriendlyIds: string[] }) => {
+      for (const id of runFriendlyIds ?? []) void socket.join(roomFor(id));
+    });
+    socket.on("run:unsubscribe", ({ runFriendlyIds }: { runFriendlyIds: string[] }) => {
+      for (const id of runFriendlyIds ?? []) void socket.leave(roomFor(id));
+    });
+  });
+  notifier.attach(devWorkers);
+
+  // The default project exists from the start, so backend code can trigger before any CLI connects.
+  await ensureProjectEnvironment(db, options.defaultProjectRef, options);
+  await renewLeasesAfterStart(ctx);
+  const timers = new PlatformTimers(ctx, [scheduleTimerWork(ctx)]);
+  timers.start();
+
+  return {
+    url: listening.url,
+    port: listening.port,
+    context: ctx,
+    timings,
+    async close() {
+      await timers.stop();
+      await ctx.runEvents.flush();
+      void io.close(); // also closes the HTTP server; listening.close() ends its keep-alive sockets
+      await listening.close();
+      await database.close();
+    },
+  };
+}

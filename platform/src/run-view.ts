@@ -1,0 +1,224 @@
+// Runs as Trigger.dev's API shows them (runs.retrieve, runs.list): the API status, the is* flags, and
+// payload and output decoded from their packets (superjson or JSON), as the webapp does.
+import { parsePacket } from "@trigger.dev/core/v3";
+import { and, arrayOverlaps, count, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { attempts, runs, workers, type Run } from "./db/schema";
+import type { ProjectEnvironment } from "./environments";
+import { internalId } from "./ids";
+import type { PlatformContext } from "./platform-context";
+import { readMetadata } from "./engine/run-metadata";
+import { selectRow } from "./engine/row-mapping";
+
+export type ApiStatus =
+  | "PENDING_VERSION"
+  | "QUEUED"
+  | "DEQUEUED"
+  | "EXECUTING"
+  | "WAITING"
+  | "COMPLETED"
+  | "CANCELED"
+  | "FAILED"
+  | "CRASHED"
+  | "SYSTEM_FAILURE"
+  | "DELAYED"
+  | "EXPIRED"
+  | "TIMED_OUT";
+
+export function apiStatus(run: Pick<Run, "status" | "delayUntil">): ApiStatus {
+  switch (run.status) {
+    case "DELAYED":
+      return run.delayUntil && run.delayUntil <= new Date() ? "QUEUED" : "DELAYED";
+    case "PENDING":
+    case "RETRYING_AFTER_FAILURE":
+      return "QUEUED";
+    case "PENDING_VERSION":
+      return "PENDING_VERSION";
+    case "DEQUEUED":
+      return "DEQUEUED";
+    case "EXECUTING":
+      return "EXECUTING";
+    case "WAITING_TO_RESUME":
+      return "WAITING";
+    case "COMPLETED_SUCCESSFULLY":
+      return "COMPLETED";
+    case "COMPLETED_WITH_ERRORS":
+      return "FAILED";
+    case "CANCELED":
+    case "CRASHED":
+    case "SYSTEM_FAILURE":
+    case "EXPIRED":
+    case "TIMED_OUT":
+      return run.status;
+    default:
+      return "QUEUED";
+  }
+}
+
+/** API statuses → the engine statuses behind them, for filters. */
+export const ENGINE_STATUSES: Record<ApiStatus, string[]> = {
+  PENDING_VERSION: ["PENDING_VERSION"],
+  QUEUED: ["PENDING", "RETRYING_AFTER_FAILURE"],
+  DEQUEUED: ["DEQUEUED"],
+  EXECUTING: ["EXECUTING"],
+  WAITING: ["WAITING_TO_RESUME"],
+  COMPLETED: ["COMPLETED_SUCCESSFULLY"],
+  CANCELED: ["CANCELED"],
+  FAILED: ["COMPLETED_WITH_ERRORS"],
+  CRASHED: ["CRASHED"],
+  SYSTEM_FAILURE: ["SYSTEM_FAILURE"],
+  DELAYED: ["DELAYED"],
+  EXPIRED: ["EXPIRED"],
+  TIMED_OUT: ["TIMED_OUT"],
+};
+
+const FAILED: ApiStatus[] = ["FAILED", "CRASHED", "SYSTEM_FAILURE", "EXPIRED", "TIMED_OUT"];
+
+export function runSummary(run: Run, version?: string) {
+  const status = apiStatus(run);
+  const finished = run.completedAt !== null;
+  return {
+    id: run.friendlyId,
+    status,
+    taskIdentifier: run.taskIdentifier,
+    ...(run.idempotencyKey ? { idempotencyKey: run.idempotencyKey } : {}),
+    ...(version ? { version } : {}),
+    isQueued: status === "QUEUED" || status === "DELAYED" || status === "PENDING_VERSION",
+    isExecuting: status === "EXECUTING" || status === "DEQUEUED",
+    isWaiting: status === "WAITING",
+    isCompleted: finished,
+    isSuccess: status === "COMPLETED",
+    isFailed: FAILED.includes(status),
+    isCancelled: status === "CANCELED",
+    isTest: run.isTest,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    ...(run.startedAt ? { startedAt: run.startedAt } : {}),
+    ...(run.completedAt ? { finishedAt: run.completedAt } : {}),
+    ...(run.delayUntil ? { delayedUntil: run.delayUntil } : {}),
+    ...(run.ttl ? { ttl: run.ttl } : {}),
+    ...(status === "EXPIRED" && run.completedAt ? { expiredAt: run.completedAt } : {}),
+    tags: run.tags,
+    costInCents: 0,
+    baseCostInCents: 0,
+    durationMs: run.startedAt ? (run.completedAt ?? new Date()).getTime() - run.startedAt.getTime() : 0,
+    metadata: readMetadata(run),
+  };
+}
+
+function related(run: Run, version?: string) {
+  return {
+    ...runSummary(run, version),
+    depth: run.depth,
+    triggerFunction: run.batchId
+      ? run.resumeParentOnCompletion
+        ? ("batchTriggerAndWait" as const)
+        : ("batchTrigger" as const)
+      : run.resumeParentOnCompletion
+        ? ("triggerAndWait" as const)
+        : ("trigger" as const),
+    ...(run.batchId ? { batchId: `batch_${run.batchId}` } : {}),
+  };
+}
+
+export async function findRun(ctx: PlatformContext, env: ProjectEnvironment, runId: string): Promise<Run | undefined> {
+  return selectRow(ctx.db, runs, sql`SELECT * FROM trigger_platform.runs WHERE id = ${internalId(runId)} AND environment_id = ${env.id}`);
+}
+
+async function decode(data: string | null, dataType: string | null): Promise<unknown> {
+  if (data === null || dataType === null) return undefined;
+  try {
+    return await parsePacket({ data, dataType });
+  } catch {
+    return data;
+  }
+}
+
+export async function retrieveRunView(ctx: PlatformContext, run: Run) {
+  const versionOf = async (workerId: string | null) =>
+    workerId ? (await ctx.db.select({ version: workers.version }).from(workers).where(eq(workers.id, workerId)))[0]?.version : undefined;
+  const byId = (id: string | null) => (id ? ctx.db.select().from(runs).where(eq(runs.id, id)).then((r) => r[0]) : Promise.resolve(undefined));
+  const [root, parent, children, attemptRows] = await Promise.all([
+    byId(run.rootRunId),
+    byId(run.parentRunId),
+    ctx.db.select().from(runs).where(eq(runs.parentRunId, run.id)).orderBy(runs.createdAt),
+    ctx.db.select({ n: count() }).from(attempts).where(eq(attempts.runId, run.id)),
+  ]);
+  const error = run.error ? serializedError(run.error) : undefined;
+  return {
+    ...related(run, await versionOf(run.workerId)),
+    payload: await decode(run.payload, run.payloadType),
+    output: await decode(run.output, run.outputType),
+    ...(error ? { error } : {}),
+    relatedRuns: {
+      ...(root ? { root: related(root) } : {}),
+      ...(parent ? { parent: related(parent) } : {}),
+      children: children.map((c) => related(c)),
+    },
+    attemptCount: attemptRows[0]?.n ?? 0,
+  };
+}
+
+/** A TaskRunError as the API's SerializedError ({message, name, stackTrace}). */
+export function serializedError(error: Record<string, unknown>) {
+  const message = typeof error.message === "string" ? error.message : typeof error.raw === "string" ? error.raw : String(error.code ?? "Unknown error");
+  return {
+    message,
+    ...(typeof error.name === "string" ? { name: error.name } : typeof error.code === "string" ? { name: error.code } : {}),
+    ...(typeof error.stackTrace === "string" ? { stackTrace: error.stackTrace } : {}),
+  };
+}
+
+export type RunListQuery = {
+  status?: ApiStatus[];
+  taskIdentifier?: string[];
+  tag?: string[];
+  from?: Date;
+  to?: Date;
+  isTest?: boolean;
+  batch?: string;
+  schedule?: string;
+  idempotencyKey?: string;
+  /** Keyset pagination: run ids (friendly) to continue after / before. */
+  after?: string;
+  before?: string;
+  limit: number;
+};
+
+/** Newest first, keyset pages on (created_at, id): fast at any depth. */
+export async function listRuns(ctx: PlatformContext, env: ProjectEnvironment, q: RunListQuery) {
+  const where: SQL[] = [eq(runs.environmentId, env.id)];
+  if (q.status?.length) where.push(inArray(runs.status, q.status.flatMap((s) => ENGINE_STATUSES[s])));
+  if (q.taskIdentifier?.length) where.push(inArray(runs.taskIdentifier, q.taskIdentifier));
+  if (q.tag?.length) where.push(arrayOverlaps(runs.tags, q.tag));
+  if (q.from) where.push(gte(runs.createdAt, q.from));
+  if (q.to) where.push(lte(runs.createdAt, q.to));
+  if (q.isTest !== undefined) where.push(eq(runs.isTest, q.isTest));
+  if (q.batch) where.push(eq(runs.batchId, internalId(q.batch)));
+  if (q.schedule) where.push(eq(runs.scheduleId, internalId(q.schedule)));
+  if (q.idempotencyKey) where.push(eq(runs.idempotencyKey, q.idempotencyKey));
+  const cursorId = q.after ?? q.before;
+  if (cursorId) {
+    const [cursor] = await ctx.db.select({ createdAt: runs.createdAt, id: runs.id }).from(runs).where(eq(runs.id, internalId(cursorId)));
+    if (cursor) {
+      // A row comparison, so Postgres walks the (environment, created_at, id) index from the cursor on.
+      const at = cursor.createdAt.toISOString();
+      where.push(q.after ? sql`(${runs.createdAt}, ${runs.id}) < (${at}::timestamptz, ${cursor.id})` : sql`(${runs.createdAt}, ${runs.id}) > (${at}::timestamptz, ${cursor.id})`);
+    }
+  }
+  const page = await ctx.db
+    .select()
+    .from(runs)
+    .where(and(...where))
+    .orderBy(q.before ? sql`${runs.createdAt} asc, ${runs.id} asc` : sql`${runs.createdAt} desc, ${runs.id} desc`)
+    .limit(q.limit + 1);
+  const hasMore = page.length > q.limit;
+  const rows = page.slice(0, q.limit);
+  if (q.before) rows.reverse();
+  return {
+    data: rows.map((run) => ({ ...runSummary(run), env: { id: env.id, name: "dev" } })),
+    pagination: {
+      ...((q.before ? true : hasMore) && rows.length ? { next: rows[rows.length - 1]!.friendlyId } : {}),
+      ...((q.before ? hasMore : Boolean(q.after)) && rows.length ? { previous: rows[0]!.friendlyId } : {}),
+    },
+  };
+}

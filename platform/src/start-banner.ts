@@ -1,0 +1,24 @@
+// What `local-trigger` prints once it is up: where it is, how to point a project's CLI at it, and each
+// project's secret key for backend code (also on the dashboard's API keys page).
+import { asc, eq } from "drizzle-orm";
+import { environments, projects } from "./db/schema";
+import type { RunningPlatform } from "./platform-server";
+
+export async function startBanner(platform: RunningPlatform, state: string): Promise<string> {
+  const { db } = platform.context;
+  const keys = await db
+    .select({ ref: projects.ref, slug: environments.slug, apiKey: environments.apiKey })
+    .from(environments)
+    .innerJoin(projects, eq(projects.ref, environments.projectRef))
+    .orderBy(asc(projects.createdAt));
+  return `Local Trigger.dev platform on ${platform.url} (state in ${state})
+Dashboard: ${platform.url}/projects
+
+Run any Trigger.dev v4 project against it, from that project's folder:
+  TRIGGER_API_URL=${platform.url} TRIGGER_ACCESS_TOKEN=tr_pat_local npx trigger.dev@4.8.3 dev
+
+Trigger from backend code with the SDK (TRIGGER_API_URL=${platform.url} and the project's key):
+${keys.map((k) => `  ${k.ref.padEnd(24)} ${k.slug.padEnd(5)} TRIGGER_SECRET_KEY=${k.apiKey}`).join("\n")}
+A project's key appears here (and on ${platform.url}/projects) once its CLI has connected.
+`;
+}

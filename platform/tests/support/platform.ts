@@ -1,0 +1,85 @@
+// The local platform for an e2e test file: its own database, port 0, tuned for fast tests, plus the SDK
+// configured to trigger into it, and the real CLI running the fixture project against it.
+import fs from "node:fs";
+import path from "node:path";
+import { configure, runs } from "@trigger.dev/sdk";
+import { afterAll, beforeAll } from "vitest";
+import { copyProject, startDevCli, type DevCli } from "../../src/cli/dev-cli";
+import type { PlatformOptions } from "../../src/platform-context";
+import { startPlatform } from "../../src/platform-server";
+import { createTestDatabase, type TestDatabase } from "./test-database";
+
+export const FIXTURE_PROJECT = path.resolve(import.meta.dirname, "../fixture-project");
+export const FIXTURE_REF = "proj_platformfixture";
+export const SECRET_KEY = "tr_dev_e2e";
+
+export function testPlatformOptions(overrides: Partial<PlatformOptions> = {}): PlatformOptions {
+  return {
+    secretKey: SECRET_KEY,
+    defaultProjectRef: FIXTURE_REF,
+    dequeue: { holdMs: 1_000, intervalWithRunMs: 0, intervalWithoutRunMs: 20, maxConcurrentRuns: 25 },
+    heartbeatTimeoutMs: 30_000,
+    defaultMaxAttempts: 3,
+    taskEnvironment: {},
+    ...overrides,
+  };
+}
+
+export type PlatformHarness = Awaited<ReturnType<typeof startPlatformHarness>>;
+
+export async function startPlatformHarness(options: { port?: number; platform?: Partial<PlatformOptions>; database?: TestDatabase } = {}) {
+  const database = options.database ?? (await createTestDatabase());
+  const platform = await startPlatform({ databaseUrl: database.url, port: options.port ?? 0, options: testPlatformOptions(options.platform) });
+  configure({ baseURL: platform.url, accessToken: SECRET_KEY });
+  return { database, platform, url: platform.url };
+}
+
+/** The fixture project copied for this file, with the CLI started on it and ready. */
+export async function startFixtureCli(apiUrl: string): Promise<DevCli> {
+  const cli = startDevCli({ projectDir: copyProject(FIXTURE_PROJECT), apiUrl });
+  await cli.ready;
+  return cli;
+}
+
+/** Polls runs.retrieve until the run has finished (or `ms` pass). */
+export async function waitForRun(id: string, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const run = await runs.retrieve(id);
+    if (run.isCompleted) return run;
+    if (Date.now() > deadline) throw new Error(`run ${id} still ${run.status} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function waitForStatus(id: string, statuses: string[], ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const run = await runs.retrieve(id);
+    if (statuses.includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${id} is ${run.status}, not ${statuses.join("/")} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** For an e2e file: the platform and the fixture project's CLI, started before its tests, stopped after. */
+export function useFixturePlatform(options: { platform?: Partial<PlatformOptions> } = {}) {
+  const state: { h?: PlatformHarness; cli?: DevCli } = {};
+  beforeAll(async () => {
+    state.h = await startPlatformHarness(options);
+    const started = Date.now();
+    state.cli = await startFixtureCli(state.h.url);
+    console.log(`trigger.dev dev ready in ${Date.now() - started} ms`);
+  }, 120_000);
+  afterAll(async () => {
+    await state.cli?.stop();
+    await state.h?.platform.close();
+    await state.h?.database.close();
+    if (state.cli) fs.rmSync(state.cli.projectDir, { recursive: true, force: true });
+  });
+  return {
+    get h(): PlatformHarness {
+      return state.h!;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// The mail catcher: an SMTP server (smtp-server) that keeps every message it accepts in Postgres, parsed
+// by mailparser, for the dashboard and the tests. It can be told to refuse mail with a temporary 451,
+// for the next N messages or for a while, to exercise the workflow's retries.
+import { simpleParser, type AddressObject } from "mailparser";
+import { SMTPServer } from "smtp-server";
+import { createDatabaseHandle } from "../db/client";
+import { migrateStandIns } from "../db/migrate";
+import { caughtMessages } from "../db/schema";
+import { LOCALHOST, PortTakenError } from "../listen";
+
+export type MailCatcher = Awaited<ReturnType<typeof startMailCatcher>>;
+
+/** When the catcher refuses mail: the next `count` messages, and/or until `until` (epoch ms). */
+export class MailRefusals {
+  private count = 0;
+  private until = 0;
+
+  refuseNext(count: number): void {
+    this.count = count;
+  }
+  refuseFor(ms: number): void {
+    this.until = Date.now() + ms;
+  }
+  clear(): void {
+    this.count = 0;
+    this.until = 0;
+  }
+  /** Whether this message is refused (consuming one of the counted refusals). */
+  take(): boolean {
+    if (Date.now() < this.until) return true;
+    if (this.count > 0) {
+      this.count -= 1;
+      return true;
+    }
+    return false;
+  }
+}
+
+const addresses = (value: AddressObject | AddressObject[] | undefined) =>
+  value === undefined ? null : (Array.isArray(value) ? value : [value]).map((a) => a.text).join(", ");
+
+export async function startMailCatcher(options: { databaseUrl: string; port: number }) {
+  await migrateStandIns(options.databaseUrl);
+  const database = createDatabaseHandle(options.databaseUrl, { name: "mail-catcher" });
+  const refusals = new MailRefusals();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    banner: "order-fulfillment mail catcher",
+    size: 10 * 1024 * 1024,
+    logger: false,
+    onMailFrom(_address, _session, callback) {
+      if (!refusals.take()) return callback();
+      const refusal = Object.assign(new Error("Mailbox busy, try again later (refusal injected by the mail catcher)"), { responseCode: 451 });
+      callback(refusal);
+    },
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then(async (mail) => {
+          await database.db.insert(caughtMessages).values({
+            messageId: mail.messageId ?? null,
+            envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+            envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+            fromAddress: addresses(mail.from),
+            toAddress: addresses(mail.to),
+            subject: mail.subject ?? null,
+            text: mail.text ?? null,
+            html: typeof mail.html === "string" ? mail.html : null,
+            headers: Object.fromEntries(mail.headerLines.map((h) => [h.key, h.line.slice(h.line.indexOf(":") + 1).trim()])),
+          });
+          callback();
+        })
+        .catch((error: Error) => callback(Object.assign(new Error(`Could not store the message: ${error.message}`), { responseCode: 451 })));
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new PortTakenError(`The mail catcher cannot listen on ${LOCALHOST}:${options.port}: the port is taken. Stop what uses it or set SMTP_CATCHER_PORT.`)
+          : error,
+      ),
+    );
+    server.listen(options.port, LOCALHOST, () => resolve());
+  });
+  server.on("error", (error) => console.error("[mail catcher]", error.message));
+  const address = server.server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+
+  return {
+    url: `smtp://${LOCALHOST}:${port}`,
+    port,
+    refusals,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+    },
+  };
+}
