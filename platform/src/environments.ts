@@ -1,6 +1,7 @@
-// Projects and their dev environments. Any project ref works: the first request that names one creates
-// it. The default project's key is the configured secret key; another project's is `<key>-<ref>`.
-import { eq } from "drizzle-orm";
+// Projects and their dev environments. Any project ref works: the first CLI or API request that names one
+// creates it (the dashboard's pages only look). The default project's key is the configured secret key;
+// another project's is `<key>-<ref>`.
+import { and, asc, eq, type SQL } from "drizzle-orm";
 import type { Database } from "./db/client";
 import { environments, projects, type Environment } from "./db/schema";
 import { newIds } from "./ids";
@@ -33,11 +34,28 @@ export async function ensureProjectEnvironment(db: Database, projectRef: string,
   return found!;
 }
 
+/** The project's environment with this slug, if both exist: a page that names a project never creates it. */
+export async function findProjectEnvironment(db: Database, projectRef: string, slug: string): Promise<ProjectEnvironment | undefined> {
+  const cached = cacheOf(db).byRef.get(projectRef);
+  if (cached?.slug === slug) return cached;
+  return load(db, and(eq(environments.projectRef, projectRef), eq(environments.slug, slug)));
+}
+
+/** Every project with its environments, oldest project first. */
+export async function listProjectEnvironments(db: Database): Promise<ProjectEnvironment[]> {
+  const rows = await db
+    .select({ env: environments, projectId: projects.id, projectName: projects.name })
+    .from(environments)
+    .innerJoin(projects, eq(projects.ref, environments.projectRef))
+    .orderBy(asc(projects.createdAt), asc(projects.ref), asc(environments.slug));
+  return rows.map((row) => ({ ...row.env, projectId: row.projectId, projectName: row.projectName }));
+}
+
 export async function environmentByApiKey(db: Database, apiKey: string): Promise<ProjectEnvironment | undefined> {
   return cacheOf(db).byKey.get(apiKey) ?? (await load(db, eq(environments.apiKey, apiKey)));
 }
 
-async function load(db: Database, where: ReturnType<typeof eq>): Promise<ProjectEnvironment | undefined> {
+async function load(db: Database, where: SQL | undefined): Promise<ProjectEnvironment | undefined> {
   const [row] = await db
     .select({ env: environments, projectId: projects.id, projectName: projects.name })
     .from(environments)

@@ -1,6 +1,6 @@
 // local-trigger: a local Trigger.dev v4 platform. Start it with startPlatform (or the `local-trigger` bin),
 // point a project's `trigger.dev dev` at its URL, and trigger with the secret key it prints.
-export { startPlatform, type RunningPlatform, type StartPlatformOptions } from "./platform-server";
+export { startPlatform, type CliPresence, type RunningPlatform, type StartPlatformOptions } from "./platform-server";
 export type { PlatformOptions } from "./platform-context";
 export { migratePlatform, PLATFORM_MIGRATIONS } from "./db/migrate";
 export { apiKeyFor, ensureProjectEnvironment } from "./environments";

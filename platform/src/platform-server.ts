@@ -1,6 +1,7 @@
 // The local Trigger.dev platform: one HTTP server on loopback with the API the pinned CLI and SDK speak,
 // socket.io's /dev-worker namespace for run notifications, and the timers. All state is in Postgres, so
 // stopping and starting it loses nothing.
+import { EventEmitter } from "node:events";
 import type { Server as HttpServer } from "node:http";
 import { Hono } from "hono";
 import { Server as SocketServer } from "socket.io";
@@ -18,11 +19,9 @@ import { dashboardRoutes, type DashboardExtension } from "./dashboard/dashboard-
 import { runsApi } from "./api/runs-api";
 import { schedulesApi } from "./api/schedules-api";
 import { tokenCallbackApi, waitsApi } from "./api/waits-api";
-import { renewLeasesAfterStart } from "./engine/crash-recovery";
+import { RunEngine } from "./engine";
 import { RunEventBuffer } from "./engine/run-event-buffer";
-import { RunNotifier, roomFor } from "./engine/run-notifier";
-import { scheduleTimerWork } from "./engine/schedules";
-import { PlatformTimers } from "./engine/timers";
+import { roomFor } from "./engine/run-notifier";
 import { ensureProjectEnvironment, environmentByApiKey } from "./environments";
 import type { PlatformContext, PlatformOptions } from "./platform-context";
 
@@ -38,14 +37,16 @@ export type StartPlatformOptions = {
   dashboard?: DashboardExtension;
 };
 export type RunningPlatform = Awaited<ReturnType<typeof startPlatform>>;
+export type CliPresence = { projectRef: string; connected: boolean };
 
 export async function startPlatform({ databaseUrl, port, poolSize, options, dashboard }: StartPlatformOptions) {
   await migratePlatform(databaseUrl);
   const database = createDatabaseHandle(databaseUrl, { max: poolSize ?? 20 });
   const db = database.db;
-  const notifier = new RunNotifier();
+  const engine = new RunEngine({ db, options });
+  const { notifier } = engine;
   const app = new Hono<PlatformEnv>();
-  const ctx: PlatformContext = { db, options, notifier, runEvents: new RunEventBuffer(db), origin: "", api: async (path, init) => app.request(path, init) };
+  const ctx: PlatformContext = { ...engine.context, engine, runEvents: new RunEventBuffer(db), api: async (path, init) => app.request(path, init) };
 
   app.use("*", async (c, next) => {
     c.set("platform", ctx);
@@ -71,7 +72,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options, dash
   app.notFound((c) => c.json({ error: `The local platform has no route ${c.req.method} ${c.req.path}` }, 404));
 
   const listening = await listen(app, { port, name: "The local Trigger.dev platform", portVariable: "PLATFORM_PORT" });
-  ctx.origin = listening.url;
+  ctx.origin = engine.context.origin = listening.url;
 
   // The CLI subscribes to the runs it executes and is told when one changes (run:notify).
   const io = new SocketServer(listening.server as HttpServer, { serveClient: false, transports: ["websocket"] });
@@ -79,10 +80,19 @@ export async function startPlatform({ databaseUrl, port, poolSize, options, dash
   devWorkers.use((socket, next) => {
     const token = bearerToken(socket.handshake.headers.authorization);
     environmentByApiKey(db, token)
-      .then((env) => (env ? next() : next(new Error("Invalid API key"))))
+      .then((env) => {
+        if (!env) return next(new Error("Invalid API key"));
+        (socket.data as { projectRef?: string }).projectRef = env.projectRef;
+        next();
+      })
       .catch((error: Error) => next(error));
   });
+  // A running `trigger.dev dev` keeps one socket open: its coming and going is the CLI's presence.
+  const presence = new EventEmitter<{ change: [CliPresence] }>();
   devWorkers.on("connection", (socket) => {
+    const projectRef = (socket.data as { projectRef?: string }).projectRef ?? "?";
+    presence.emit("change", { projectRef, connected: true });
+    socket.on("disconnect", () => presence.emit("change", { projectRef, connected: false }));
     socket.on("run:subscribe", ({ runFriendlyIds }: { runFriendlyIds: string[] }) => {
       for (const id of runFriendlyIds ?? []) void socket.join(roomFor(id));
     });
@@ -94,17 +104,20 @@ export async function startPlatform({ databaseUrl, port, poolSize, options, dash
 
   // The default project exists from the start, so backend code can trigger before any CLI connects.
   await ensureProjectEnvironment(db, options.defaultProjectRef, options);
-  await renewLeasesAfterStart(ctx);
-  const timers = new PlatformTimers(ctx, [scheduleTimerWork(ctx)]);
-  timers.start();
+  await engine.start();
 
   return {
     url: listening.url,
     port: listening.port,
     context: ctx,
     timings,
+    /** Tells `listener` when a project's `trigger.dev dev` connects or goes away; returns the unsubscribe. */
+    onCliPresence(listener: (change: CliPresence) => void): () => void {
+      presence.on("change", listener);
+      return () => presence.off("change", listener);
+    },
     async close() {
-      await timers.stop();
+      await engine.stop();
       await ctx.runEvents.flush();
       void io.close(); // also closes the HTTP server; listening.close() ends its keep-alive sockets
       await listening.close();

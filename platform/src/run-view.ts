@@ -8,70 +8,10 @@ import { internalId } from "./ids";
 import type { PlatformContext } from "./platform-context";
 import { readMetadata } from "./engine/run-metadata";
 import { selectRow } from "./engine/row-mapping";
+import { apiStatus, ENGINE_STATUSES_OF, FAILED_API_STATUSES, type ApiStatus } from "./engine/run-statuses";
 
-export type ApiStatus =
-  | "PENDING_VERSION"
-  | "QUEUED"
-  | "DEQUEUED"
-  | "EXECUTING"
-  | "WAITING"
-  | "COMPLETED"
-  | "CANCELED"
-  | "FAILED"
-  | "CRASHED"
-  | "SYSTEM_FAILURE"
-  | "DELAYED"
-  | "EXPIRED"
-  | "TIMED_OUT";
+export { apiStatus, type ApiStatus };
 
-export function apiStatus(run: Pick<Run, "status" | "delayUntil">): ApiStatus {
-  switch (run.status) {
-    case "DELAYED":
-      return run.delayUntil && run.delayUntil <= new Date() ? "QUEUED" : "DELAYED";
-    case "PENDING":
-    case "RETRYING_AFTER_FAILURE":
-      return "QUEUED";
-    case "PENDING_VERSION":
-      return "PENDING_VERSION";
-    case "DEQUEUED":
-      return "DEQUEUED";
-    case "EXECUTING":
-      return "EXECUTING";
-    case "WAITING_TO_RESUME":
-      return "WAITING";
-    case "COMPLETED_SUCCESSFULLY":
-      return "COMPLETED";
-    case "COMPLETED_WITH_ERRORS":
-      return "FAILED";
-    case "CANCELED":
-    case "CRASHED":
-    case "SYSTEM_FAILURE":
-    case "EXPIRED":
-    case "TIMED_OUT":
-      return run.status;
-    default:
-      return "QUEUED";
-  }
-}
-
-/** API statuses → the engine statuses behind them, for filters. */
-export const ENGINE_STATUSES: Record<ApiStatus, string[]> = {
-  PENDING_VERSION: ["PENDING_VERSION"],
-  QUEUED: ["PENDING", "RETRYING_AFTER_FAILURE"],
-  DEQUEUED: ["DEQUEUED"],
-  EXECUTING: ["EXECUTING"],
-  WAITING: ["WAITING_TO_RESUME"],
-  COMPLETED: ["COMPLETED_SUCCESSFULLY"],
-  CANCELED: ["CANCELED"],
-  FAILED: ["COMPLETED_WITH_ERRORS"],
-  CRASHED: ["CRASHED"],
-  SYSTEM_FAILURE: ["SYSTEM_FAILURE"],
-  DELAYED: ["DELAYED"],
-  EXPIRED: ["EXPIRED"],
-  TIMED_OUT: ["TIMED_OUT"],
-};
-
-const FAILED: ApiStatus[] = ["FAILED", "CRASHED", "SYSTEM_FAILURE", "EXPIRED", "TIMED_OUT"];
 
 export function runSummary(run: Run, version?: string) {
   const status = apiStatus(run);
@@ -87,7 +27,7 @@ export function runSummary(run: Run, version?: string) {
     isWaiting: status === "WAITING",
     isCompleted: finished,
     isSuccess: status === "COMPLETED",
-    isFailed: FAILED.includes(status),
+    isFailed: FAILED_API_STATUSES.includes(status),
     isCancelled: status === "CANCELED",
     isTest: run.isTest,
     createdAt: run.createdAt,
@@ -187,7 +127,7 @@ export type RunListQuery = {
 /** Newest first, keyset pages on (created_at, id): fast at any depth. */
 export async function listRuns(ctx: PlatformContext, env: ProjectEnvironment, q: RunListQuery) {
   const where: SQL[] = [eq(runs.environmentId, env.id)];
-  if (q.status?.length) where.push(inArray(runs.status, q.status.flatMap((s) => ENGINE_STATUSES[s])));
+  if (q.status?.length) where.push(inArray(runs.status, q.status.flatMap((s) => ENGINE_STATUSES_OF[s])));
   if (q.taskIdentifier?.length) where.push(inArray(runs.taskIdentifier, q.taskIdentifier));
   if (q.tag?.length) where.push(arrayOverlaps(runs.tags, q.tag));
   if (q.from) where.push(gte(runs.createdAt, q.from));

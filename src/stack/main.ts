@@ -1,10 +1,33 @@
-// `npm start`: boots the whole stack, prints where everything is, and stops it all on Ctrl-C.
+// `npm start`: boots the whole stack, prints where everything is, shows the `trigger.dev dev` CLI's own output
+// below, and stops it all on Ctrl-C. `--quiet-cli` hides the CLI's output; `--no-cli` (`npm run services`)
+// starts everything but the CLI, for those who run it in a terminal of its own (`npm run dev`).
+import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config";
+import { cliLinePrinter } from "./cli-lines";
 import { bootStack } from "./stack";
+
+const USAGE = `Usage: npm start [-- --quiet-cli | --no-cli]
+  --quiet-cli   do not show the trigger.dev dev CLI's own output
+  --no-cli      start everything but the CLI; run it in a second terminal with: npm run dev`;
 
 const log = (line: string) => console.log(line);
 
+function readFlags(): { noCli: boolean; quietCli: boolean } {
+  try {
+    const { values } = parseArgs({ options: { "no-cli": { type: "boolean" }, "quiet-cli": { type: "boolean" }, help: { type: "boolean" } }, strict: true, allowPositionals: false });
+    if (values.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    return { noCli: values["no-cli"] === true, quietCli: values["quiet-cli"] === true };
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 async function main() {
+  const flags = readFlags();
   let config;
   try {
     config = loadConfig();
@@ -16,8 +39,15 @@ async function main() {
     throw error;
   }
 
+  const terminal = process.stdout.isTTY === true;
   log("Starting the order-fulfillment stack…");
-  const stack = await bootStack(config, log).catch(() => process.exit(1));
+  const stack = await bootStack(config, log, {
+    startCli: !flags.noCli,
+    ...(flags.quietCli ? {} : { cliOutput: { onLine: cliLinePrinter((text) => process.stdout.write(text), terminal), color: terminal } }),
+  }).catch(() => process.exit(1));
+
+  // Whoever runs the CLI (this stack, or the user in a second terminal), its coming and going is news.
+  stack.platform()?.onCliPresence(({ projectRef, connected }) => log(`${connected ? "●" : "○"} trigger.dev dev ${connected ? "connected" : "disconnected"} (project ${projectRef})`));
 
   log("");
   log("Ready.");
@@ -26,10 +56,16 @@ async function main() {
   log(`  App API:      ${stack.app.url}  (POST /api/events/order.created, GET /api/orders/:id)`);
   log(`  DATABASE_URL=${stack.databaseUrl}`);
   log("");
+  if (flags.noCli) {
+    log("The trigger.dev dev CLI is not started (--no-cli). Run it in a second terminal:");
+    log("  npm run dev");
+    if (platform) log(`  (or by hand: TRIGGER_API_URL=${platform.url} TRIGGER_ACCESS_TOKEN=tr_pat_local npx trigger.dev dev)`);
+    log("");
+  }
   log("Fire an order (in another terminal):");
   log("  npm run order -- --email ada@example.com --sku MUG-LOGO:2 --sku STICKER-PACK:1");
   log("  npm run order -- --random 20");
-  log("Press Ctrl-C to stop.");
+  log(`Press Ctrl-C to stop.${flags.noCli || flags.quietCli ? "" : " The CLI's own lines follow, marked trigger.dev │"}`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

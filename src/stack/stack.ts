@@ -23,6 +23,8 @@ export type Stack = Awaited<ReturnType<typeof bootStack>>;
 export type StackOptions = {
   /** Start the real `trigger.dev dev` (default true). */
   startCli?: boolean;
+  /** Each line the CLI prints (npm start shows them); `color` lets the CLI colour them. */
+  cliOutput?: { onLine: (line: string) => void; color: boolean };
   /** The project folder the CLI runs (default: this repository). */
   projectDir?: string;
 };
@@ -141,7 +143,12 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
   // The CLI can be replaced (the tests kill it and start another); stop() stops whichever is current.
   let cli: DevCli | undefined;
   const launchCli = async () => {
-    cli = startDevCli({ projectDir: options.projectDir ?? PROJECT_ROOT, apiUrl: config.trigger.apiUrl, env: cliEnvironment(config, databaseUrl) });
+    cli = startDevCli({
+      projectDir: options.projectDir ?? PROJECT_ROOT,
+      apiUrl: config.trigger.apiUrl,
+      env: cliEnvironment(config, databaseUrl),
+      ...(options.cliOutput ? { onLine: options.cliOutput.onLine, color: options.cliOutput.color } : {}),
+    });
     await cli.ready;
     return cli;
   };
@@ -169,8 +176,9 @@ function taskEnvironment(config: Config, databaseUrl: string): Record<string, st
   return env;
 }
 
-/** With the local platform the CLI needs no login; against Trigger.dev it uses the caller's own token. */
-function cliEnvironment(config: Config, databaseUrl: string): Record<string, string> {
+/** With the local platform the CLI needs no login; against Trigger.dev it uses the caller's own token. The
+ *  CLI hands its environment on to task processes, so it carries theirs too (what the platform's envvars give). */
+export function cliEnvironment(config: Config, databaseUrl: string): Record<string, string> {
   return {
     ...taskEnvironment(config, databaseUrl),
     TRIGGER_PROJECT_REF: config.trigger.projectRef,

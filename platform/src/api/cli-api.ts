@@ -1,19 +1,34 @@
-// What `trigger.dev dev` asks before it runs anything: who am I, the project's dev environment (its key
-// and API URL), the variables for task processes, and, on every build, a new background worker.
-import { CreateBackgroundWorkerRequestBody } from "@trigger.dev/core/v3/schemas";
+// What `trigger.dev dev` asks before it runs anything: who am I (and, for `trigger.dev whoami`, the project's
+// name and dashboard URL), the project's dev environment (its key and API URL), the variables for task
+// processes, and, on every build, a new background worker.
+import { CreateBackgroundWorkerRequestBody, type WhoAmIResponse } from "@trigger.dev/core/v3/schemas";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
+import { pathsOfProject } from "../dashboard/project-paths";
 import { apiKeyFor, ensureProjectEnvironment } from "../environments";
-import { registerWorker } from "../engine/workers";
-import { syncDeclarativeSchedules } from "../engine/schedules";
 import { requireAccessToken } from "./auth";
 import { parseBody, type PlatformEnv } from "./http-context";
+
+/** `trigger.dev whoami` names the project of its trigger.config.ts (or --project-ref) as ?projectRef=. */
+const WhoAmIQuery = z.object({ projectRef: z.string().trim().min(1).max(200).optional() });
 
 export const cliApi = new Hono<PlatformEnv>()
   .use("/api/v2/whoami", requireAccessToken)
   .use("/api/v1/projects/*", requireAccessToken)
-  .get("/api/v2/whoami", (c) =>
-    c.json({ userId: "user_local", email: "dev@localhost.local", dashboardUrl: c.var.platform.origin }),
-  )
+  .get("/api/v2/whoami", async (c) => {
+    const { platform } = c.var;
+    const query = WhoAmIQuery.safeParse(c.req.query());
+    if (!query.success) throw new HTTPException(400, { message: query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+    const answer: WhoAmIResponse = { userId: "user_local", email: "dev@localhost.local", dashboardUrl: platform.origin };
+    const ref = query.data.projectRef;
+    if (ref) {
+      // As on every project route here, naming a project makes it, so the URL given opens its (empty) runs.
+      const env = await ensureProjectEnvironment(platform.db, ref, platform.options);
+      answer.project = { name: env.projectName, url: `${platform.origin}${pathsOfProject(env.projectRef).base}`, orgTitle: "Local" };
+    }
+    return c.json(answer);
+  })
   .get("/api/v1/platform-notifications", (c) => c.json({ notification: null }))
   .get("/api/v1/projects/:ref/dev", async (c) => {
     const { platform } = c.var;
@@ -29,8 +44,6 @@ export const cliApi = new Hono<PlatformEnv>()
     const { platform } = c.var;
     const env = await ensureProjectEnvironment(platform.db, c.req.param("ref"), platform.options);
     const body = await parseBody(c, CreateBackgroundWorkerRequestBody);
-    const worker = await registerWorker(platform, env.id, { ...body.metadata, contentHash: body.metadata.contentHash });
-    await syncDeclarativeSchedules(platform, env, worker);
-    platform.notifier.wake(env.id);
+    const worker = await platform.engine.registerWorker(env, { ...body.metadata, contentHash: body.metadata.contentHash });
     return c.json({ id: worker.id, version: worker.version, contentHash: worker.contentHash });
   });

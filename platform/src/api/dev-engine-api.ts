@@ -5,13 +5,8 @@ import { DevDequeueRequestBody, DevDisconnectRequestBody } from "@trigger.dev/co
 import { WorkloadHeartbeatRequestBody, WorkloadRunAttemptCompleteRequestBody, WorkloadRunAttemptStartRequestBody } from "@trigger.dev/core/v3/workers";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { completeAttempt, heartbeat, startAttempt } from "../engine/attempts";
-import { dequeueRuns } from "../engine/dequeue";
-import { runMessage, runWithLatestSnapshot, snapshotMessage } from "../engine/snapshots";
-import { recoverStalledRun } from "../engine/crash-recovery";
-import { currentWorker } from "../engine/workers";
+import { runMessage, snapshotMessage } from "../engine/snapshots";
 import { internalId } from "../ids";
-import { findRun } from "../run-view";
 import { parseBody, type PlatformEnv } from "./http-context";
 
 export const devEngineApi = new Hono<PlatformEnv>()
@@ -37,34 +32,27 @@ export const devEngineApi = new Hono<PlatformEnv>()
   .post("/engine/v1/dev/dequeue", async (c) => {
     const { platform, env } = c.var;
     const body = await parseBody(c, DevDequeueRequestBody);
-    const worker = await currentWorker(platform, env.id);
-    if (!worker || worker.id !== body.currentWorker) return c.json({ dequeuedMessages: [] });
-    const seen = platform.notifier.wakeCount(env.id);
-    let messages = await dequeueRuns(platform, env, worker);
-    if (messages.length === 0) {
-      // Long poll: hold the request until a run may be ready (a trigger, a retry or delay coming due).
-      await platform.notifier.waitForWork(env.id, platform.options.dequeue.holdMs, c.req.raw.signal, seen);
-      if (!c.req.raw.signal.aborted) messages = await dequeueRuns(platform, env, worker);
-    }
-    return c.json({ dequeuedMessages: messages });
+    // Long poll: held until a run may be ready (a trigger, a retry or delay coming due).
+    const dequeuedMessages = await platform.engine.dequeue(env, body.currentWorker, { holdMs: platform.options.dequeue.holdMs, signal: c.req.raw.signal });
+    return c.json({ dequeuedMessages });
   })
   .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/attempts/start", async (c) => {
     await parseBody(c, WorkloadRunAttemptStartRequestBody);
-    return c.json(await startAttempt(c.var.platform, c.var.env, internalId(c.req.param("run")), c.req.param("snapshot")));
+    return c.json(await c.var.platform.engine.startAttempt(c.var.env, internalId(c.req.param("run")), c.req.param("snapshot")));
   })
   .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/attempts/complete", async (c) => {
     const body = await parseBody(c, WorkloadRunAttemptCompleteRequestBody);
-    return c.json({ result: await completeAttempt(c.var.platform, c.var.env, internalId(c.req.param("run")), body.completion) });
+    return c.json({ result: await c.var.platform.engine.completeAttempt(c.var.env, internalId(c.req.param("run")), body.completion) });
   })
   .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/heartbeat", async (c) => {
     await parseBody(c, WorkloadHeartbeatRequestBody);
-    await heartbeat(c.var.platform, c.var.env, internalId(c.req.param("run")));
+    await c.var.platform.engine.heartbeat(c.var.env, internalId(c.req.param("run")));
     return c.json({ ok: true });
   })
   .get("/engine/v1/dev/runs/:run/snapshots/latest", async (c) => {
     const { platform, env } = c.var;
-    const found = await runWithLatestSnapshot(platform.db, internalId(c.req.param("run")), false);
-    if (!found || found.run.environmentId !== env.id) return c.json({ error: `No run ${c.req.param("run")}` }, 404);
+    const found = await platform.engine.latestSnapshot(env, internalId(c.req.param("run")));
+    if (!found) return c.json({ error: `No run ${c.req.param("run")}` }, 404);
     const { run, snapshot } = found;
     return c.json({
       execution: {
@@ -80,12 +68,6 @@ export const devEngineApi = new Hono<PlatformEnv>()
   .post("/engine/v1/dev/disconnect", async (c) => {
     const { platform, env } = c.var;
     const body = await parseBody(c, DevDisconnectRequestBody);
-    let affected = 0;
-    for (const runId of body.runFriendlyIds) {
-      const run = await findRun(platform, env, runId);
-      if (!run) continue;
-      await recoverStalledRun(platform, run.id, { cliGone: true, code: "TASK_RUN_CRASHED", message: "The dev CLI running it disconnected" });
-      affected++;
-    }
+    const affected = await platform.engine.disconnect(env, body.runFriendlyIds);
     return c.json({ cancelled: affected });
   });

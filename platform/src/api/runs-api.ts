@@ -12,11 +12,9 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import type { Run } from "../db/schema";
-import { applyFlushedMetadata, readMetadata } from "../engine/run-metadata";
-import { addTags, cancelRun, replayRun, rescheduleRun, resetIdempotencyKey } from "../engine/run-actions";
-import { noEffects } from "../engine/run-notifier";
-import { triggerRun } from "../engine/trigger-run";
-import { findRun, listRuns, retrieveRunView, ENGINE_STATUSES, type ApiStatus } from "../run-view";
+import { readMetadata } from "../engine/run-metadata";
+import { ENGINE_STATUSES_OF, type ApiStatus } from "../engine/run-statuses";
+import { findRun, listRuns, retrieveRunView } from "../run-view";
 import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
 
 async function runOr404(c: PlatformHttpContext): Promise<Run> {
@@ -42,7 +40,7 @@ const ListQuery = z.object({
     .string()
     .optional()
     .transform((v) => list(v))
-    .refine((v) => !v || v.every((s) => s in ENGINE_STATUSES), { message: `must be run statuses (${Object.keys(ENGINE_STATUSES).join(", ")})` }),
+    .refine((v) => !v || v.every((s) => s in ENGINE_STATUSES_OF), { message: `must be run statuses (${Object.keys(ENGINE_STATUSES_OF).join(", ")})` }),
   "filter[taskIdentifier]": z.string().optional().transform(list),
   "filter[tag]": z.string().optional().transform(list),
   "filter[createdAt][from]": epochOrDate,
@@ -60,14 +58,7 @@ export const runsApi = new Hono<PlatformEnv>()
   .post("/api/v1/tasks/:task/trigger", async (c) => {
     const { platform, env } = c.var;
     const body = await parseBody(c, TriggerTaskRequestBody);
-    const effects = noEffects();
-    const task = decodeURIComponent(c.req.param("task"));
-    // Without an idempotency key or a parent to block, a trigger is one statement: no transaction needed.
-    const simple = !body.options?.idempotencyKey && !body.options?.parentRunId;
-    const outcome = simple
-      ? await triggerRun(platform, platform.db, effects, env.id, task, body)
-      : await platform.db.transaction((tx) => triggerRun(platform, tx, effects, env.id, task, body));
-    platform.notifier.publish(effects);
+    const outcome = await platform.engine.trigger(env, decodeURIComponent(c.req.param("task")), body);
     return c.json({ id: outcome.run.friendlyId, isCached: outcome.isCached });
   })
   .get("/api/v3/runs/:run", async (c) => c.json(await retrieveRunView(c.var.platform, await runOr404(c))))
@@ -104,22 +95,22 @@ export const runsApi = new Hono<PlatformEnv>()
   .put("/api/v1/runs/:run/metadata", async (c) => {
     const run = await runOr404(c);
     const body = await parseBody(c, UpdateMetadataRequestBody);
-    const metadata = await c.var.platform.db.transaction((tx) => applyFlushedMetadata(tx, run.id, body));
+    const metadata = await c.var.platform.engine.updateMetadata(run, body);
     return c.json({ metadata });
   })
   .post("/api/v1/runs/:run/tags", async (c) => {
     const body = await parseBody(c, AddTagsRequestBody);
-    const tags = await addTags(c.var.platform, await runOr404(c), Array.isArray(body.tags) ? body.tags : [body.tags]);
+    const tags = await c.var.platform.engine.addTags(await runOr404(c), Array.isArray(body.tags) ? body.tags : [body.tags]);
     return c.json({ message: `Run now has ${tags.length} tag(s)` });
   })
   .post("/api/v2/runs/:run/cancel", async (c) => {
     const run = await runOr404(c);
-    await cancelRun(c.var.platform, run);
+    await c.var.platform.engine.cancel(run);
     return c.json({ id: run.friendlyId });
   })
   .post("/api/v1/runs/:run/replay", async (c) => {
     const body = await parseBody(c, ReplayRunRequestBody);
-    const replay = await replayRun(c.var.platform, c.var.env, await runOr404(c), {
+    const replay = await c.var.platform.engine.replay(c.var.env, await runOr404(c), {
       ...(body.payload !== undefined ? { payload: body.payload } : {}),
       ...(body.payloadType ? { payloadType: body.payloadType } : {}),
       ...(body.metadata ? { metadata: body.metadata } : {}),
@@ -131,13 +122,13 @@ export const runsApi = new Hono<PlatformEnv>()
   })
   .post("/api/v1/runs/:run/reschedule", async (c) => {
     const body = await parseBody(c, RescheduleRunRequestBody);
-    const moved = await rescheduleRun(c.var.platform, await runOr404(c), body.delay);
+    const moved = await c.var.platform.engine.reschedule(await runOr404(c), body.delay);
     return c.json(await retrieveRunView(c.var.platform, moved));
   })
   .post("/api/v1/idempotencyKeys/:key/reset", async (c) => {
     const body = await parseBody(c, z.object({ taskIdentifier: z.string().min(1, "taskIdentifier is required") }));
     const key = decodeURIComponent(c.req.param("key"));
-    const cleared = await resetIdempotencyKey(c.var.platform, c.var.env, body.taskIdentifier, key);
+    const cleared = await c.var.platform.engine.resetIdempotencyKey(c.var.env, body.taskIdentifier, key);
     if (cleared === 0) return c.json({ error: `No run of ${body.taskIdentifier} holds idempotency key ${key}` }, 404);
     return c.json({ id: key });
   });

@@ -8,7 +8,7 @@ import {
 import { and, desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { waitpoints, type Waitpoint } from "../db/schema";
-import { completeToken, createToken, tokenOf, waitForDuration, waitForToken } from "../engine/waits";
+import { tokenOf } from "../engine/waits";
 import { parseBody, type PlatformEnv } from "./http-context";
 
 function tokenView(origin: string, token: Waitpoint) {
@@ -32,19 +32,19 @@ export const tokenCallbackApi = new Hono<PlatformEnv>().post("/api/v1/waitpoints
   const [token] = await platform.db.select().from(waitpoints).where(eq(waitpoints.friendlyId, c.req.param("token")));
   if (!token) return c.json({ error: `No waitpoint token ${c.req.param("token")}` }, 404);
   const body: unknown = await c.req.json().catch(() => ({}));
-  await completeToken(platform, token.environmentId, token.friendlyId, body);
+  await platform.engine.completeToken(token.environmentId, token.friendlyId, body);
   return c.json({ success: true });
 });
 
 export const waitsApi = new Hono<PlatformEnv>()
   .post("/engine/v1/runs/:run/wait/duration", async (c) => {
     const body = await parseBody(c, WaitForDurationRequestBody);
-    return c.json(await waitForDuration(c.var.platform, c.var.env, c.req.param("run"), body));
+    return c.json(await c.var.platform.engine.waitForDuration(c.var.env, c.req.param("run"), body));
   })
-  .post("/engine/v1/runs/:run/waitpoints/tokens/:token/wait", async (c) => c.json(await waitForToken(c.var.platform, c.var.env, c.req.param("run"), c.req.param("token"))))
+  .post("/engine/v1/runs/:run/waitpoints/tokens/:token/wait", async (c) => c.json(await c.var.platform.engine.waitForToken(c.var.env, c.req.param("run"), c.req.param("token"))))
   .post("/api/v1/waitpoints/tokens", async (c) => {
     const body = await parseBody(c, CreateWaitpointTokenRequestBody);
-    return c.json(await createToken(c.var.platform, c.var.env, body));
+    return c.json(await c.var.platform.engine.createToken(c.var.env, body));
   })
   .get("/api/v1/waitpoints/tokens", async (c) => {
     const limit = Math.min(100, Number(c.req.query("page[size]") ?? 25) || 25);
@@ -67,5 +67,5 @@ export const waitsApi = new Hono<PlatformEnv>()
   })
   .post("/api/v1/waitpoints/tokens/:token/complete", async (c) => {
     const body = await parseBody(c, CompleteWaitpointTokenRequestBody);
-    return c.json(await completeToken(c.var.platform, c.var.env.id, c.req.param("token"), body.data));
+    return c.json(await c.var.platform.engine.completeToken(c.var.env.id, c.req.param("token"), body.data));
   });

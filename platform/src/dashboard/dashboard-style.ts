@@ -10,6 +10,8 @@ header.top a { color:#e5e7eb; text-decoration:none; }
 header.top .brand { font-weight:700; color:#fff; }
 header.top nav { display:flex; flex-wrap:wrap; gap:.25rem 1rem; }
 header.top nav a.current { color:#fff; border-bottom:2px solid #a5b4fc; }
+form.project-switch { display:flex; gap:.3rem; align-items:center; } form.project-switch select { max-width:16rem; padding:.15rem .4rem; } form.project-switch input[type=submit] { padding:.15rem .5rem; background:var(--accent); color:#fff; border-color:var(--accent); cursor:pointer; }
+pre.env { background:#0f172a; color:#e2e8f0; padding:.7rem; border-radius:6px; overflow-x:auto; font-size:12px; margin:.3rem 0; user-select:all; }
 main { padding:1rem; max-width:1400px; margin:0 auto; }
 h1 { font-size:1.3rem; margin:.2rem 0 1rem; word-break:break-all; }
 h2 { font-size:1.05rem; margin:1.4rem 0 .5rem; }

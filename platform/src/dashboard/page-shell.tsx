@@ -1,16 +1,28 @@
-// The frame every dashboard page shares: head, navigation, the flash message an action left, and the
-// small pieces pages repeat (status badges, times, durations, pretty JSON). hono/jsx escapes every value,
-// so payloads, tags and log lines from tasks render as text, never as markup.
+// The frame every dashboard page shares: head, navigation, the project shown (and a switcher to another),
+// the flash message an action left, and the small pieces pages repeat (status badges, times, durations,
+// pretty JSON). hono/jsx escapes every value, so payloads, tags and log lines from tasks render as text,
+// never as markup.
 import type { Child } from "hono/jsx";
 import { DASHBOARD_CSS } from "./dashboard-style";
+import type { ProjectPaths, ProjectSection } from "./project-paths";
 
 export type NavItem = { href: string; label: string };
 
-export const PLATFORM_NAV: NavItem[] = [
-  { href: "/runs", label: "Runs" },
-  { href: "/test", label: "Test" },
-  { href: "/schedules", label: "Schedules" },
-];
+export const PROJECTS_NAV: NavItem = { href: "/projects", label: "Projects" };
+
+/** The platform's pages of one project, at that project's paths. */
+export function platformNav(paths: ProjectPaths): NavItem[] {
+  return [
+    { href: paths.runs, label: "Runs" },
+    { href: paths.test, label: "Test" },
+    { href: paths.schedules, label: "Schedules" },
+    { href: paths.apiKeys, label: "API keys" },
+  ];
+}
+
+export type ProjectChoice = { ref: string; name: string };
+/** The project a page shows (none on the projects list), every project to switch to, and the section to keep. */
+export type ProjectSwitch = { shown: ProjectChoice | undefined; choices: ProjectChoice[]; section: ProjectSection };
 
 export type ShellProps = {
   title: string;
@@ -19,10 +31,11 @@ export type ShellProps = {
   flash?: { kind: "error" | "ok"; text: string } | undefined;
   /** Live pages re-render their <main> when the platform reports a change (server-sent events). */
   live?: boolean;
+  project: ProjectSwitch;
   children: Child;
 };
 
-export function PageShell({ title, nav, current, flash, live, children }: ShellProps) {
+export function PageShell({ title, nav, current, flash, live, project, children }: ShellProps) {
   return (
     <html lang="en">
       <head>
@@ -34,9 +47,10 @@ export function PageShell({ title, nav, current, flash, live, children }: ShellP
       </head>
       <body>
         <header class="top">
-          <a class="brand" href="/runs">
+          <a class="brand" href="/projects">
             local Trigger.dev
           </a>
+          <ProjectSwitcher project={project} />
           <nav>
             {nav.map((item) => (
               <a href={item.href} class={current === item.href ? "current" : ""}>
@@ -55,6 +69,25 @@ export function PageShell({ title, nav, current, flash, live, children }: ShellP
         </main>
       </body>
     </html>
+  );
+}
+
+/** Which project is shown, and a plain GET form to show another (no script needed). */
+function ProjectSwitcher({ project }: { project: ProjectSwitch }) {
+  return (
+    <form class="project-switch" method="get" action="/projects/switch" data-project={project.shown?.ref}>
+      <select name="ref" aria-label="Project">
+        {project.shown ? null : <option value="">choose a project…</option>}
+        {project.choices.map((p) => (
+          <option value={p.ref} selected={p.ref === project.shown?.ref}>
+            {p.name === p.ref ? p.ref : `${p.name} (${p.ref})`}
+          </option>
+        ))}
+      </select>
+      <input type="hidden" name="section" value={project.section} />
+      {/* An input, not a button: the frame's control stays apart from the page's own forms and their buttons. */}
+      <input type="submit" value="Show" />
+    </form>
   );
 }
 

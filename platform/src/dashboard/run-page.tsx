@@ -2,13 +2,14 @@
 // (payload, output, error, metadata, tags), where it sits (parent, children), what it waits for, and the
 // actions Trigger.dev's run page offers: cancel, replay with an edited payload, reschedule, reset its
 // idempotency key, complete a token it waits for.
-import { isFinal } from "../engine/snapshots";
+import { isFinal } from "../engine/run-statuses";
 import type { RunDetails, TreeNode } from "./run-details";
 import { ActionButton, DataTable, formatDuration, formatTime, JsonBlock, StatusBadge, withQuery } from "./page-shell";
+import type { ProjectPaths } from "./project-paths";
 
-export function RunPage({ details }: { details: RunDetails }) {
+export function RunPage({ details, paths }: { details: RunDetails; paths: ProjectPaths }) {
   const { run, view } = details;
-  const base = `/runs/${run.friendlyId}`;
+  const base = paths.run(run.friendlyId);
   return (
     <>
       <h1>
@@ -73,7 +74,7 @@ export function RunPage({ details }: { details: RunDetails }) {
             <dd>
               {run.tags.length === 0 ? <span class="muted">none</span> : null}
               {run.tags.map((t) => (
-                <a class="tag" href={withQuery("/runs", { tag: t })}>
+                <a class="tag" href={withQuery(paths.runs, { tag: t })}>
                   {t}
                 </a>
               ))}
@@ -82,7 +83,7 @@ export function RunPage({ details }: { details: RunDetails }) {
               <>
                 <dt>Replay of</dt>
                 <dd>
-                  <a href={`/runs/run_${run.replayedFromId}`}>run_{run.replayedFromId}</a>
+                  <a href={paths.run(`run_${run.replayedFromId}`)}>run_{run.replayedFromId}</a>
                 </dd>
               </>
             ) : null}
@@ -112,7 +113,7 @@ export function RunPage({ details }: { details: RunDetails }) {
         </section>
         <section class="card">
           <h2>Runs in this tree</h2>
-          {details.tree ? <RunTree node={details.tree} current={run.friendlyId} /> : <p class="muted">none</p>}
+          {details.tree ? <RunTree node={details.tree} current={run.friendlyId} paths={paths} /> : <p class="muted">none</p>}
         </section>
       </div>
 
@@ -141,7 +142,7 @@ export function RunPage({ details }: { details: RunDetails }) {
         </section>
       </div>
 
-      <Waitpoints details={details} base={base} />
+      <Waitpoints details={details} base={base} paths={paths} />
 
       <section class="card">
         <h2>Trace</h2>
@@ -177,21 +178,21 @@ export function RunPage({ details }: { details: RunDetails }) {
   );
 }
 
-function RunTree({ node, current }: { node: TreeNode; current: string }) {
+function RunTree({ node, current, paths }: { node: TreeNode; current: string; paths: ProjectPaths }) {
   return (
     <ul class="tree">
       <li>
-        {node.friendlyId === current ? <strong>{node.taskIdentifier}</strong> : <a href={`/runs/${node.friendlyId}`}>{node.taskIdentifier}</a>} <span class="muted">{node.friendlyId}</span>{" "}
+        {node.friendlyId === current ? <strong>{node.taskIdentifier}</strong> : <a href={paths.run(node.friendlyId)}>{node.taskIdentifier}</a>} <span class="muted">{node.friendlyId}</span>{" "}
         <StatusBadge status={node.apiStatus} />
         {node.children.map((child) => (
-          <RunTree node={child} current={current} />
+          <RunTree node={child} current={current} paths={paths} />
         ))}
       </li>
     </ul>
   );
 }
 
-function Waitpoints({ details, base }: { details: RunDetails; base: string }) {
+function Waitpoints({ details, base, paths }: { details: RunDetails; base: string; paths: ProjectPaths }) {
   if (details.waitpoints.length === 0) return null;
   return (
     <section class="card" id="waitpoints">
@@ -203,7 +204,7 @@ function Waitpoints({ details, base }: { details: RunDetails; base: string }) {
             <td>{waitpoint.friendlyId}</td>
             <td>{waitpoint.type}</td>
             <td>
-              {waitpoint.completedByRunId ? <a href={`/runs/run_${waitpoint.completedByRunId}`}>run_{waitpoint.completedByRunId}</a> : waitpoint.completedByBatchId ? `batch_${waitpoint.completedByBatchId}` : waitpoint.type === "MANUAL" ? "a token to be completed" : "a moment"}
+              {waitpoint.completedByRunId ? <a href={paths.run(`run_${waitpoint.completedByRunId}`)}>run_{waitpoint.completedByRunId}</a> : waitpoint.completedByBatchId ? `batch_${waitpoint.completedByBatchId}` : waitpoint.type === "MANUAL" ? "a token to be completed" : "a moment"}
             </td>
             <td>
               <StatusBadge status={waitpoint.status === "COMPLETED" ? "COMPLETED" : "WAITING"} />

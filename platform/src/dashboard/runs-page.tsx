@@ -1,12 +1,13 @@
 // The runs list: newest first, live, filtered by task, status, tag and time, in keyset pages (fast at any
 // depth: each page is one index range scan, never a count or an offset).
-import type { ApiStatus, listRuns } from "../run-view";
-import { ENGINE_STATUSES } from "../run-view";
+import { API_STATUSES } from "../engine/run-statuses";
+import type { listRuns } from "../run-view";
 import { DataTable, formatDuration, formatTime, StatusBadge, withQuery } from "./page-shell";
+import type { ProjectPaths } from "./project-paths";
 
 export type RunsFilter = { task?: string; status?: string; tag?: string; from?: string; to?: string };
 
-export const API_STATUSES = Object.keys(ENGINE_STATUSES) as ApiStatus[];
+export { API_STATUSES };
 
 function FilterChoice({ label, name, anyLabel, choices, chosen }: { label: string; name: string; anyLabel: string; choices: string[]; chosen: string | undefined }) {
   return (
@@ -24,13 +25,13 @@ function FilterChoice({ label, name, anyLabel, choices, chosen }: { label: strin
   );
 }
 
-export function RunsPage({ page, filter, tasks }: { page: Awaited<ReturnType<typeof listRuns>>; filter: RunsFilter; tasks: string[] }) {
+export function RunsPage({ page, filter, tasks, paths }: { page: Awaited<ReturnType<typeof listRuns>>; filter: RunsFilter; tasks: string[]; paths: ProjectPaths }) {
   return (
     <>
       <h1>Runs</h1>
-      <form class="filters" method="get" action="/runs">
+      <form class="filters" method="get" action={paths.runs}>
         <FilterChoice label="Task" name="task" anyLabel="all tasks" choices={tasks} chosen={filter.task} />
-        <FilterChoice label="Status" name="status" anyLabel="any status" choices={API_STATUSES} chosen={filter.status} />
+        <FilterChoice label="Status" name="status" anyLabel="any status" choices={[...API_STATUSES]} chosen={filter.status} />
         <label>
           Tag
           <input name="tag" value={filter.tag ?? ""} placeholder="order:ord-123" />
@@ -44,7 +45,7 @@ export function RunsPage({ page, filter, tasks }: { page: Awaited<ReturnType<typ
           <input type="datetime-local" name="to" value={filter.to ?? ""} />
         </label>
         <button type="submit">Filter</button>
-        <a href="/runs">clear</a>
+        <a href={paths.runs}>clear</a>
       </form>
       <DataTable
         id="runs-table"
@@ -53,7 +54,7 @@ export function RunsPage({ page, filter, tasks }: { page: Awaited<ReturnType<typ
         rows={page.data.map((run) => (
           <tr data-run={run.id}>
             <td>
-              <a href={`/runs/${run.id}`}>{run.id}</a>
+              <a href={paths.run(run.id)}>{run.id}</a>
               {run.isTest ? <span class="tag">test</span> : null}
             </td>
             <td>{run.taskIdentifier}</td>
@@ -62,7 +63,7 @@ export function RunsPage({ page, filter, tasks }: { page: Awaited<ReturnType<typ
             </td>
             <td class="wrap">
               {run.tags.map((t) => (
-                <a class="tag" href={withQuery("/runs", { tag: t })}>
+                <a class="tag" href={withQuery(paths.runs, { tag: t })}>
                   {t}
                 </a>
               ))}
@@ -75,8 +76,8 @@ export function RunsPage({ page, filter, tasks }: { page: Awaited<ReturnType<typ
         ))}
       />
       <div class="pager">
-        {page.pagination.previous ? <a href={withQuery("/runs", { ...filter, before: page.pagination.previous })}>← newer</a> : null}
-        {page.pagination.next ? <a href={withQuery("/runs", { ...filter, after: page.pagination.next })}>older →</a> : null}
+        {page.pagination.previous ? <a href={withQuery(paths.runs, { ...filter, before: page.pagination.previous })}>← newer</a> : null}
+        {page.pagination.next ? <a href={withQuery(paths.runs, { ...filter, after: page.pagination.next })}>older →</a> : null}
       </div>
     </>
   );

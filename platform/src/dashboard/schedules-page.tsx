@@ -3,6 +3,7 @@
 import type { Schedule } from "../db/schema";
 import { upcomingTicks } from "../engine/schedules";
 import { ActionButton, formatTime, StatusBadge } from "./page-shell";
+import type { ProjectPaths } from "./project-paths";
 
 export type ScheduleRow = { schedule: Schedule; lastRuns: { friendlyId: string; apiStatus: string; createdAt: Date }[] };
 
@@ -10,7 +11,7 @@ function inZone(date: Date, timezone: string): string {
   return new Intl.DateTimeFormat("en-GB", { timeZone: timezone, dateStyle: "short", timeStyle: "medium" }).format(date);
 }
 
-export function SchedulesPage({ rows }: { rows: ScheduleRow[] }) {
+export function SchedulesPage({ rows, paths }: { rows: ScheduleRow[]; paths: ProjectPaths }) {
   return (
     <>
       <h1>Schedules</h1>
@@ -56,18 +57,18 @@ export function SchedulesPage({ rows }: { rows: ScheduleRow[] }) {
                 <ul>
                   {lastRuns.map((r) => (
                     <li>
-                      <a href={`/runs/${r.friendlyId}`}>{formatTime(r.createdAt)}</a> <StatusBadge status={r.apiStatus} />
+                      <a href={paths.run(r.friendlyId)}>{formatTime(r.createdAt)}</a> <StatusBadge status={r.apiStatus} />
                     </li>
                   ))}
                 </ul>
               </dd>
             </dl>
             <div class="actions">
-              <ActionButton action={`/schedules/${schedule.friendlyId}/fire`} label="Fire now" />
+              <ActionButton action={`${paths.schedule(schedule.friendlyId)}/fire`} label="Fire now" />
               {schedule.active ? (
-                <ActionButton action={`/schedules/${schedule.friendlyId}/deactivate`} label="Deactivate" danger />
+                <ActionButton action={`${paths.schedule(schedule.friendlyId)}/deactivate`} label="Deactivate" danger />
               ) : (
-                <ActionButton action={`/schedules/${schedule.friendlyId}/activate`} label="Activate" />
+                <ActionButton action={`${paths.schedule(schedule.friendlyId)}/activate`} label="Activate" />
               )}
             </div>
           </section>

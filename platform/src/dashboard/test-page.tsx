@@ -1,10 +1,10 @@
 // The Test page: pick a task, edit a JSON payload (prefilled from the task's template), set the options
 // Trigger.dev's test page offers, trigger, and land on the new run.
-import { withQuery } from "./page-shell";
+import type { ProjectPaths } from "./project-paths";
 
 export type TestForm = { task?: string; payload?: string; delay?: string; tags?: string; idempotencyKey?: string };
 
-export function TestPage({ tasks, templates, form }: { tasks: string[]; templates: Record<string, unknown>; form: TestForm }) {
+export function TestPage({ tasks, templates, form, paths }: { tasks: string[]; templates: Record<string, unknown>; form: TestForm; paths: ProjectPaths }) {
   const selected = form.task && tasks.includes(form.task) ? form.task : tasks[0];
   const template = (task: string | undefined) => JSON.stringify(task && task in templates ? templates[task] : {}, null, 2);
   return (
@@ -13,7 +13,7 @@ export function TestPage({ tasks, templates, form }: { tasks: string[]; template
       {tasks.length === 0 ? (
         <p class="muted">No tasks yet: start `trigger.dev dev` (npm start does) and its worker registers them.</p>
       ) : (
-        <form method="post" action="/test" class="stack card">
+        <form method="post" action={paths.test} class="stack card">
           <label>
             Task
             <select name="task" id="task-picker">
@@ -46,7 +46,7 @@ export function TestPage({ tasks, templates, form }: { tasks: string[]; template
         </form>
       )}
       <p class="muted">
-        Test runs are marked <span class="tag">test</span>; see them with <a href={withQuery("/runs", {})}>all runs</a>.
+        Test runs are marked <span class="tag">test</span>; see them with <a href={paths.runs}>all runs</a>.
       </p>
     </>
   );

@@ -20,6 +20,9 @@ export type RunningPostgres = { url: string; stop: () => Promise<void> };
 const USER = "postgres";
 const PASSWORD = "postgres";
 
+/** The URL of the embedded Postgres on `port` (what startEmbeddedPostgres returns), for a second process. */
+export const embeddedPostgresUrl = (port: number) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+
 export class EmbeddedPostgresError extends Error {
   override name = "EmbeddedPostgresError";
 }
@@ -87,7 +90,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   }
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
+    url: embeddedPostgresUrl(options.port),
     stop: () => pg.stop(),
   };
 }

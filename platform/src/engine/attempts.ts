@@ -8,19 +8,20 @@ import type { z } from "zod";
 import type { DatabaseOrTransaction } from "../db/client";
 import { runs, type Run } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
-import type { PlatformContext } from "../platform-context";
+import type { EngineContext } from "./engine-context";
 import { MACHINE } from "./dequeue";
 import { retryOrCrash } from "./crash-recovery";
+import { requeue } from "./requeue";
 import { finishRun } from "./finish-run";
 import { applyFlushedMetadata, parseFlushedPacket } from "./run-metadata";
 import { noEffects } from "./run-notifier";
-import { jsonParam, timestampParam } from "./row-mapping";
+import { jsonParam } from "./row-mapping";
 import { changeRunWithSnapshot, latestSnapshot, runWithLatestSnapshot, runMessage, snapshotMessage } from "./snapshots";
 import { workerById, type WorkerView } from "./workers";
 import { PlatformError } from "../platform-error";
 
 
-type Completion = z.output<typeof TaskRunExecutionResult>;
+export type Completion = z.output<typeof TaskRunExecutionResult>;
 
 /** The environment's run, locked, with its latest snapshot; 404 if the environment has no such run. */
 async function lockEnvironmentRun(tx: DatabaseOrTransaction, env: ProjectEnvironment, runId: string) {
@@ -29,7 +30,7 @@ async function lockEnvironmentRun(tx: DatabaseOrTransaction, env: ProjectEnviron
   return locked;
 }
 
-export async function startAttempt(ctx: PlatformContext, env: ProjectEnvironment, runId: string, snapshotId: string) {
+export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, runId: string, snapshotId: string) {
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
     const { run, snapshot: latest } = await lockEnvironmentRun(tx, env, runId);
@@ -72,7 +73,7 @@ export async function startAttempt(ctx: PlatformContext, env: ProjectEnvironment
   };
 }
 
-export async function heartbeat(ctx: PlatformContext, env: ProjectEnvironment, runId: string): Promise<void> {
+export async function heartbeat(ctx: EngineContext, env: ProjectEnvironment, runId: string): Promise<void> {
   await ctx.db.execute(
     sql`UPDATE trigger_platform.runs SET lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})
          WHERE id = ${runId} AND environment_id = ${env.id}`,
@@ -81,7 +82,7 @@ export async function heartbeat(ctx: PlatformContext, env: ProjectEnvironment, r
 
 export type AttemptStatus = "RUN_FINISHED" | "RUN_PENDING_CANCEL" | "RETRY_QUEUED" | "RETRY_IMMEDIATELY";
 
-export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironment, runId: string, completion: Completion) {
+export async function completeAttempt(ctx: EngineContext, env: ProjectEnvironment, runId: string, completion: Completion) {
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
     const { run, snapshot: latest } = await lockEnvironmentRun(tx, env, runId);
@@ -134,17 +135,6 @@ export async function completeAttempt(ctx: PlatformContext, env: ProjectEnvironm
   // The run that just ended may free a slot for a queued one.
   ctx.notifier.wake(env.id);
   return { attemptStatus: result.attemptStatus, run: runMessage(result.run), snapshot: snapshotMessage(result.snapshot) };
-}
-
-/** Back to the queue (a retry, a crash with attempts left): dequeued again from `availableAt`. */
-export async function requeue(tx: DatabaseOrTransaction, run: Run, availableAt: Date, description: string) {
-  return changeRunWithSnapshot(
-    tx,
-    run.id,
-    sql`status = 'RETRYING_AFTER_FAILURE', available_at = ${timestampParam(availableAt)}, lease_until = NULL, updated_at = now()`,
-    "QUEUED",
-    description,
-  );
 }
 
 type Execution = z.input<typeof TaskRunExecution>;

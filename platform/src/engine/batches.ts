@@ -8,13 +8,13 @@ import type { z } from "zod";
 import { batches, runs, type Batch } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
 import { internalId, newIds } from "../ids";
-import type { PlatformContext } from "../platform-context";
+import type { EngineContext } from "./engine-context";
 import { noEffects } from "./run-notifier";
 import { triggerRun } from "./trigger-run";
 import { PlatformError } from "../platform-error";
 import { blockRun, createWaitpoint, runWaitpointFor } from "./waitpoints";
 
-export async function createBatch(ctx: PlatformContext, env: ProjectEnvironment, body: z.output<typeof CreateBatchRequestBody>) {
+export async function createBatch(ctx: EngineContext, env: ProjectEnvironment, body: z.output<typeof CreateBatchRequestBody>) {
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
     if (body.idempotencyKey) {
@@ -47,7 +47,9 @@ export async function createBatch(ctx: PlatformContext, env: ProjectEnvironment,
 }
 
 /** Parses the NDJSON body: each line one item; a bad line is a 400 naming its line number and field. */
-export function parseBatchItems(text: string): z.output<typeof BatchItemNDJSON>[] {
+export type BatchItem = z.output<typeof BatchItemNDJSON>;
+
+export function parseBatchItems(text: string): BatchItem[] {
   return text
     .split("\n")
     .map((line, n) => ({ line: line.trim(), n: n + 1 }))
@@ -65,7 +67,7 @@ export function parseBatchItems(text: string): z.output<typeof BatchItemNDJSON>[
     });
 }
 
-export async function addBatchItems(ctx: PlatformContext, env: ProjectEnvironment, batchFriendlyId: string, items: z.output<typeof BatchItemNDJSON>[]) {
+export async function addBatchItems(ctx: EngineContext, env: ProjectEnvironment, batchFriendlyId: string, items: BatchItem[]) {
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
     const [batch] = await tx.select().from(batches).where(and(eq(batches.id, internalId(batchFriendlyId)), eq(batches.environmentId, env.id))).for("update");
@@ -109,7 +111,7 @@ export async function addBatchItems(ctx: PlatformContext, env: ProjectEnvironmen
   return result;
 }
 
-export async function retrieveBatch(ctx: PlatformContext, env: ProjectEnvironment, batchFriendlyId: string) {
+export async function retrieveBatch(ctx: EngineContext, env: ProjectEnvironment, batchFriendlyId: string) {
   const [batch] = await ctx.db.select().from(batches).where(and(eq(batches.id, internalId(batchFriendlyId)), eq(batches.environmentId, env.id)));
   if (!batch) return undefined;
   const items = await ctx.db.select({ friendlyId: runs.friendlyId, completedAt: runs.completedAt }).from(runs).where(eq(runs.batchId, batch.id)).orderBy(runs.batchIndex);

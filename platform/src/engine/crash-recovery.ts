@@ -6,23 +6,25 @@
 // merely stopped may still have a live process in a live CLI, which would ignore the run if it were handed
 // out again: so first it is asked to stop (a PENDING_CANCEL snapshot); its CLI answers by completing the
 // attempt, which requeues it; if no answer comes within another timeout, the CLI is taken to be gone.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../db/client";
 import { attempts, runWaitpoints, runs, type Run } from "../db/schema";
-import type { PlatformContext } from "../platform-context";
-import { requeue } from "./attempts";
+import type { EngineContext } from "./engine-context";
+import { requeue } from "./requeue";
 import { finishRun } from "./finish-run";
 import { noEffects, type Effects } from "./run-notifier";
+import { holdsSlot, SLOT_HOLDING_STATUSES } from "./run-statuses";
+import { DUE_BATCH, type DueWork } from "./timers";
 import { latestSnapshot, lockRun, writeSnapshot } from "./snapshots";
 import { workerById } from "./workers";
 
 export type Stall = { cliGone: boolean; code: string; message: string };
 
-export async function recoverStalledRun(ctx: PlatformContext, runId: string, stall: Stall): Promise<void> {
+export async function recoverStalledRun(ctx: EngineContext, runId: string, stall: Stall): Promise<void> {
   const effects = noEffects();
   await ctx.db.transaction(async (tx) => {
     const run = await lockRun(tx, runId);
-    if (!run || !["DEQUEUED", "EXECUTING", "WAITING_TO_RESUME"].includes(run.status)) return;
+    if (!run || !holdsSlot(run.status)) return;
     const latest = await latestSnapshot(tx, run.id);
     if (run.status !== "DEQUEUED" && !stall.cliGone && latest.executionStatus !== "PENDING_CANCEL") {
       await writeSnapshot(tx, run, "PENDING_CANCEL", `Stopping the attempt: ${stall.message}`);
@@ -40,7 +42,7 @@ export async function recoverStalledRun(ctx: PlatformContext, runId: string, sta
 }
 
 /** Ends the dead attempt: the run goes back to the queue while attempts are left, else CRASHED. */
-export async function retryOrCrash(ctx: PlatformContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, stall: Omit<Stall, "cliGone">): Promise<"RETRY_QUEUED" | "RUN_FINISHED"> {
+export async function retryOrCrash(ctx: EngineContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, stall: Omit<Stall, "cliGone">): Promise<"RETRY_QUEUED" | "RUN_FINISHED"> {
   const worker = run.workerId ? await workerById(ctx, run.workerId) : undefined;
   const maxAttempts = run.maxAttempts ?? worker?.tasks.get(run.taskIdentifier)?.retry?.maxAttempts ?? ctx.options.defaultMaxAttempts;
   const error = { type: "INTERNAL_ERROR", code: stall.code, message: stall.message };
@@ -64,9 +66,29 @@ export async function retryOrCrash(ctx: PlatformContext, tx: DatabaseOrTransacti
 }
 
 /** At start-up: the platform being down is no run's fault, so every lease starts afresh. */
-export async function renewLeasesAfterStart(ctx: PlatformContext): Promise<void> {
+export async function renewLeasesAfterStart(ctx: EngineContext): Promise<void> {
   await ctx.db
     .update(runs)
     .set({ leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})` })
     .where(sql`${runs.leaseUntil} IS NOT NULL`);
+}
+
+/** Runs holding a slot whose heartbeat lease ran out. */
+export function stalledRunsDueWork(ctx: EngineContext): DueWork {
+  const { db } = ctx;
+  return {
+    name: "stalled runs",
+    nextDue: async () => {
+      const [row] = await db.select({ at: sql<Date | null>`min(${runs.leaseUntil})` }).from(runs).where(isNotNull(runs.leaseUntil));
+      return row?.at ? new Date(row.at) : null;
+    },
+    run: async () => {
+      const stalled = await db
+        .select({ id: runs.id })
+        .from(runs)
+        .where(and(isNotNull(runs.leaseUntil), lte(runs.leaseUntil, sql`now()`), inArray(runs.status, [...SLOT_HOLDING_STATUSES])))
+        .limit(DUE_BATCH);
+      for (const { id } of stalled) await recoverStalledRun(ctx, id, { cliGone: false, code: "TASK_RUN_HEARTBEAT_TIMEOUT", message: "The run stopped sending heartbeats (its CLI or task process died)" });
+    },
+  };
 }

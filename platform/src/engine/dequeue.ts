@@ -6,22 +6,23 @@ import { sql } from "drizzle-orm";
 import type { z } from "zod";
 import { runs, type Run } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
-import type { PlatformContext } from "../platform-context";
+import type { EngineContext } from "./engine-context";
 import { noEffects } from "./run-notifier";
 import { selectRows } from "./row-mapping";
+import { SLOT_HOLDING_STATUSES } from "./run-statuses";
 import { changeRunWithSnapshot } from "./snapshots";
-import { finishRun } from "./finish-run";
+import { expireRun, isExpired } from "./run-ttl";
 import { workerById, type WorkerView } from "./workers";
 
 export type Dequeued = z.input<typeof DequeuedMessage>;
 
 /** Statuses that hold one of the environment's execution slots (in dev, a waiting run keeps its process).
  *  (Drizzle's `sql` writes an array parameter as a parenthesised list, for IN.) */
-const OCCUPYING = ["DEQUEUED", "EXECUTING", "WAITING_TO_RESUME"];
+const OCCUPYING: readonly string[] = SLOT_HOLDING_STATUSES;
 
 export const MACHINE = { name: "small-1x", cpu: 0.5, memory: 0.5, centsPerMs: 0 } as const;
 
-export async function dequeueRuns(ctx: PlatformContext, env: ProjectEnvironment, worker: WorkerView): Promise<Dequeued[]> {
+export async function dequeueRuns(ctx: EngineContext, env: ProjectEnvironment, worker: WorkerView): Promise<Dequeued[]> {
   const effects = noEffects();
   const messages = await ctx.db.transaction(async (tx) => {
     // What holds a slot now, by queue and concurrency key: the environment's total, and the queues
@@ -66,8 +67,8 @@ export async function dequeueRuns(ctx: PlatformContext, env: ProjectEnvironment,
     const picked: Dequeued[] = [];
     for (const run of candidates) {
       if (picked.length >= room) break;
-      if (run.expireAt && run.expireAt <= new Date()) {
-        await finishRun(ctx, tx, effects, run, { status: "EXPIRED", error: { type: "STRING_ERROR", raw: `Run expired: not started within its ttl (${run.ttl})` } });
+      if (isExpired(run)) {
+        await expireRun(ctx, tx, effects, run);
         continue;
       }
       // A run locked to an older build goes to the CLI under that build's id: the CLI runs it if it still
@@ -99,7 +100,7 @@ function queueLimit(worker: WorkerView, queueName: string): number | undefined {
   return typeof limit === "number" ? limit : undefined;
 }
 
-async function handOut(ctx: PlatformContext, tx: Parameters<Parameters<PlatformContext["db"]["transaction"]>[0]>[0], env: ProjectEnvironment, worker: WorkerView, run: Run): Promise<Dequeued> {
+async function handOut(ctx: EngineContext, tx: Parameters<Parameters<EngineContext["db"]["transaction"]>[0]>[0], env: ProjectEnvironment, worker: WorkerView, run: Run): Promise<Dequeued> {
   const { snapshot } = await changeRunWithSnapshot(
     tx,
     run.id,

@@ -4,10 +4,11 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../db/client";
 import { batches, runs, waitpoints, type Run, type Snapshot } from "../db/schema";
-import type { PlatformContext } from "../platform-context";
+import type { EngineContext } from "./engine-context";
 import type { Effects } from "./run-notifier";
 import { jsonParam } from "./row-mapping";
-import { changeRunWithSnapshot, isFinal, latestSnapshot, type EngineStatus } from "./snapshots";
+import { isFinal, type EngineStatus } from "./run-statuses";
+import { changeRunWithSnapshot, latestSnapshot } from "./snapshots";
 import { completeWaitpoint, runOutput } from "./waitpoints";
 
 export type Ending = {
@@ -22,7 +23,7 @@ export type Ending = {
 
 const KEEPS_KEY: Ending["status"][] = ["COMPLETED_SUCCESSFULLY", "CANCELED"];
 
-export async function finishRun(_ctx: PlatformContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, ending: Ending): Promise<{ run: Run; snapshot: Snapshot }> {
+export async function finishRun(_ctx: EngineContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, ending: Ending): Promise<{ run: Run; snapshot: Snapshot }> {
   if (isFinal(run.status)) return { run, snapshot: await latestSnapshot(tx, run.id) };
   const releasesKey = !KEEPS_KEY.includes(ending.status);
   const finished = await changeRunWithSnapshot(

@@ -4,23 +4,24 @@ import { and, eq, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../db/client";
 import { runs, type Run } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
-import type { PlatformContext } from "../platform-context";
+import type { EngineContext } from "./engine-context";
 import { finishRun } from "./finish-run";
 import { noEffects } from "./run-notifier";
-import { isFinal, lockRun, writeSnapshot } from "./snapshots";
+import { holdsSlot, isFinal } from "./run-statuses";
+import { lockRun, writeSnapshot } from "./snapshots";
 import { parseDelay, triggerRun, type TriggerBody } from "./trigger-run";
 import { PlatformError } from "../platform-error";
 
 const MAX_TAGS = 10;
 
 /** Cancels the run and every unfinished run below it. An executing one is stopped by its CLI (FINISHED snapshot). */
-export async function cancelRun(ctx: PlatformContext, run: Run): Promise<void> {
+export async function cancelRun(ctx: EngineContext, run: Run): Promise<void> {
   const effects = noEffects();
   await ctx.db.transaction(async (tx) => {
     for (const id of [run.id, ...(await descendants(tx, run.id))]) {
       const locked = await lockRun(tx, id);
       if (!locked || isFinal(locked.status)) continue;
-      if (["EXECUTING", "WAITING_TO_RESUME", "DEQUEUED"].includes(locked.status)) {
+      if (holdsSlot(locked.status)) {
         await writeSnapshot(tx, locked, "PENDING_CANCEL", "Cancel requested");
       }
       await finishRun(ctx, tx, effects, locked, { status: "CANCELED", error: { type: "STRING_ERROR", raw: "Run was cancelled" } });
@@ -42,7 +43,7 @@ async function descendants(tx: DatabaseOrTransaction, runId: string): Promise<st
 export type ReplayOptions = { payload?: unknown; payloadType?: string; metadata?: Record<string, unknown>; tags?: string | string[]; queue?: string; concurrencyKey?: string };
 
 /** A new run of the same task with the same (or an edited) payload; the original is untouched. */
-export async function replayRun(ctx: PlatformContext, env: ProjectEnvironment, run: Run, options: ReplayOptions): Promise<Run> {
+export async function replayRun(ctx: EngineContext, env: ProjectEnvironment, run: Run, options: ReplayOptions): Promise<Run> {
   const effects = noEffects();
   const replay = await ctx.db.transaction(async (tx) => {
     const payloadGiven = options.payload !== undefined;
@@ -67,7 +68,7 @@ export async function replayRun(ctx: PlatformContext, env: ProjectEnvironment, r
 }
 
 /** Moves a delayed run's start; only a run still DELAYED can be rescheduled. */
-export async function rescheduleRun(ctx: PlatformContext, run: Run, delay: string | Date): Promise<Run> {
+export async function rescheduleRun(ctx: EngineContext, run: Run, delay: string | Date): Promise<Run> {
   const until = parseDelay(delay, "delay", new Date())!;
   const effects = noEffects();
   const updated = await ctx.db.transaction(async (tx) => {
@@ -82,7 +83,7 @@ export async function rescheduleRun(ctx: PlatformContext, run: Run, delay: strin
   return updated;
 }
 
-export async function addTags(ctx: PlatformContext, run: Run, tags: string[]): Promise<string[]> {
+export async function addTags(ctx: EngineContext, run: Run, tags: string[]): Promise<string[]> {
   const merged = [...new Set([...run.tags, ...tags])];
   if (merged.length > MAX_TAGS) throw new PlatformError(`tags: a run has at most ${MAX_TAGS} tags (this would make ${merged.length})`);
   await ctx.db.update(runs).set({ tags: merged, updatedAt: sql`now()` }).where(eq(runs.id, run.id));
@@ -90,7 +91,7 @@ export async function addTags(ctx: PlatformContext, run: Run, tags: string[]): P
 }
 
 /** Frees an idempotency key: the runs that held it keep existing; the next trigger with it starts fresh. */
-export async function resetIdempotencyKey(ctx: PlatformContext, env: ProjectEnvironment, taskIdentifier: string, key: string): Promise<number> {
+export async function resetIdempotencyKey(ctx: EngineContext, env: ProjectEnvironment, taskIdentifier: string, key: string): Promise<number> {
   const cleared = await ctx.db
     .update(runs)
     .set({ idempotencyKey: null, idempotencyKeyExpiresAt: null, updatedAt: sql`now()` })

@@ -2,20 +2,21 @@
 // build), imperative ones from schedules.create. A due schedule triggers its task once per tick: the run's
 // idempotency key is the tick, and next_run_at advances in the same transaction, so neither two timers nor
 // a restart fire a tick twice. A restart that spans ticks fires the latest missed one, once.
+import type { CreateScheduleOptions, UpdateScheduleOptions } from "@trigger.dev/core/v3/schemas";
 import { CronExpressionParser } from "cron-parser";
 import { and, eq, isNotNull, lte, notInArray, sql } from "drizzle-orm";
 import superjson from "superjson";
+import type { z } from "zod";
 import type { DatabaseOrTransaction } from "../db/client";
 import { runs, schedules, type Schedule } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
 import { newIds } from "../ids";
-import type { PlatformContext } from "../platform-context";
+import type { EngineContext } from "./engine-context";
 import { noEffects } from "./run-notifier";
 import { triggerRun } from "./trigger-run";
 import type { DueWork } from "./timers";
-import type { WorkerView } from "./workers";
+import { currentWorker, type WorkerView } from "./workers";
 import { PlatformError } from "../platform-error";
-
 
 /** The next tick strictly after `after`, in the schedule's timezone; throws PlatformError for a bad cron. */
 export function nextTick(cron: string, timezone: string, after: Date): Date {
@@ -42,7 +43,7 @@ export function assertTimezone(timezone: string): void {
 const declarativeKey = (taskId: string) => `declarative:${taskId}`;
 
 /** Makes the environment's declarative schedules match the worker's `schedules.task` crons. */
-export async function syncDeclarativeSchedules(ctx: PlatformContext, env: ProjectEnvironment, worker: WorkerView): Promise<void> {
+export async function syncDeclarativeSchedules(ctx: EngineContext, env: ProjectEnvironment, worker: WorkerView): Promise<void> {
   const wanted = [...worker.tasks.values()].filter((t) => t.schedule?.cron);
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
@@ -75,7 +76,7 @@ export async function syncDeclarativeSchedules(ctx: PlatformContext, env: Projec
 }
 
 /** Triggers one tick of a schedule (the due one, or "now" when fired by hand). */
-export async function fireSchedule(ctx: PlatformContext, tx: DatabaseOrTransaction, effects: ReturnType<typeof noEffects>, schedule: Schedule, tick: Date, manual: boolean) {
+export async function fireSchedule(ctx: EngineContext, tx: DatabaseOrTransaction, effects: ReturnType<typeof noEffects>, schedule: Schedule, tick: Date, manual: boolean) {
   const payload = {
     scheduleId: schedule.friendlyId,
     type: schedule.type,
@@ -98,7 +99,7 @@ export async function fireSchedule(ctx: PlatformContext, tx: DatabaseOrTransacti
   return outcome;
 }
 
-export function scheduleTimerWork(ctx: PlatformContext): DueWork {
+export function schedulesDueWork(ctx: EngineContext): DueWork {
   return {
     name: "schedules",
     nextDue: async () => {
@@ -129,4 +130,70 @@ export function scheduleTimerWork(ctx: PlatformContext): DueWork {
       ctx.notifier.publish(effects);
     },
   };
+}
+
+/** The task must be a schedules.task of the current worker (when one is registered). */
+async function assertScheduledTask(ctx: EngineContext, environmentId: string, task: string) {
+  const worker = await currentWorker(ctx, environmentId);
+  const definition = worker?.tasks.get(task);
+  if (worker && !definition) throw new PlatformError(`task: no task "${task}" in the current worker`, 404);
+  if (definition && definition.triggerSource !== "schedule") throw new PlatformError(`task: "${task}" is not a schedules.task, so it cannot be scheduled`);
+}
+
+/** schedules.create: a new imperative schedule, or the one with the same deduplication key changed. */
+export async function createSchedule(ctx: EngineContext, env: ProjectEnvironment, body: z.output<typeof CreateScheduleOptions>): Promise<Schedule> {
+  const timezone = body.timezone ?? "UTC";
+  assertTimezone(timezone);
+  await assertScheduledTask(ctx, env.id, body.task);
+  const next = nextTick(body.cron, timezone, new Date());
+  const { db } = ctx;
+  const [existing] = await db.select().from(schedules).where(and(eq(schedules.environmentId, env.id), eq(schedules.deduplicationKey, body.deduplicationKey)));
+  const [saved] = existing
+    ? await db
+        .update(schedules)
+        .set({ taskIdentifier: body.task, cron: body.cron, timezone, externalId: body.externalId ?? null, nextRunAt: existing.active ? next : null, updatedAt: new Date() })
+        .where(eq(schedules.id, existing.id))
+        .returning()
+    : await db
+        .insert(schedules)
+        .values({ ...newIds("sched"), environmentId: env.id, taskIdentifier: body.task, type: "IMPERATIVE", cron: body.cron, timezone, externalId: body.externalId ?? null, deduplicationKey: body.deduplicationKey, nextRunAt: next })
+        .returning();
+  ctx.notifier.timerChanged(next);
+  return saved!;
+}
+
+export async function updateSchedule(ctx: EngineContext, schedule: Schedule, body: z.output<typeof UpdateScheduleOptions>): Promise<Schedule> {
+  if (schedule.type === "DECLARATIVE") throw new PlatformError("A declarative schedule changes with the cron of its schedules.task, not through the API");
+  const timezone = body.timezone ?? schedule.timezone;
+  assertTimezone(timezone);
+  await assertScheduledTask(ctx, schedule.environmentId, body.task);
+  const next = nextTick(body.cron, timezone, new Date());
+  const [saved] = await ctx.db
+    .update(schedules)
+    .set({ taskIdentifier: body.task, cron: body.cron, timezone, externalId: body.externalId ?? null, nextRunAt: schedule.active ? next : null, updatedAt: new Date() })
+    .where(eq(schedules.id, schedule.id))
+    .returning();
+  ctx.notifier.timerChanged(next);
+  return saved!;
+}
+
+export async function deleteSchedule(ctx: EngineContext, schedule: Schedule): Promise<void> {
+  if (schedule.type === "DECLARATIVE") throw new PlatformError("A declarative schedule is removed by removing the cron from its schedules.task");
+  await ctx.db.delete(schedules).where(eq(schedules.id, schedule.id));
+}
+
+/** Activating starts from the next tick after now (ticks missed while inactive are not fired). */
+export async function setScheduleActive(ctx: EngineContext, schedule: Schedule, active: boolean): Promise<Schedule> {
+  const next = active ? nextTick(schedule.cron, schedule.timezone, new Date()) : null;
+  const [saved] = await ctx.db.update(schedules).set({ active, nextRunAt: next, updatedAt: new Date() }).where(eq(schedules.id, schedule.id)).returning();
+  if (next) ctx.notifier.timerChanged(next);
+  return saved!;
+}
+
+/** Fires a tick now, by hand (the dashboard's "Run now"). */
+export async function fireScheduleNow(ctx: EngineContext, schedule: Schedule) {
+  const effects = noEffects();
+  const outcome = await ctx.db.transaction((tx) => fireSchedule(ctx, tx, effects, schedule, new Date(), true));
+  ctx.notifier.publish(effects);
+  return outcome;
 }

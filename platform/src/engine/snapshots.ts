@@ -5,16 +5,7 @@ import type { DatabaseOrTransaction } from "../db/client";
 import { runs, snapshots, type Run, type Snapshot } from "../db/schema";
 import { newIds } from "../ids";
 import { decodeRow, jsonParam, selectRow } from "./row-mapping";
-
-export type ExecutionStatus =
-  | "RUN_CREATED"
-  | "QUEUED"
-  | "DELAYED"
-  | "PENDING_EXECUTING"
-  | "EXECUTING"
-  | "EXECUTING_WITH_WAITPOINTS"
-  | "PENDING_CANCEL"
-  | "FINISHED";
+import type { EngineStatus, ExecutionStatus } from "./run-statuses";
 
 export async function writeSnapshot(
   tx: DatabaseOrTransaction,
@@ -111,31 +102,3 @@ export function snapshotMessage(snapshot: Snapshot) {
 export function runMessage(run: Run) {
   return { id: run.id, friendlyId: run.friendlyId, status: run.status as EngineStatus, attemptNumber: run.attemptNumber || null };
 }
-
-export type EngineStatus =
-  | "DELAYED"
-  | "PENDING"
-  | "PENDING_VERSION"
-  | "DEQUEUED"
-  | "EXECUTING"
-  | "WAITING_TO_RESUME"
-  | "RETRYING_AFTER_FAILURE"
-  | "CANCELED"
-  | "COMPLETED_SUCCESSFULLY"
-  | "COMPLETED_WITH_ERRORS"
-  | "SYSTEM_FAILURE"
-  | "CRASHED"
-  | "EXPIRED"
-  | "TIMED_OUT";
-
-export const FINAL_STATUSES: readonly EngineStatus[] = [
-  "CANCELED",
-  "COMPLETED_SUCCESSFULLY",
-  "COMPLETED_WITH_ERRORS",
-  "SYSTEM_FAILURE",
-  "CRASHED",
-  "EXPIRED",
-  "TIMED_OUT",
-];
-
-export const isFinal = (status: string) => (FINAL_STATUSES as readonly string[]).includes(status);

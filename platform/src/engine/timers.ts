@@ -1,23 +1,17 @@
-// Everything that happens at a time rather than on a request: DATETIME waits come due, tokens time out,
-// delayed and retrying runs become available (waking the CLI's held dequeue), queued runs expire (ttl),
-// runs whose heartbeat stopped are retried or crashed, schedules fire. The timer sleeps until the next
-// due moment in the database (at most `maxSleepMs`) and is re-armed when something sooner is created, so
-// a due wait resumes within a few milliseconds instead of on a polling interval. All state is in Postgres:
-// after a restart the first pass catches up on whatever came due while the platform was down.
-import { and, asc, eq, gt, inArray, isNotNull, lte, sql } from "drizzle-orm";
+// The one timer loop of the engine. Each system brings its own due work (waits.ts: DATETIME waits and token
+// timeouts; available-runs.ts: delayed and retrying runs becoming available; run-ttl.ts: queued runs
+// expiring; crash-recovery.ts: runs whose heartbeat stopped; schedules.ts: cron ticks). The loop sleeps
+// until the soonest due moment in the database (at most `maxSleepMs`) and is re-armed when something
+// sooner is created, so a due wait resumes within milliseconds instead of on a polling interval. All state
+// is in Postgres: after a restart the first pass catches up on whatever came due while the platform was down.
 import { describeError } from "../describe-error";
-import { runs, waitpoints } from "../db/schema";
-import type { PlatformContext } from "../platform-context";
-import { recoverStalledRun } from "./crash-recovery";
-import { finishRun } from "./finish-run";
-import { noEffects } from "./run-notifier";
-import { lockRun } from "./snapshots";
-import { completeWaitpoint } from "./waitpoints";
-import { WAITPOINT_TIMEOUT_ERROR_CODE } from "./waits";
+import type { RunNotifier } from "./run-notifier";
 
-const BATCH = 100;
+/** How many due items one pass handles per kind of work (the next pass follows at once). */
+export const DUE_BATCH = 100;
 
-export type DueWork = { name: string; nextDue: () => Promise<Date | null>; run: () => Promise<void> };
+/** A system's work that comes due: when next, and what to do (`previousPass`: when the last pass began). */
+export type DueWork = { name: string; nextDue: () => Promise<Date | null>; run: (previousPass: Date) => Promise<void> };
 
 export class PlatformTimers {
   private timer: NodeJS.Timeout | undefined;
@@ -30,12 +24,12 @@ export class PlatformTimers {
   private readonly work: DueWork[];
 
   constructor(
-    ctx: PlatformContext,
-    extraWork: DueWork[] = [],
+    notifier: RunNotifier,
+    work: DueWork[],
     private readonly maxSleepMs = 1_000,
   ) {
-    this.work = [...coreWork(ctx, () => this.lastPass), ...extraWork];
-    this.unsubscribe = ctx.notifier.onTimerChanged((at) => this.arm(at.getTime()));
+    this.work = work;
+    this.unsubscribe = notifier.onTimerChanged((at) => this.arm(at.getTime()));
   }
 
   start(): void {
@@ -74,7 +68,7 @@ export class PlatformTimers {
     try {
       for (const work of this.work) {
         try {
-          await work.run();
+          await work.run(this.lastPass);
         } catch (error) {
           console.error(`[platform timers] ${work.name}:`, describeError(error));
         }
@@ -90,94 +84,3 @@ export class PlatformTimers {
     }
   }
 }
-
-function coreWork(ctx: PlatformContext, lastPass: () => Date): DueWork[] {
-  const { db } = ctx;
-  return [
-    {
-      name: "waits and token timeouts",
-      nextDue: async () => {
-        const [row] = await db
-          .select({ at: sql<Date | null>`min(${waitpoints.completeAfter})` })
-          .from(waitpoints)
-          .where(and(eq(waitpoints.status, "PENDING"), isNotNull(waitpoints.completeAfter)));
-        return row?.at ? new Date(row.at) : null;
-      },
-      run: async () => {
-        const due = await db
-          .select()
-          .from(waitpoints)
-          .where(and(eq(waitpoints.status, "PENDING"), lte(waitpoints.completeAfter, sql`now()`)))
-          .orderBy(asc(waitpoints.completeAfter))
-          .limit(BATCH);
-        for (const waitpoint of due) {
-          const effects = noEffects();
-          await db.transaction((tx) =>
-            completeWaitpoint(
-              tx,
-              effects,
-              waitpoint.id,
-              waitpoint.type === "MANUAL"
-                ? { output: JSON.stringify({ message: `Waitpoint timed out at ${waitpoint.completeAfter?.toISOString()}`, name: WAITPOINT_TIMEOUT_ERROR_CODE }), outputType: "application/json", isError: true }
-                : { output: null, outputType: null, isError: false },
-            ),
-          );
-          ctx.notifier.publish(effects);
-        }
-      },
-    },
-    {
-      name: "delayed and retrying runs",
-      nextDue: async () => {
-        const [row] = await db.select({ at: sql<Date | null>`min(${runs.availableAt})` }).from(runs).where(sql`${runs.availableAt} > now()`);
-        return row?.at ? new Date(row.at) : null;
-      },
-      run: async () => {
-        // Runs that became available since the last pass: wake the CLI's held dequeue for their environment.
-        const woken = await db
-          .selectDistinct({ environmentId: runs.environmentId })
-          .from(runs)
-          .where(and(isNotNull(runs.availableAt), lte(runs.availableAt, sql`now()`), gt(runs.availableAt, lastPass())));
-        for (const { environmentId } of woken) ctx.notifier.wake(environmentId);
-        await db
-          .update(runs)
-          .set({ status: "PENDING", updatedAt: sql`now()` })
-          .where(and(eq(runs.status, "DELAYED"), lte(runs.availableAt, sql`now()`)));
-      },
-    },
-    {
-      name: "expired runs",
-      nextDue: async () => {
-        const [row] = await db.select({ at: sql<Date | null>`min(${runs.expireAt})` }).from(runs).where(and(isNotNull(runs.availableAt), isNotNull(runs.expireAt)));
-        return row?.at ? new Date(row.at) : null;
-      },
-      run: async () => {
-        const due = await db.select().from(runs).where(and(isNotNull(runs.availableAt), lte(runs.expireAt, sql`now()`))).limit(BATCH);
-        for (const run of due) {
-          const effects = noEffects();
-          await db.transaction(async (tx) => {
-            const locked = await lockRun(tx, run.id);
-            if (locked && locked.availableAt) await finishRun(ctx, tx, effects, locked, { status: "EXPIRED", error: { type: "STRING_ERROR", raw: `Run expired: not started within its ttl (${locked.ttl})` } });
-          });
-          ctx.notifier.publish(effects);
-        }
-      },
-    },
-    {
-      name: "stalled runs",
-      nextDue: async () => {
-        const [row] = await db.select({ at: sql<Date | null>`min(${runs.leaseUntil})` }).from(runs).where(isNotNull(runs.leaseUntil));
-        return row?.at ? new Date(row.at) : null;
-      },
-      run: async () => {
-        const stalled = await db
-          .select({ id: runs.id })
-          .from(runs)
-          .where(and(isNotNull(runs.leaseUntil), lte(runs.leaseUntil, sql`now()`), inArray(runs.status, ["DEQUEUED", "EXECUTING", "WAITING_TO_RESUME"])))
-          .limit(BATCH);
-        for (const { id } of stalled) await recoverStalledRun(ctx, id, { cliGone: false, code: "TASK_RUN_HEARTBEAT_TIMEOUT", message: "The run stopped sending heartbeats (its CLI or task process died)" });
-      },
-    },
-  ];
-}
-

@@ -8,8 +8,8 @@ import type { z } from "zod";
 import type { DatabaseOrTransaction } from "../db/client";
 import { runs, type Run } from "../db/schema";
 import { newIds, newSpanId, newTraceId, internalId } from "../ids";
-import type { PlatformContext } from "../platform-context";
-import type { Effects } from "./run-notifier";
+import type { EngineContext } from "./engine-context";
+import { noEffects, type Effects } from "./run-notifier";
 import { jsonParam, selectRow, timestampParam } from "./row-mapping";
 import { insertSnapshotFrom } from "./snapshots";
 import { blockRun, runWaitpointFor } from "./waitpoints";
@@ -43,7 +43,7 @@ function ttlMs(value: string | number | undefined): number | undefined {
 }
 
 export async function triggerRun(
-  ctx: PlatformContext,
+  ctx: EngineContext,
   tx: DatabaseOrTransaction,
   effects: Effects,
   environmentId: string,
@@ -158,4 +158,16 @@ function traceIdOf(traceparent: string | undefined): string | undefined {
 /** Clears a failed run's idempotency key, so the same key can trigger a fresh run. */
 export async function releaseIdempotencyKey(tx: DatabaseOrTransaction, runId: string): Promise<void> {
   await tx.update(runs).set({ idempotencyKey: null, idempotencyKeyExpiresAt: null, updatedAt: sql`now()` }).where(eq(runs.id, runId));
+}
+
+/** A trigger from the API: committed, then published (the CLI's held dequeue wakes; a blocked parent waits). */
+export async function triggerTask(ctx: EngineContext, environmentId: string, taskIdentifier: string, body: TriggerBody): Promise<TriggerOutcome> {
+  const effects = noEffects();
+  // Without an idempotency key or a parent to block, a trigger is one statement: no transaction needed.
+  const simple = !body.options?.idempotencyKey && !body.options?.parentRunId;
+  const outcome = simple
+    ? await triggerRun(ctx, ctx.db, effects, environmentId, taskIdentifier, body)
+    : await ctx.db.transaction((tx) => triggerRun(ctx, tx, effects, environmentId, taskIdentifier, body));
+  ctx.notifier.publish(effects);
+  return outcome;
 }

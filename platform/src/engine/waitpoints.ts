@@ -6,6 +6,7 @@ import type { DatabaseOrTransaction } from "../db/client";
 import { batches, runs, runWaitpoints, waitpoints, type Run, type Waitpoint } from "../db/schema";
 import { newIds } from "../ids";
 import type { Effects } from "./run-notifier";
+import { isInAttempt } from "./run-statuses";
 import { latestSnapshot, lockRun, writeSnapshot } from "./snapshots";
 
 export type WaitpointOutput = { output: string | null; outputType: string | null; isError: boolean };
@@ -80,7 +81,7 @@ export async function completeWaitpoint(tx: DatabaseOrTransaction, effects: Effe
  */
 export async function refreshBlockedRun(tx: DatabaseOrTransaction, effects: Effects, runId: string): Promise<void> {
   const run = await lockRun(tx, runId);
-  if (!run || !["EXECUTING", "WAITING_TO_RESUME"].includes(run.status)) return;
+  if (!run || !isInAttempt(run.status)) return;
   const open = await tx
     .select({ link: runWaitpoints, waitpoint: waitpoints })
     .from(runWaitpoints)

@@ -1,13 +1,14 @@
 // wait.for / wait.until (a DATETIME waitpoint) and wait tokens (a MANUAL waitpoint that code completes,
 // or that times out). Waiting blocks the run; the timers and token completion resume it.
-import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
 import { parseNaturalLanguageDurationInMs } from "@trigger.dev/core/v3/isomorphic";
 import type { DatabaseOrTransaction } from "../db/client";
 import { runs, waitpoints, type Waitpoint } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
 import { internalId } from "../ids";
-import type { PlatformContext } from "../platform-context";
+import type { EngineContext } from "./engine-context";
 import { noEffects } from "./run-notifier";
+import { DUE_BATCH, type DueWork } from "./timers";
 import { blockRun, completeWaitpoint, createWaitpoint } from "./waitpoints";
 import { PlatformError } from "../platform-error";
 
@@ -52,7 +53,7 @@ async function runOf(tx: DatabaseOrTransaction, env: ProjectEnvironment, runFrie
   return run;
 }
 
-export async function waitForDuration(ctx: PlatformContext, env: ProjectEnvironment, runFriendlyId: string, body: IdempotentWaitpoint & { date: Date }) {
+export async function waitForDuration(ctx: EngineContext, env: ProjectEnvironment, runFriendlyId: string, body: IdempotentWaitpoint & { date: Date }) {
   const effects = noEffects();
   const waitpoint = await ctx.db.transaction(async (tx) => {
     const run = await runOf(tx, env, runFriendlyId);
@@ -65,7 +66,7 @@ export async function waitForDuration(ctx: PlatformContext, env: ProjectEnvironm
   return { waitUntil: waitpoint.completeAfter ?? body.date, waitpoint: { id: waitpoint.friendlyId } };
 }
 
-export async function createToken(ctx: PlatformContext, env: ProjectEnvironment, body: IdempotentWaitpoint & { timeout?: string | Date | undefined; tags?: string | string[] | undefined }) {
+export async function createToken(ctx: EngineContext, env: ProjectEnvironment, body: IdempotentWaitpoint & { timeout?: string | Date | undefined; tags?: string | string[] | undefined }) {
   const timeoutAt =
     body.timeout === undefined
       ? null
@@ -84,7 +85,7 @@ function failTimeout(value: string): never {
   throw new PlatformError(`timeout: "${value}" is not a duration like 10m or 1h, nor a date`);
 }
 
-export async function waitForToken(ctx: PlatformContext, env: ProjectEnvironment, runFriendlyId: string, tokenFriendlyId: string) {
+export async function waitForToken(ctx: EngineContext, env: ProjectEnvironment, runFriendlyId: string, tokenFriendlyId: string) {
   const effects = noEffects();
   await ctx.db.transaction(async (tx) => {
     const run = await runOf(tx, env, runFriendlyId);
@@ -95,7 +96,7 @@ export async function waitForToken(ctx: PlatformContext, env: ProjectEnvironment
   return { success: true };
 }
 
-export async function completeToken(ctx: PlatformContext, environmentId: string, tokenFriendlyId: string, data: unknown) {
+export async function completeToken(ctx: EngineContext, environmentId: string, tokenFriendlyId: string, data: unknown) {
   const effects = noEffects();
   await ctx.db.transaction(async (tx) => {
     const token = await tokenOf(tx, environmentId, tokenFriendlyId);
@@ -109,4 +110,41 @@ export async function tokenOf(tx: DatabaseOrTransaction, environmentId: string, 
   const [token] = await tx.select().from(waitpoints).where(and(eq(waitpoints.id, internalId(friendlyId)), eq(waitpoints.environmentId, environmentId)));
   if (!token || token.type !== "MANUAL") throw new PlatformError(`No waitpoint token ${friendlyId}`, 404);
   return token;
+}
+
+/** DATETIME waits coming due complete with nothing; a token timing out completes with a timeout error. */
+export function dueWaitsDueWork(ctx: EngineContext): DueWork {
+  const { db } = ctx;
+  return {
+    name: "waits and token timeouts",
+    nextDue: async () => {
+      const [row] = await db
+        .select({ at: sql<Date | null>`min(${waitpoints.completeAfter})` })
+        .from(waitpoints)
+        .where(and(eq(waitpoints.status, "PENDING"), isNotNull(waitpoints.completeAfter)));
+      return row?.at ? new Date(row.at) : null;
+    },
+    run: async () => {
+      const due = await db
+        .select()
+        .from(waitpoints)
+        .where(and(eq(waitpoints.status, "PENDING"), lte(waitpoints.completeAfter, sql`now()`)))
+        .orderBy(asc(waitpoints.completeAfter))
+        .limit(DUE_BATCH);
+      for (const waitpoint of due) {
+        const effects = noEffects();
+        await db.transaction((tx) =>
+          completeWaitpoint(
+            tx,
+            effects,
+            waitpoint.id,
+            waitpoint.type === "MANUAL"
+              ? { output: JSON.stringify({ message: `Waitpoint timed out at ${waitpoint.completeAfter?.toISOString()}`, name: WAITPOINT_TIMEOUT_ERROR_CODE }), outputType: "application/json", isError: true }
+              : { output: null, outputType: null, isError: false },
+          ),
+        );
+        ctx.notifier.publish(effects);
+      }
+    },
+  };
 }

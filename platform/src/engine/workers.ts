@@ -5,7 +5,7 @@ import { desc, eq } from "drizzle-orm";
 import type { z } from "zod";
 import { workers, type Worker } from "../db/schema";
 import { newIds } from "../ids";
-import type { PlatformContext } from "../platform-context";
+import type { EngineContext } from "./engine-context";
 
 export type TaskDefinition = Pick<z.output<typeof TaskManifest>, "id" | "filePath" | "exportName" | "queue" | "retry" | "maxDuration" | "triggerSource" | "schedule" | "ttl">;
 export type QueueDefinition = { name: string; concurrencyLimit?: number | null };
@@ -14,7 +14,7 @@ export type WorkerView = Worker & { tasks: Map<string, TaskDefinition>; queues: 
 // The current worker per environment, cached (null: none registered yet); registerWorker replaces it.
 const current = new WeakMap<object, Map<string, WorkerView | null>>();
 
-function cacheOf(ctx: PlatformContext): Map<string, WorkerView | null> {
+function cacheOf(ctx: EngineContext): Map<string, WorkerView | null> {
   let cache = current.get(ctx.db);
   if (!cache) current.set(ctx.db, (cache = new Map()));
   return cache;
@@ -33,7 +33,7 @@ function view(worker: Worker): WorkerView {
  * Registers a build. The same code (content hash) as the current worker is that worker, as on
  * Trigger.dev: a restarted CLI keeps running the runs locked to its version (every triggerAndWait child).
  */
-export async function registerWorker(ctx: PlatformContext, environmentId: string, metadata: Record<string, unknown> & { contentHash: string }): Promise<WorkerView> {
+export async function registerWorker(ctx: EngineContext, environmentId: string, metadata: Record<string, unknown> & { contentHash: string }): Promise<WorkerView> {
   const existing = await currentWorker(ctx, environmentId);
   if (existing && existing.contentHash === metadata.contentHash) return existing;
   const { friendlyId } = newIds("worker");
@@ -50,7 +50,7 @@ export async function registerWorker(ctx: PlatformContext, environmentId: string
 }
 
 /** The environment's newest worker, or undefined before `trigger.dev dev` has registered one. */
-export async function currentWorker(ctx: PlatformContext, environmentId: string): Promise<WorkerView | undefined> {
+export async function currentWorker(ctx: EngineContext, environmentId: string): Promise<WorkerView | undefined> {
   const cached = cacheOf(ctx).get(environmentId);
   if (cached !== undefined) return cached ?? undefined;
   const [row] = await ctx.db.select().from(workers).where(eq(workers.environmentId, environmentId)).orderBy(desc(workers.createdAt)).limit(1);
@@ -66,7 +66,7 @@ export async function currentWorker(ctx: PlatformContext, environmentId: string)
 // A worker never changes once registered: cached by id, per database.
 const byId = new WeakMap<object, Map<string, WorkerView>>();
 
-export async function workerById(ctx: PlatformContext, id: string): Promise<WorkerView | undefined> {
+export async function workerById(ctx: EngineContext, id: string): Promise<WorkerView | undefined> {
   let cache = byId.get(ctx.db);
   if (!cache) byId.set(ctx.db, (cache = new Map()));
   const cached = cache.get(id);

@@ -44,9 +44,13 @@ export async function startLocalTrigger(options: LocalTriggerOptions): Promise<L
   const projectRef = options.projectRef ?? projectRefOf(projectDir);
   const secretKey = `tr_dev_kit${Math.random().toString(36).slice(2, 12)}`;
   const cleanups: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  };
+  // Once only: a second call (a test's own and then afterAll's) would otherwise run every cleanup again, and
+  // in the wrong order, since reverse() reverses the array in place.
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of [...cleanups].reverse()) await cleanup().catch(() => {});
+    })());
   try {
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {

@@ -1,0 +1,29 @@
+// Delayed and retrying runs becoming available: when their moment passes, the CLI's held dequeue for their
+// environment is woken, and a DELAYED run shows as queued (PENDING).
+import { and, eq, gt, isNotNull, lte, sql } from "drizzle-orm";
+import { runs } from "../db/schema";
+import type { EngineContext } from "./engine-context";
+import type { DueWork } from "./timers";
+
+export function availableRunsDueWork(ctx: EngineContext): DueWork {
+  const { db } = ctx;
+  return {
+    name: "delayed and retrying runs",
+    nextDue: async () => {
+      const [row] = await db.select({ at: sql<Date | null>`min(${runs.availableAt})` }).from(runs).where(sql`${runs.availableAt} > now()`);
+      return row?.at ? new Date(row.at) : null;
+    },
+    run: async (previousPass) => {
+      // Runs that became available since the last pass: wake the CLI's held dequeue for their environment.
+      const woken = await db
+        .selectDistinct({ environmentId: runs.environmentId })
+        .from(runs)
+        .where(and(isNotNull(runs.availableAt), lte(runs.availableAt, sql`now()`), gt(runs.availableAt, previousPass)));
+      for (const { environmentId } of woken) ctx.notifier.wake(environmentId);
+      await db
+        .update(runs)
+        .set({ status: "PENDING", updatedAt: sql`now()` })
+        .where(and(eq(runs.status, "DELAYED"), lte(runs.availableAt, sql`now()`)));
+    },
+  };
+}

@@ -1,0 +1,180 @@
+// The run engine: one object that wires the platform's systems (one file each in this folder) over shared
+// resources, as Trigger.dev's own run engine does (internal-packages/run-engine/src/engine/index.ts and its
+// systems/). Every change the API routes and the dashboard make goes through it (reads — run views, lists —
+// read the tables directly); every method commits its change, then publishes it (wakes the CLI's held dequeue, sends run:notify, re-arms the timers, refreshes live pages).
+//
+//   triggering     trigger-run.ts, batches.ts          executing   dequeue.ts, attempts.ts, requeue.ts
+//   waiting        waits.ts, waitpoints.ts             ending      finish-run.ts, run-ttl.ts, crash-recovery.ts
+//   acting on runs run-actions.ts, run-metadata.ts     schedules   schedules.ts      workers   workers.ts
+//   time           timers.ts runs each system's DueWork; available-runs.ts wakes dequeues as delays pass
+import type { CreateBatchRequestBody, CreateScheduleOptions, UpdateScheduleOptions } from "@trigger.dev/core/v3/schemas";
+import { sql } from "drizzle-orm";
+import type { z } from "zod";
+import type { Database } from "../db/client";
+import { runs, type Run, type Schedule } from "../db/schema";
+import type { ProjectEnvironment } from "../environments";
+import { internalId } from "../ids";
+import type { PlatformOptions } from "../platform-options";
+import { completeAttempt, heartbeat, startAttempt, type Completion } from "./attempts";
+import { availableRunsDueWork } from "./available-runs";
+import { addBatchItems, createBatch, retrieveBatch, type BatchItem } from "./batches";
+import { recoverStalledRun, renewLeasesAfterStart, stalledRunsDueWork } from "./crash-recovery";
+import { dequeueRuns, type Dequeued } from "./dequeue";
+import type { EngineContext } from "./engine-context";
+import { addTags, cancelRun, replayRun, rescheduleRun, resetIdempotencyKey, type ReplayOptions } from "./run-actions";
+import { applyFlushedMetadata, type Flushed } from "./run-metadata";
+import { noEffects, RunNotifier } from "./run-notifier";
+import { expiredRunsDueWork } from "./run-ttl";
+import { createSchedule, deleteSchedule, fireScheduleNow, schedulesDueWork, setScheduleActive, syncDeclarativeSchedules, updateSchedule } from "./schedules";
+import { runWithLatestSnapshot } from "./snapshots";
+import { PlatformTimers, type DueWork } from "./timers";
+import { triggerTask, type TriggerBody } from "./trigger-run";
+import { completeToken, createToken, dueWaitsDueWork, waitForDuration, waitForToken } from "./waits";
+import { currentWorker, registerWorker } from "./workers";
+
+export type { EngineContext } from "./engine-context";
+export type RunEngineOptions = { db: Database; options: PlatformOptions; origin?: string };
+
+export class RunEngine {
+  readonly notifier = new RunNotifier();
+  /** Shared by every system; `origin` is set once the platform listens. */
+  readonly context: EngineContext;
+  private readonly timers: PlatformTimers;
+
+  constructor({ db, options, origin = "" }: RunEngineOptions) {
+    this.context = { db, options, notifier: this.notifier, origin };
+    const due: DueWork[] = [dueWaitsDueWork, availableRunsDueWork, expiredRunsDueWork, stalledRunsDueWork, schedulesDueWork].map((work) => work(this.context));
+    this.timers = new PlatformTimers(this.notifier, due);
+  }
+
+  /** After a (re)start: leases begin afresh (the platform being down is no run's fault), timers catch up. */
+  async start(): Promise<void> {
+    await renewLeasesAfterStart(this.context);
+    this.timers.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.timers.stop();
+  }
+
+  /** Called after every published change (the dashboard's live pages listen). */
+  onChange(listener: () => void): () => void {
+    return this.notifier.onChange(listener);
+  }
+
+  // Triggering
+  trigger(env: ProjectEnvironment, taskIdentifier: string, body: TriggerBody) {
+    return triggerTask(this.context, env.id, taskIdentifier, body);
+  }
+  createBatch(env: ProjectEnvironment, body: z.output<typeof CreateBatchRequestBody>) {
+    return createBatch(this.context, env, body);
+  }
+  addBatchItems(env: ProjectEnvironment, batchFriendlyId: string, items: BatchItem[]) {
+    return addBatchItems(this.context, env, batchFriendlyId, items);
+  }
+  retrieveBatch(env: ProjectEnvironment, batchFriendlyId: string) {
+    return retrieveBatch(this.context, env, batchFriendlyId);
+  }
+
+  // Executing (the dev CLI)
+  /** A build of the project's tasks; its schedules.task crons are synced, and queued runs may now start. */
+  async registerWorker(env: ProjectEnvironment, metadata: Record<string, unknown> & { contentHash: string }) {
+    const worker = await registerWorker(this.context, env.id, metadata);
+    await syncDeclarativeSchedules(this.context, env, worker);
+    this.notifier.wake(env.id);
+    return worker;
+  }
+  currentWorker(env: ProjectEnvironment) {
+    return currentWorker(this.context, env.id);
+  }
+  /**
+   * Runs for the CLI's worker, held open up to `holdMs` while there are none (a long poll: a trigger, a retry
+   * or a delay coming due answers it at once). A request from an older build gets nothing.
+   */
+  async dequeue(env: ProjectEnvironment, workerId: string, hold: { holdMs: number; signal?: AbortSignal } = { holdMs: 0 }): Promise<Dequeued[]> {
+    const worker = await currentWorker(this.context, env.id);
+    if (!worker || worker.id !== workerId) return [];
+    const seen = this.notifier.wakeCount(env.id);
+    const messages = await dequeueRuns(this.context, env, worker);
+    if (messages.length > 0 || hold.holdMs <= 0) return messages;
+    await this.notifier.waitForWork(env.id, hold.holdMs, hold.signal, seen);
+    return hold.signal?.aborted ? [] : dequeueRuns(this.context, env, worker);
+  }
+  startAttempt(env: ProjectEnvironment, runId: string, snapshotId: string) {
+    return startAttempt(this.context, env, runId, snapshotId);
+  }
+  completeAttempt(env: ProjectEnvironment, runId: string, completion: Completion) {
+    return completeAttempt(this.context, env, runId, completion);
+  }
+  heartbeat(env: ProjectEnvironment, runId: string) {
+    return heartbeat(this.context, env, runId);
+  }
+  async latestSnapshot(env: ProjectEnvironment, runId: string) {
+    const found = await runWithLatestSnapshot(this.context.db, runId, false);
+    return found && found.run.environmentId === env.id ? found : undefined;
+  }
+  /** The CLI died (its watchdog says so): its runs are requeued at once, or crash without attempts left. */
+  async disconnect(env: ProjectEnvironment, runFriendlyIds: string[]): Promise<number> {
+    let affected = 0;
+    for (const friendlyId of runFriendlyIds) {
+      const [run] = await this.context.db.select({ id: runs.id }).from(runs).where(sql`${runs.id} = ${internalId(friendlyId)} AND ${runs.environmentId} = ${env.id}`);
+      if (!run) continue;
+      await recoverStalledRun(this.context, run.id, { cliGone: true, code: "TASK_RUN_CRASHED", message: "The dev CLI running it disconnected" });
+      affected++;
+    }
+    return affected;
+  }
+
+  // Waiting
+  waitForDuration(env: ProjectEnvironment, runFriendlyId: string, body: Parameters<typeof waitForDuration>[3]) {
+    return waitForDuration(this.context, env, runFriendlyId, body);
+  }
+  createToken(env: ProjectEnvironment, body: Parameters<typeof createToken>[2]) {
+    return createToken(this.context, env, body);
+  }
+  waitForToken(env: ProjectEnvironment, runFriendlyId: string, tokenFriendlyId: string) {
+    return waitForToken(this.context, env, runFriendlyId, tokenFriendlyId);
+  }
+  completeToken(environmentId: string, tokenFriendlyId: string, data: unknown) {
+    return completeToken(this.context, environmentId, tokenFriendlyId, data);
+  }
+
+  // Acting on runs
+  cancel(run: Run) {
+    return cancelRun(this.context, run);
+  }
+  replay(env: ProjectEnvironment, run: Run, options: ReplayOptions) {
+    return replayRun(this.context, env, run, options);
+  }
+  reschedule(run: Run, delay: string | Date) {
+    return rescheduleRun(this.context, run, delay);
+  }
+  addTags(run: Run, tags: string[]) {
+    return addTags(this.context, run, tags);
+  }
+  resetIdempotencyKey(env: ProjectEnvironment, taskIdentifier: string, key: string) {
+    return resetIdempotencyKey(this.context, env, taskIdentifier, key);
+  }
+  async updateMetadata(run: Run, flushed: Flushed) {
+    const metadata = await this.context.db.transaction((tx) => applyFlushedMetadata(tx, run.id, flushed));
+    this.notifier.publish(noEffects());
+    return metadata;
+  }
+
+  // Schedules
+  createSchedule(env: ProjectEnvironment, body: z.output<typeof CreateScheduleOptions>) {
+    return createSchedule(this.context, env, body);
+  }
+  updateSchedule(schedule: Schedule, body: z.output<typeof UpdateScheduleOptions>) {
+    return updateSchedule(this.context, schedule, body);
+  }
+  deleteSchedule(schedule: Schedule) {
+    return deleteSchedule(this.context, schedule);
+  }
+  setScheduleActive(schedule: Schedule, active: boolean) {
+    return setScheduleActive(this.context, schedule, active);
+  }
+  fireSchedule(schedule: Schedule) {
+    return fireScheduleNow(this.context, schedule);
+  }
+}
