@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 // The latency distribution as an SVG: one cumulative curve per load (what share of orders had their
 // confirmation within x ms), with the p50/p95/p99 of each marked. d3 computes the scales and the path;
 // hono/jsx writes the markup (escaped), as the dashboard does.

@@ -14,7 +14,7 @@ import { copyProject, startDevCli, type DevCli } from "local-trigger/dev-cli";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
 import { round, summary } from "./stats";
 
-export const FIXTURE = path.resolve(import.meta.dirname, "../tests/e2e/fixture-project");
+export const FIXTURE = path.resolve(import.meta.dirname, "../platform/tests/fixture-project");
 const KEY = "tr_dev_bench";
 export const PLATFORM_BENCH_OPTIONS: PlatformOptions = {
   secretKey: KEY,

@@ -1,18 +1,26 @@
-// The project's Postgres: the server at DATABASE_URL when set, else the embedded one; migrated either way.
-import type { Config } from "../src/config";
+// The project's Postgres: the server at DATABASE_URL when set, else the embedded one; migrated either way:
+// the order project's tables and the stand-ins' (the dashboard's mail and payment pages read those even
+// when SMTP_URL or STRIPE_SECRET_KEY puts a real service in the stand-in's place). The platform migrates its own.
+import { migrateStandIns } from "local-stand-ins/migrate";
 import { startEmbeddedPostgres } from "local-trigger/postgres";
+import type { Config } from "../src/config";
 import { migrateDatabase } from "./migrate";
+
+async function migrate(url: string) {
+  await migrateDatabase(url);
+  await migrateStandIns(url);
+}
 
 export type StartedDatabase = { url: string; embedded: boolean; stop: () => Promise<void> };
 
 export async function startDatabase(database: Config["database"], log: (line: string) => void): Promise<StartedDatabase> {
   if (database.url) {
-    await migrateDatabase(database.url);
+    await migrate(database.url);
     return { url: database.url, embedded: false, stop: async () => {} };
   }
   const pg = await startEmbeddedPostgres({ dataDir: database.embeddedDir, port: database.embeddedPort, log });
   try {
-    await migrateDatabase(pg.url);
+    await migrate(pg.url);
   } catch (error) {
     await pg.stop();
     throw error;

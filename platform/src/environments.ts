@@ -17,7 +17,8 @@ function cacheOf(db: Database) {
   return cache;
 }
 
-export function apiKeyFor(projectRef: string, options: PlatformOptions): string {
+/** The key a new environment is given. The stored key is the key: settings may change after it was made. */
+function preferredApiKey(projectRef: string, options: PlatformOptions): string {
   return projectRef === options.defaultProjectRef ? options.secretKey : `${options.secretKey}-${projectRef}`;
 }
 
@@ -26,12 +27,14 @@ export async function ensureProjectEnvironment(db: Database, projectRef: string,
   const cached = cacheOf(db).byRef.get(projectRef);
   if (cached) return cached;
   await db.insert(projects).values({ ref: projectRef, id: newIds("proj").id, name: projectRef }).onConflictDoNothing();
-  await db
-    .insert(environments)
-    .values({ id: newIds("env").id, projectRef, slug: "dev", apiKey: apiKeyFor(projectRef, options) })
-    .onConflictDoNothing();
-  const found = await load(db, eq(environments.projectRef, projectRef));
-  return found!;
+  // The preferred key may be another project's already (the default project changed on an existing
+  // database): then this one gets its ref-suffixed key.
+  for (const apiKey of [preferredApiKey(projectRef, options), `${options.secretKey}-${projectRef}`]) {
+    await db.insert(environments).values({ id: newIds("env").id, projectRef, slug: "dev", apiKey }).onConflictDoNothing();
+    const found = await load(db, eq(environments.projectRef, projectRef));
+    if (found) return found;
+  }
+  throw new Error(`Could not make a dev environment for ${projectRef}: its keys are taken`);
 }
 
 /** The project's environment with this slug, if both exist: a page that names a project never creates it. */

@@ -3,5 +3,5 @@
 export { startPlatform, type CliPresence, type RunningPlatform, type StartPlatformOptions } from "./platform-server";
 export type { PlatformOptions } from "./platform-context";
 export { migratePlatform, PLATFORM_MIGRATIONS } from "./db/migrate";
-export { apiKeyFor, ensureProjectEnvironment } from "./environments";
+export { ensureProjectEnvironment } from "./environments";
 export { internalId } from "./ids";

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 // The pages this project adds to the local platform's dashboard: orders, inventory and mail. The stack
 // plugs them in (the platform itself knows nothing of orders).
 import { desc, eq, inArray } from "drizzle-orm";

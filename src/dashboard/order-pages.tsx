@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 // The business side of the dashboard: orders (list and one order with everything hanging off it),
 // inventory, and the mail catcher's messages. Read from the same tables the app's API and the tasks use.
 import { DataTable, formatTime, JsonBlock, StatusBadge, withQuery } from "local-trigger/dashboard";

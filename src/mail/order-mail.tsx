@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 // The order mails, as text and HTML. hono/jsx escapes every value, so a customer's name or a SKU cannot
 // inject markup into a message.

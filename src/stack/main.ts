@@ -46,9 +46,6 @@ async function main() {
     ...(flags.quietCli ? {} : { cliOutput: { onLine: cliLinePrinter((text) => process.stdout.write(text), terminal), color: terminal } }),
   }).catch(() => process.exit(1));
 
-  // Whoever runs the CLI (this stack, or the user in a second terminal), its coming and going is news.
-  stack.platform()?.onCliPresence(({ projectRef, connected }) => log(`${connected ? "●" : "○"} trigger.dev dev ${connected ? "connected" : "disconnected"} (project ${projectRef})`));
-
   log("");
   log("Ready.");
   const platform = stack.platform();

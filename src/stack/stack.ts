@@ -96,6 +96,10 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
     (m) => (m ? `catcher on ${m.url}` : `relay ${redact(config.mail.smtpUrl)} (SMTP_URL)`),
   );
 
+  // Whoever runs the CLI (this stack, or the user in a second terminal), its coming and going is news.
+  const watchCliPresence = (running: RunningPlatform) =>
+    running.onCliPresence(({ projectRef, connected }) => log(`${connected ? "●" : "○"} trigger.dev dev ${connected ? "connected" : "disconnected"} (project ${projectRef})`));
+
   // The platform can be restarted in place (the fault explorer does, mid-run); stop() stops whichever is current.
   let platform: RunningPlatform | undefined;
   let startPlatformHere: (() => Promise<RunningPlatform>) | undefined;
@@ -111,6 +115,7 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
           dashboard: businessDashboard(database.db),
         });
       platform = await startPlatformHere();
+      watchCliPresence(platform);
       stops.push({ name: "local Trigger.dev platform", stop: async () => platform?.close() });
       return platform;
     },
@@ -122,6 +127,7 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
     await platform.close();
     await new Promise((r) => setTimeout(r, downMs));
     platform = await startPlatformHere();
+    watchCliPresence(platform);
   };
   // The app triggers tasks through the SDK, on the platform or Trigger.dev itself.
   configure({ baseURL: config.trigger.apiUrl, accessToken: process.env.TRIGGER_SECRET_KEY ?? config.trigger.secretKey });

@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { pathsOfProject } from "../dashboard/project-paths";
-import { apiKeyFor, ensureProjectEnvironment } from "../environments";
+import { ensureProjectEnvironment } from "../environments";
 import { requireAccessToken } from "./auth";
 import { parseBody, type PlatformEnv } from "./http-context";
 
@@ -33,7 +33,7 @@ export const cliApi = new Hono<PlatformEnv>()
   .get("/api/v1/projects/:ref/dev", async (c) => {
     const { platform } = c.var;
     const env = await ensureProjectEnvironment(platform.db, c.req.param("ref"), platform.options);
-    return c.json({ apiKey: apiKeyFor(env.projectRef, platform.options), name: env.projectName, apiUrl: platform.origin, projectId: env.projectId });
+    return c.json({ apiKey: env.apiKey, name: env.projectName, apiUrl: platform.origin, projectId: env.projectId });
   })
   .get("/api/v1/projects/:ref/envvars", async (c) => {
     await ensureProjectEnvironment(c.var.platform.db, c.req.param("ref"), c.var.platform.options);

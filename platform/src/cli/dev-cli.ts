@@ -85,7 +85,7 @@ export function startDevCli(options: DevCliOptions): DevCli {
       // The local platform takes any personal access token; against Trigger.dev pass your own in env.
       TRIGGER_ACCESS_TOKEN: options.env?.TRIGGER_ACCESS_TOKEN || "tr_pat_local",
       // TRIGGER_CLI_NODE_OPTIONS reaches the CLI and, through the NODE_OPTIONS the CLI hands on, its task
-      // processes (`BENCH_CPU_PROFILE=1 npm run bench` preloads a profiler this way: README "Performance").
+      // processes (`BENCH_CPU_PROFILE=1 npm run bench` preloads a profiler this way: bench/README.md).
       NODE_OPTIONS: `--import ${OFFLINE_PRELOAD} ${process.env.TRIGGER_CLI_NODE_OPTIONS ?? ""}`.trim(),
       FORCE_COLOR: options.color ? "1" : "0",
       // The CLI prints a run's dashboard link only where it thinks links work: always, as an OSC 8 hyperlink;

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 // A project's API keys, as Trigger.dev's "API keys" page: each environment's secret key, and the variables
 // backend code sets to trigger into it with the SDK. Keys are shown in full: the platform is local, and the
 // keys only open it.

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 // The dashboard at the platform's root URL: server-rendered pages over the same tables the API answers
 // from, and actions that go through the platform's own API in-process (the same validation and errors as
 // the SDK gets). Every project has its pages at Trigger.dev's own URLs (/projects/v3/<ref>/runs, …, what the
@@ -12,7 +14,7 @@ import { z } from "zod";
 import { environments, projects, runs, schedules } from "../db/schema";
 import type { PlatformEnv } from "../api/http-context";
 import { currentWorker } from "../engine/workers";
-import { apiKeyFor, ensureProjectEnvironment, findProjectEnvironment, type ProjectEnvironment } from "../environments";
+import { ensureProjectEnvironment, findProjectEnvironment, type ProjectEnvironment } from "../environments";
 import { apiStatus, findRun, listRuns, type ApiStatus } from "../run-view";
 import { ApiKeysPage } from "./api-keys-page";
 import { DASHBOARD_CLIENT_JS } from "./dashboard-client";
@@ -64,7 +66,7 @@ async function callApi(c: DashboardContext, method: "POST" | "PUT", path: string
   const { platform, env } = c.var;
   const response = await platform.api(path, {
     method,
-    headers: { authorization: `Bearer ${apiKeyFor(env.projectRef, platform.options)}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${env.apiKey}`, "content-type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;

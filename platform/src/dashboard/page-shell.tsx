@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 // The frame every dashboard page shares: head, navigation, the project shown (and a switcher to another),
 // the flash message an action left, and the small pieces pages repeat (status badges, times, durations,
 // pretty JSON). hono/jsx escapes every value, so payloads, tags and log lines from tasks render as text,

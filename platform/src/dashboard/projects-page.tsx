@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 // Every project the platform knows (made by the first CLI or API call that named it): its environments with
 // links into each, how many runs it holds and when the last one came, and whether a CLI has registered a
 // worker, i.e. whether its tasks can run.

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 // One run: what it is and did (status, timeline, attempts, spans with their log lines), what it carried
 // (payload, output, error, metadata, tags), where it sits (parent, children), what it waits for, and the
 // actions Trigger.dev's run page offers: cancel, replay with an edited payload, reschedule, reset its

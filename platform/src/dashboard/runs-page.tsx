@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 // The runs list: newest first, live, filtered by task, status, tag and time, in keyset pages (fast at any
 // depth: each page is one index range scan, never a count or an offset).
 import { API_STATUSES } from "../engine/run-statuses";

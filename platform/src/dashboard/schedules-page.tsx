@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 // Schedules, declarative and imperative: cron, timezone, the next fire times in that timezone, the last
 // runs, and fire now / activate / deactivate.
 import type { Schedule } from "../db/schema";

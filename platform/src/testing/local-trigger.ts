@@ -93,7 +93,7 @@ export function projectRefOf(projectDir: string): string {
   for (const name of ["trigger.config.ts", "trigger.config.mts", "trigger.config.js", "trigger.config.mjs"]) {
     const file = path.join(projectDir, name);
     if (!fs.existsSync(file)) continue;
-    const ref = /\bproject\s*:\s*["'`](proj_[A-Za-z0-9]+)["'`]/.exec(fs.readFileSync(file, "utf8"))?.[1];
+    const ref = /\bproject\s*:\s*["'`](proj_[a-z0-9]+)["'`]/.exec(fs.readFileSync(file, "utf8"))?.[1];
     if (ref) return ref;
     throw new Error(`${file} names no project ref (project: "proj_…"); pass projectRef to startLocalTrigger.`);
   }
