@@ -18,7 +18,14 @@ const options: PlatformOptions = {
   taskEnvironment: {},
 };
 const TASKS = ["process-order", "reserve-inventory", "charge-payment", "send-notification", "order-reminder"];
-const STATUSES = ["COMPLETED_SUCCESSFULLY", "COMPLETED_SUCCESSFULLY", "COMPLETED_SUCCESSFULLY", "COMPLETED_WITH_ERRORS", "CANCELED", "DELAYED"];
+const STATUSES = [
+  "COMPLETED_SUCCESSFULLY",
+  "COMPLETED_SUCCESSFULLY",
+  "COMPLETED_SUCCESSFULLY",
+  "COMPLETED_WITH_ERRORS",
+  "CANCELED",
+  "DELAYED",
+];
 
 type Database = Awaited<ReturnType<typeof startBenchDatabase>>["db"];
 
@@ -76,8 +83,15 @@ async function main() {
   const small = await measure(database, 1_000, "s");
   const large = await measure(database, Number(process.env.BENCH_DASHBOARD_RUNS ?? 100_000), "l");
   await database.stop();
-  console.log(`\nDashboard runs page, median of 15 requests (ms): ${large.total.toLocaleString("en")} runs vs ${small.total.toLocaleString("en")}`);
-  printTable(Object.keys(large.medianMs).map((k) => [k, `${large.medianMs[k]} ms (with ${small.total.toLocaleString("en")} runs: ${small.medianMs[k]} ms)`]));
+  console.log(
+    `\nDashboard runs page, median of 15 requests (ms): ${large.total.toLocaleString("en")} runs vs ${small.total.toLocaleString("en")}`,
+  );
+  printTable(
+    Object.keys(large.medianMs).map((k) => [
+      k,
+      `${large.medianMs[k]} ms (with ${small.total.toLocaleString("en")} runs: ${small.medianMs[k]} ms)`,
+    ]),
+  );
   fs.mkdirSync("bench/results", { recursive: true });
   const file = `bench/results/dashboard-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
   fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), small, large }, null, 2));

@@ -68,9 +68,15 @@ async function main() {
   watcher.start();
   const fulfil = async (accepted: Accepted[], timeoutMs: number, label: string) => {
     let shown = -1;
-    await watcher.waitFor(accepted.map((a) => a.id), "confirmed", timeoutMs, (done) => {
-      if (done !== shown && (done === accepted.length || done % 25 === 0)) progress(`  ${label}: ${(shown = done)}/${accepted.length} confirmed`);
-    });
+    await watcher.waitFor(
+      accepted.map((a) => a.id),
+      "confirmed",
+      timeoutMs,
+      (done) => {
+        if (done !== shown && (done === accepted.length || done % 25 === 0))
+          progress(`  ${label}: ${(shown = done)}/${accepted.length} confirmed`);
+      },
+    );
   };
 
   try {
@@ -81,7 +87,11 @@ async function main() {
     memory.phase("direct baseline");
     const direct: DirectResult[] = [];
     for (const concurrency of [1, 8, 32]) {
-      direct.push(await measureDirect(database.db, { stripe: stack.stripePort, smtp: stack.smtpPort }, concurrency, SETTINGS.directSeconds, () => benchOrder("direct", PLENTY)));
+      direct.push(
+        await measureDirect(database.db, { stripe: stack.stripePort, smtp: stack.smtpPort }, concurrency, SETTINGS.directSeconds, () =>
+          benchOrder("direct", PLENTY),
+        ),
+      );
       progress(`direct baseline, concurrency ${concurrency}: ${direct.at(-1)!.ordersPerSecond} orders/s`);
     }
     const bestDirect = direct.reduce((a, b) => (b.ordersPerSecond > a.ordersPerSecond ? b : a));
@@ -109,7 +119,13 @@ async function main() {
       const accepted = await fireAtRate(stack.appUrl, rate, SETTINGS.offeredSeconds, () => benchOrder(prefix, PLENTY));
       await fulfil(accepted, 120_000, `${rate}/s`);
       const valuesMs = latencies(accepted, watcher);
-      return { ratePerSecond: rate, orders: accepted.length, latencyMs: summary(valuesMs), valuesMs, cpu: cpuBetween(cpuBefore, sampleProcesses(), performance.now() - started) };
+      return {
+        ratePerSecond: rate,
+        orders: accepted.length,
+        latencyMs: summary(valuesMs),
+        valuesMs,
+        cpu: cpuBetween(cpuBefore, sampleProcesses(), performance.now() - started),
+      };
     };
     const light = await atRate(SETTINGS.lightRate, "light");
     const { valuesMs: offeredLatency, ...offered } = await atRate(SETTINGS.offeredRate, "rate");
@@ -126,7 +142,9 @@ async function main() {
       windowCpuBefore = sampleProcesses();
       routesBefore = readRoutes(stack.platformUrl);
     }, RAMP_SECONDS * 1000);
-    const flood = await fireWithBacklog(stack.appUrl, watcher, SETTINGS.backlog, RAMP_SECONDS + SETTINGS.sustainSeconds, () => benchOrder("flood", PLENTY));
+    const flood = await fireWithBacklog(stack.appUrl, watcher, SETTINGS.backlog, RAMP_SECONDS + SETTINGS.sustainSeconds, () =>
+      benchOrder("flood", PLENTY),
+    );
     const windowCloses = Date.now();
     const windowCpu = cpuBetween(windowCpuBefore, sampleProcesses(), windowCloses - windowOpens);
     const routesInWindow = routesBetween(await routesBefore, await readRoutes(stack.platformUrl));
@@ -145,7 +163,11 @@ async function main() {
     progress(`contention: ${SETTINGS.contentionOrders} orders for ${SETTINGS.contentionUnits} units of ${SCARCE}…`);
     const contentionStarted = performance.now();
     const contended = await fireBurst(stack.appUrl, SETTINGS.contentionOrders, 20, () => benchOrder("scarce", SCARCE));
-    await watcher.waitFor(contended.map((a) => a.id), "terminal", 300_000);
+    await watcher.waitFor(
+      contended.map((a) => a.id),
+      "terminal",
+      300_000,
+    );
     const drainMs = Math.round(performance.now() - contentionStarted);
     const outcomes = new Map<string, number>();
     for (const { id } of contended) {
@@ -184,7 +206,13 @@ async function main() {
 
     // Report.
     const results = {
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30), platform: `${process.platform} ${process.arch}`, node: process.version },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        memoryGb: round(os.totalmem() / 2 ** 30),
+        platform: `${process.platform} ${process.arch}`,
+        node: process.version,
+      },
       at: new Date().toISOString(),
       settings: SETTINGS,
       stackReadyMs: stack.readyMs,
@@ -194,7 +222,15 @@ async function main() {
         idleWarmCpu: idleCpu,
         light: lightFigures,
         offered,
-        asFastAsPossible: { backlog: SETTINGS.backlog, windowSeconds: SETTINGS.sustainSeconds, confirmedInWindow: inWindow, ordersPerSecond: sustained, latencyMs: summary(floodLatency), cpu: windowCpu, platformRequestsPerOrder },
+        asFastAsPossible: {
+          backlog: SETTINGS.backlog,
+          windowSeconds: SETTINGS.sustainSeconds,
+          confirmedInWindow: inWindow,
+          ordersPerSecond: sustained,
+          latencyMs: summary(floodLatency),
+          cpu: windowCpu,
+          platformRequestsPerOrder,
+        },
       },
       contention,
       invariantViolations: violations,
@@ -223,13 +259,28 @@ async function main() {
       ["direct baseline (in-process steps)", direct.map((d) => `${d.ordersPerSecond}/s at ${d.concurrency}`).join(", ")],
       ["full stack, sustained", `${sustained} orders/s over ${SETTINGS.sustainSeconds} s (${SETTINGS.backlog} in flight; target ≥ 15)`],
       ["  latency at that load", `p50 ${f.p50} ms, p95 ${f.p95} ms, p99 ${f.p99} ms`],
-      [`full stack, ${SETTINGS.offeredRate} orders/s offered`, `p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms (n=${l.n}; target p50 ≤ 300, p99 ≤ 1000)`],
-      [`full stack, ${SETTINGS.lightRate} order/s offered`, `p50 ${lightFigures.latencyMs.p50} ms, p95 ${lightFigures.latencyMs.p95} ms, p99 ${lightFigures.latencyMs.p99} ms (n=${lightFigures.latencyMs.n})`],
-      ["contention", `${contention.orders} orders for ${contention.units} units: drained in ${round(drainMs / 1000)} s, ${JSON.stringify(contention.outcomes)}, sold exactly: ${contention.soldExactly ? "yes" : "NO"}`],
+      [
+        `full stack, ${SETTINGS.offeredRate} orders/s offered`,
+        `p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms (n=${l.n}; target p50 ≤ 300, p99 ≤ 1000)`,
+      ],
+      [
+        `full stack, ${SETTINGS.lightRate} order/s offered`,
+        `p50 ${lightFigures.latencyMs.p50} ms, p95 ${lightFigures.latencyMs.p95} ms, p99 ${lightFigures.latencyMs.p99} ms (n=${lightFigures.latencyMs.n})`,
+      ],
+      [
+        "contention",
+        `${contention.orders} orders for ${contention.units} units: drained in ${round(drainMs / 1000)} s, ${JSON.stringify(contention.outcomes)}, sold exactly: ${contention.soldExactly ? "yes" : "NO"}`,
+      ],
       ["invariants", violations.length === 0 ? "all hold" : `${violations.length} violated: ${violations.slice(0, 3).join("; ")}`],
-      ["platform: tasks.trigger (32 callers)", `${p.triggers.triggersPerSecond}/s; batch of ${p.triggers.batchSize}: ${p.triggers.batchItemsPerSecond} items/s`],
+      [
+        "platform: tasks.trigger (32 callers)",
+        `${p.triggers.triggersPerSecond}/s; batch of ${p.triggers.batchSize}: ${p.triggers.batchItemsPerSecond} items/s`,
+      ],
       ["platform: trigger → start (idle)", `p50 ${p.latencyMs.triggerToStart.p50} ms, p99 ${p.latencyMs.triggerToStart.p99} ms`],
-      ["platform: child end → parent resume", `p50 ${p.latencyMs.childEndToParentResume.p50} ms, p99 ${p.latencyMs.childEndToParentResume.p99} ms`],
+      [
+        "platform: child end → parent resume",
+        `p50 ${p.latencyMs.childEndToParentResume.p50} ms, p99 ${p.latencyMs.childEndToParentResume.p99} ms`,
+      ],
       ["platform: no-op runs via the CLI", `${p.cli.noopRunsPerSecond} runs/s (${p.cli.concurrency} at once)`],
       ["stack ready / warm-up", `${stack.readyMs} ms / ${warmUpMs} ms (${WARM_UP_ORDERS} orders, task processes starting)`],
     ]);
@@ -245,7 +296,11 @@ async function main() {
       ]),
     );
     console.log("\nRequests to the platform per order while sustained (route: requests, platform ms):");
-    printTable(platformRequestsPerOrder.slice(0, 12).map((r) => [r.route, `${r.perOrder} per order, ${round(r.totalMs / Math.max(1, inWindow), 1)} ms per order`]));
+    printTable(
+      platformRequestsPerOrder
+        .slice(0, 12)
+        .map((r) => [r.route, `${r.perOrder} per order, ${round(r.totalMs / Math.max(1, inWindow), 1)} ms per order`]),
+    );
     console.log(`\nwritten: ${jsonFile}, ${svgFile} (${results.benchSeconds} s in all)`);
     if (violations.length > 0 || !contention.soldExactly) process.exitCode = 1;
     console.log(`full-stack orders/s: ${sustained} (direct: ${bestDirect.ordersPerSecond}, ratio: ${ratio})`);

@@ -6,7 +6,15 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 
-type BaselineRun = { id: string; task: string; payload: string; queuedAt: number; startedAt?: number; completedAt?: number; attempt: number };
+type BaselineRun = {
+  id: string;
+  task: string;
+  payload: string;
+  queuedAt: number;
+  startedAt?: number;
+  completedAt?: number;
+  attempt: number;
+};
 
 const MACHINE = { name: "small-1x", cpu: 0.5, memory: 0.5, centsPerMs: 0 };
 
@@ -46,7 +54,16 @@ export async function startInMemoryPlatform(options: { maxConcurrentRuns: number
         completedWaitpoints: [],
         backgroundWorker: { id: worker.id, friendlyId: worker.id, version: worker.version },
         deployment: {},
-        run: { id: run.id, friendlyId: run.id, isTest: false, isReplay: false, machine: MACHINE, attemptNumber: 1, masterQueue: "dev", traceContext: {} },
+        run: {
+          id: run.id,
+          friendlyId: run.id,
+          isTest: false,
+          isReplay: false,
+          machine: MACHINE,
+          attemptNumber: 1,
+          masterQueue: "dev",
+          traceContext: {},
+        },
         environment: { id: "env_baseline", type: "DEVELOPMENT" },
         organization: { id: "org_baseline" },
         project: { id: "project_baseline" },
@@ -58,14 +75,22 @@ export async function startInMemoryPlatform(options: { maxConcurrentRuns: number
   const app = new Hono()
     .get("/api/v2/whoami", (c) => c.json({ userId: "user_baseline", email: "baseline@localhost.local", dashboardUrl: origin }))
     .get("/api/v1/platform-notifications", (c) => c.json({ notification: null }))
-    .get("/api/v1/projects/:ref/dev", (c) => c.json({ apiKey: "tr_dev_baseline", name: "baseline", apiUrl: origin, projectId: "project_baseline" }))
+    .get("/api/v1/projects/:ref/dev", (c) =>
+      c.json({ apiKey: "tr_dev_baseline", name: "baseline", apiUrl: origin, projectId: "project_baseline" }),
+    )
     .get("/api/v1/projects/:ref/envvars", (c) => c.json({ variables: {} }))
     .post("/api/v1/projects/:ref/background-workers", (c) => {
       worker = { id: `worker_baseline_${++sequence}`, version: String(sequence) };
       return c.json({ id: worker.id, version: worker.version, contentHash: worker.id });
     })
     .get("/engine/v1/dev/config", (c) =>
-      c.json({ environmentId: "env_baseline", dequeueIntervalWithRun: 0, dequeueIntervalWithoutRun: 50, maxConcurrentRuns: options.maxConcurrentRuns, engineUrl: origin }),
+      c.json({
+        environmentId: "env_baseline",
+        dequeueIntervalWithRun: 0,
+        dequeueIntervalWithoutRun: 50,
+        maxConcurrentRuns: options.maxConcurrentRuns,
+        engineUrl: origin,
+      }),
     )
     .get("/engine/v1/dev/presence", (c) => streamSSE(c, (stream) => new Promise<void>((resolve) => stream.onAbort(resolve))))
     .post("/engine/v1/dev/dequeue", async (c) => {
@@ -92,7 +117,20 @@ export async function startInMemoryPlatform(options: { maxConcurrentRuns: number
         snapshot: snapshot(run, "EXECUTING"),
         execution: {
           attempt: { number: 1, startedAt: new Date() },
-          run: { id: run.id, payload: run.payload, payloadType: "application/json", tags: [], isTest: false, createdAt: new Date(run.queuedAt), startedAt: new Date(), durationMs: 0, costInCents: 0, baseCostInCents: 0, version: worker.version, traceContext: {} },
+          run: {
+            id: run.id,
+            payload: run.payload,
+            payloadType: "application/json",
+            tags: [],
+            isTest: false,
+            createdAt: new Date(run.queuedAt),
+            startedAt: new Date(),
+            durationMs: 0,
+            costInCents: 0,
+            baseCostInCents: 0,
+            version: worker.version,
+            traceContext: {},
+          },
           task: { id: run.task, filePath: "", exportName: run.task },
           queue: { id: `task/${run.task}`, name: `task/${run.task}` },
           environment: { id: "env_baseline", slug: "dev", type: "DEVELOPMENT" },
@@ -100,7 +138,13 @@ export async function startInMemoryPlatform(options: { maxConcurrentRuns: number
           project: { id: "project_baseline", ref: "proj_baseline", slug: "baseline", name: "Baseline" },
           machine: MACHINE,
         },
-        envVars: { TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT: `${origin}/otel`, TRIGGER_API_URL: origin, TRIGGER_STREAM_URL: origin, TRIGGER_RUN_ID: run.id, TRIGGER_MACHINE_PRESET: MACHINE.name },
+        envVars: {
+          TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT: `${origin}/otel`,
+          TRIGGER_API_URL: origin,
+          TRIGGER_STREAM_URL: origin,
+          TRIGGER_RUN_ID: run.id,
+          TRIGGER_MACHINE_PRESET: MACHINE.name,
+        },
       });
     })
     .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/attempts/complete", (c) => {
@@ -108,13 +152,17 @@ export async function startInMemoryPlatform(options: { maxConcurrentRuns: number
       run.completedAt = Date.now();
       running--;
       wakeDequeue?.();
-      return c.json({ result: { attemptStatus: "RUN_FINISHED", run: runMessage(run, "COMPLETED_SUCCESSFULLY"), snapshot: snapshot(run, "FINISHED") } });
+      return c.json({
+        result: { attemptStatus: "RUN_FINISHED", run: runMessage(run, "COMPLETED_SUCCESSFULLY"), snapshot: snapshot(run, "FINISHED") },
+      });
     })
     .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/heartbeat", (c) => c.json({ ok: true }))
     .get("/engine/v1/dev/runs/:run/snapshots/latest", (c) => {
       const run = runs.get(c.req.param("run"))!;
       const status = run.completedAt ? "FINISHED" : "EXECUTING";
-      return c.json({ execution: { version: "1", snapshot: snapshot(run, status), run: runMessage(run, status), completedWaitpoints: [] } });
+      return c.json({
+        execution: { version: "1", snapshot: snapshot(run, status), run: runMessage(run, status), completedWaitpoints: [] },
+      });
     })
     .post("/engine/v1/dev/runs/:run/logs/debug", (c) => c.json({ ok: true }))
     .post("/engine/v1/dev/disconnect", (c) => c.json({ cancelled: 0 }))

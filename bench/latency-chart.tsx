@@ -20,20 +20,33 @@ export async function latencyChartSvg(title: string, series: LatencySeries[]): P
     .domain([Math.max(1, Math.min(...all) * 0.8), Math.max(...all) * 1.2])
     .range([MARGIN.left, WIDTH - MARGIN.right])
     .nice();
-  const y = scaleLinear().domain([0, 100]).range([HEIGHT - MARGIN.bottom, MARGIN.top]);
+  const y = scaleLinear()
+    .domain([0, 100])
+    .range([HEIGHT - MARGIN.bottom, MARGIN.top]);
   const cumulative = (values: number[]) => {
     const sorted = [...values].filter((v) => v > 0).sort((a, b) => a - b);
     return sorted.map((v, i) => [x(v), y(((i + 1) / sorted.length) * 100)] as [number, number]);
   };
   const path = line().defined(([px]) => Number.isFinite(px));
   const svg = (
-    <svg xmlns="http://www.w3.org/2000/svg" width={WIDTH} height={HEIGHT} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} font-family="system-ui, sans-serif" font-size="12">
+    <svg
+      xmlns="http://www.w3.org/2000/svg"
+      width={WIDTH}
+      height={HEIGHT}
+      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+      font-family="system-ui, sans-serif"
+      font-size="12"
+    >
       <rect width={WIDTH} height={HEIGHT} fill="#fff" />
-      <text x={MARGIN.left} y={22} font-size="15" font-weight="600">{title}</text>
+      <text x={MARGIN.left} y={22} font-size="15" font-weight="600">
+        {title}
+      </text>
       {x.ticks(8).map((t) => (
         <g>
           <line x1={x(t)} x2={x(t)} y1={MARGIN.top} y2={HEIGHT - MARGIN.bottom} stroke="#e5e7eb" />
-          <text x={x(t)} y={HEIGHT - MARGIN.bottom + 16} text-anchor="middle" fill="#374151">{x.tickFormat(8, "~s")(t)}</text>
+          <text x={x(t)} y={HEIGHT - MARGIN.bottom + 16} text-anchor="middle" fill="#374151">
+            {x.tickFormat(8, "~s")(t)}
+          </text>
         </g>
       ))}
       {[0, 25, 50, 75, 95, 99, 100].map((p) => (
@@ -42,7 +55,9 @@ export async function latencyChartSvg(title: string, series: LatencySeries[]): P
           <text x={MARGIN.left - 8} y={y(p) + 4} text-anchor="end" fill="#374151">{`${p}%`}</text>
         </g>
       ))}
-      <text x={(MARGIN.left + WIDTH - MARGIN.right) / 2} y={HEIGHT - 10} text-anchor="middle" fill="#111827">event accepted → confirmation mail caught (ms, log scale)</text>
+      <text x={(MARGIN.left + WIDTH - MARGIN.right) / 2} y={HEIGHT - 10} text-anchor="middle" fill="#111827">
+        event accepted → confirmation mail caught (ms, log scale)
+      </text>
       {series.map((s, i) => {
         const colour = COLOURS[i % COLOURS.length]!;
         const marks = [50, 95, 99].map((p) => ({ p, v: percentile(s.valuesMs, p) }));

@@ -37,7 +37,9 @@ export function trackMemory(intervalMs = 1_000) {
       return Object.fromEntries(
         [...peaks].map(([name, roles]) => [
           name,
-          [...roles].map(([role, p]) => ({ role, peakRssMb: Math.round(p.rssMb), processes: p.processes })).sort((a, b) => b.peakRssMb - a.peakRssMb),
+          [...roles]
+            .map(([role, p]) => ({ role, peakRssMb: Math.round(p.rssMb), processes: p.processes }))
+            .sort((a, b) => b.peakRssMb - a.peakRssMb),
         ]),
       );
     },

@@ -29,7 +29,12 @@ export async function fireOrder(appUrl: string, order: OrderCreatedInput): Promi
 }
 
 /** A burst: `count` orders, `inParallel` at a time, each group sent as soon as the last was accepted. */
-export async function fireBurst(appUrl: string, count: number, inParallel: number, makeOrder: () => OrderCreatedInput): Promise<Accepted[]> {
+export async function fireBurst(
+  appUrl: string,
+  count: number,
+  inParallel: number,
+  makeOrder: () => OrderCreatedInput,
+): Promise<Accepted[]> {
   const accepted: Accepted[] = [];
   for (let i = 0; i < count; i += inParallel) {
     accepted.push(...(await Promise.all(Array.from({ length: Math.min(inParallel, count - i) }, () => fireOrder(appUrl, makeOrder())))));
@@ -55,7 +60,13 @@ export async function fireAtRate(appUrl: string, rate: number, seconds: number, 
  * As fast as the stack goes: keeps `backlog` orders accepted but not yet confirmed, topping up as
  * confirmations arrive, for `seconds`. Returns every order it sent (the last ones still in flight).
  */
-export async function fireWithBacklog(appUrl: string, watcher: OrderWatcher, backlog: number, seconds: number, makeOrder: () => OrderCreatedInput): Promise<Accepted[]> {
+export async function fireWithBacklog(
+  appUrl: string,
+  watcher: OrderWatcher,
+  backlog: number,
+  seconds: number,
+  makeOrder: () => OrderCreatedInput,
+): Promise<Accepted[]> {
   const sent: Accepted[] = [];
   const deadline = performance.now() + seconds * 1000;
   while (performance.now() < deadline) {

@@ -69,7 +69,10 @@ export async function measurePlatform({ url, db }: { url: string; db: Database }
     await batch.trigger(Array.from({ length: counts.batch }, () => ({ id: "noop" as const, payload: null })));
     const batchItemsPerSecond = counts.batch / ((performance.now() - batchStarted) / 1000);
     // Those runs are not for the CLI: clear them so they do not count below.
-    await db.update(runRows).set({ availableAt: null, status: "CANCELED", completedAt: sql`now()` }).where(eq(runRows.taskIdentifier, "noop"));
+    await db
+      .update(runRows)
+      .set({ availableAt: null, status: "CANCELED", completedAt: sql`now()` })
+      .where(eq(runRows.taskIdentifier, "noop"));
 
     const cliStarted = performance.now();
     cli = startDevCli({ projectDir: copyProject(FIXTURE), apiUrl: platform.url });
@@ -84,7 +87,10 @@ export async function measurePlatform({ url, db }: { url: string; db: Database }
       const t0 = Date.now();
       const { id } = await tasks.trigger("noop", null);
       await waitAllFinished(db, [id], 10_000);
-      const [row] = await db.select().from(runRows).where(eq(runRows.id, internalId(id)));
+      const [row] = await db
+        .select()
+        .from(runRows)
+        .where(eq(runRows.id, internalId(id)));
       toStart.push(row!.startedAt!.getTime() - t0);
       toDone.push(row!.completedAt!.getTime() - t0);
     }
@@ -95,7 +101,10 @@ export async function measurePlatform({ url, db }: { url: string; db: Database }
       await waitAllFinished(db, [parent.id], 20_000);
       const run = await runs.retrieve(parent.id);
       const out = run.output as { childId: string; resumedAt: number };
-      const [child] = await db.select().from(runRows).where(eq(runRows.id, internalId(out.childId)));
+      const [child] = await db
+        .select()
+        .from(runRows)
+        .where(eq(runRows.id, internalId(out.childId)));
       resume.push(out.resumedAt - child!.completedAt!.getTime());
     }
 
@@ -109,7 +118,9 @@ export async function measurePlatform({ url, db }: { url: string; db: Database }
     const cpuBefore = sampleProcesses();
     const ids: string[] = [];
     for (let i = 0; i < counts.noopRuns; i += 100) {
-      const handle = await batch.trigger(Array.from({ length: Math.min(100, counts.noopRuns - i) }, () => ({ id: "noop" as const, payload: null })));
+      const handle = await batch.trigger(
+        Array.from({ length: Math.min(100, counts.noopRuns - i) }, () => ({ id: "noop" as const, payload: null })),
+      );
       ids.push(...(await batch.retrieve(handle.batchId)).runs);
     }
     await waitAllFinished(db, ids, 120_000);
@@ -117,7 +128,13 @@ export async function measurePlatform({ url, db }: { url: string; db: Database }
 
     return {
       cliReadyMs,
-      triggers: { triggersPerSecond: round(triggersPerSecond), callers: 32, count: counts.triggers, batchItemsPerSecond: round(batchItemsPerSecond), batchSize: counts.batch },
+      triggers: {
+        triggersPerSecond: round(triggersPerSecond),
+        callers: 32,
+        count: counts.triggers,
+        batchItemsPerSecond: round(batchItemsPerSecond),
+        batchSize: counts.batch,
+      },
       latencyMs: { triggerToStart: summary(toStart), triggerToCompleted: summary(toDone), childEndToParentResume: summary(resume) },
       cli: {
         noopRunsPerSecond: round(counts.noopRuns / (throughputMs / 1000)),

@@ -27,12 +27,23 @@ async function measureBaseline(runCount: number, triggerCount: number) {
       await baseline.waitAllFinished([id], 20_000);
       toDone.push(baseline.run(id)!.completedAt! - t0);
     }
-    await baseline.waitAllFinished(Array.from({ length: options.dequeue.maxConcurrentRuns * 2 }, () => baseline.enqueue("noop", "null")), 120_000);
+    await baseline.waitAllFinished(
+      Array.from({ length: options.dequeue.maxConcurrentRuns * 2 }, () => baseline.enqueue("noop", "null")),
+      120_000,
+    );
     const started = performance.now();
     const cpuBefore = sampleProcesses();
-    await baseline.waitAllFinished(Array.from({ length: runCount }, () => baseline.enqueue("noop", "null")), 300_000);
+    await baseline.waitAllFinished(
+      Array.from({ length: runCount }, () => baseline.enqueue("noop", "null")),
+      300_000,
+    );
     const wallMs = performance.now() - started;
-    return { triggersPerSecond, triggerToCompleted: summary(toDone), noopRunsPerSecond: round(runCount / (wallMs / 1000)), cpu: cpuBetween(cpuBefore, sampleProcesses(), wallMs) };
+    return {
+      triggersPerSecond,
+      triggerToCompleted: summary(toDone),
+      noopRunsPerSecond: round(runCount / (wallMs / 1000)),
+      cpu: cpuBetween(cpuBefore, sampleProcesses(), wallMs),
+    };
   } finally {
     await cli.stop();
     await baseline.close();
@@ -44,9 +55,20 @@ async function main() {
   const triggerCount = Number(process.env.BENCH_TRIGGERS ?? 2_000);
   const baseline = await measureBaseline(runCount, triggerCount);
   const database = await startBenchDatabase("bench_platform");
-  const ours = await measurePlatform(database, { triggers: triggerCount, batch: 1_000, idleSamples: 50, resumeSamples: 30, noopRuns: runCount });
+  const ours = await measurePlatform(database, {
+    triggers: triggerCount,
+    batch: 1_000,
+    idleSamples: 50,
+    resumeSamples: 30,
+    noopRuns: runCount,
+  });
   await database.stop();
-  const results = { machine: `${process.platform} ${process.arch}, node ${process.version}`, at: new Date().toISOString(), baseline, ...ours };
+  const results = {
+    machine: `${process.platform} ${process.arch}, node ${process.version}`,
+    at: new Date().toISOString(),
+    baseline,
+    ...ours,
+  };
 
   console.log("\nLocal Trigger.dev platform benchmark");
   const { latencyMs: l } = ours;
@@ -55,12 +77,23 @@ async function main() {
     ["batchTrigger of 1,000", `${ours.triggers.batchItemsPerSecond} items/s`],
     ["CLI ready", `${ours.cliReadyMs} ms`],
     ["trigger → start (idle)", `p50 ${l.triggerToStart.p50} ms, p99 ${l.triggerToStart.p99} ms`],
-    ["trigger → completed (idle)", `p50 ${l.triggerToCompleted.p50} ms, p99 ${l.triggerToCompleted.p99} ms (in-memory baseline: p50 ${baseline.triggerToCompleted.p50} ms)`],
+    [
+      "trigger → completed (idle)",
+      `p50 ${l.triggerToCompleted.p50} ms, p99 ${l.triggerToCompleted.p99} ms (in-memory baseline: p50 ${baseline.triggerToCompleted.p50} ms)`,
+    ],
     ["child end → parent resume", `p50 ${l.childEndToParentResume.p50} ms, p99 ${l.childEndToParentResume.p99} ms`],
-    [`no-op runs through the CLI (${ours.cli.concurrency} at once)`, `${ours.cli.noopRunsPerSecond} runs/s (in-memory baseline: ${baseline.noopRunsPerSecond}, ratio ${round(ours.cli.noopRunsPerSecond / baseline.noopRunsPerSecond, 2)})`],
+    [
+      `no-op runs through the CLI (${ours.cli.concurrency} at once)`,
+      `${ours.cli.noopRunsPerSecond} runs/s (in-memory baseline: ${baseline.noopRunsPerSecond}, ratio ${round(ours.cli.noopRunsPerSecond / baseline.noopRunsPerSecond, 2)})`,
+    ],
   ]);
   console.log("\nCPU while the CLI ran no-op runs (% of one core; the machine has 2):");
-  printTable(ours.cli.cpu.map((p) => [p.role, `${p.cpuPercentOfOneCore}% (in-memory baseline run: ${baseline.cpu.find((b) => b.role === p.role)?.cpuPercentOfOneCore ?? "–"}%)`]));
+  printTable(
+    ours.cli.cpu.map((p) => [
+      p.role,
+      `${p.cpuPercentOfOneCore}% (in-memory baseline run: ${baseline.cpu.find((b) => b.role === p.role)?.cpuPercentOfOneCore ?? "–"}%)`,
+    ]),
+  );
   fs.mkdirSync("bench/results", { recursive: true });
   const file = `bench/results/platform-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
   fs.writeFileSync(file, JSON.stringify(results, null, 2));

@@ -55,6 +55,11 @@ export function cpuBetween(before: ProcessSample[], after: ProcessSample[], wall
     byRole.set(p.role, entry);
   }
   return [...byRole]
-    .map(([role, e]) => ({ role, processes: e.processes, cpuPercentOfOneCore: Math.round((e.cpuMs / wallMs) * 100), rssMb: Math.round(e.rssMb) }))
+    .map(([role, e]) => ({
+      role,
+      processes: e.processes,
+      cpuPercentOfOneCore: Math.round((e.cpuMs / wallMs) * 100),
+      rssMb: Math.round(e.rssMb),
+    }))
     .sort((a, b) => b.cpuPercentOfOneCore - a.cpuPercentOfOneCore);
 }

@@ -52,7 +52,9 @@ export async function startStackProcess(options: { databaseUrl: string; logFile:
     }, 50);
     void exited.then((code) => {
       clearInterval(check);
-      reject(new Error(`the stack exited (code ${code}) before it was ready; its output is in ${options.logFile}:\n${output.slice(-2000)}`));
+      reject(
+        new Error(`the stack exited (code ${code}) before it was ready; its output is in ${options.logFile}:\n${output.slice(-2000)}`),
+      );
     });
   });
 

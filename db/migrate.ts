@@ -13,7 +13,11 @@ export async function migrateDatabase(url: string): Promise<void> {
   try {
     await client`SELECT pg_advisory_lock(${LOCK_ID})`;
     await adoptSingleChainLayout(client);
-    await migrate(drizzle(client), { migrationsFolder: FULFILLMENT_MIGRATIONS.folder, migrationsSchema: "drizzle", migrationsTable: FULFILLMENT_MIGRATIONS.table });
+    await migrate(drizzle(client), {
+      migrationsFolder: FULFILLMENT_MIGRATIONS.folder,
+      migrationsSchema: "drizzle",
+      migrationsTable: FULFILLMENT_MIGRATIONS.table,
+    });
   } finally {
     await client`SELECT pg_advisory_unlock(${LOCK_ID})`.catch(() => {});
     await client.end({ timeout: 5 });

@@ -14,7 +14,9 @@ export type ScratchPostgresOptions = {
 };
 
 export async function startScratchPostgres(options: ScratchPostgresOptions) {
-  const server = options.adminUrl ? undefined : await startEmbeddedPostgres({ dataDir: options.dataDir, port: options.port, ephemeral: options.ephemeral ?? false });
+  const server = options.adminUrl
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: options.dataDir, port: options.port, ephemeral: options.ephemeral ?? false });
   const adminUrl = options.adminUrl ?? server!.url;
   return {
     database: (name: string) => createScratchDatabase(adminUrl, name),

@@ -43,7 +43,14 @@ export const cancelOrder = schemaTask({
     });
     let refund = "nothing_to_refund";
     if (await owesRefund(db, id)) {
-      refund = (await refundOrderTask.triggerAndWait({ orderId: id }, { idempotencyKey: await idempotencyKeys.create(stepKey(id, "refund"), { scope: "global" }), tags: [orderTag(id)] }).unwrap()).refund;
+      refund = (
+        await refundOrderTask
+          .triggerAndWait(
+            { orderId: id },
+            { idempotencyKey: await idempotencyKeys.create(stepKey(id, "refund"), { scope: "global" }), tags: [orderTag(id)] },
+          )
+          .unwrap()
+      ).refund;
     } else if (charge === undefined || charge.status === "processing" || charge.status === "not_found") {
       refund = "once the charge settles";
     }

@@ -31,7 +31,10 @@ export const chargePayment = schemaTask({
       throw error; // unknown: retried, and the retry asks Stripe first
     }
     for (let round = 1; outcome.status === "processing"; round++) {
-      if (round > SETTLE_ROUNDS) throw new Error(`Stripe has kept the charge of order ${orderId} processing for an hour; the reconciler settles it when Stripe does`);
+      if (round > SETTLE_ROUNDS)
+        throw new Error(
+          `Stripe has kept the charge of order ${orderId} processing for an hour; the reconciler settles it when Stripe does`,
+        );
       logger.info("payment processing: waiting for Stripe", { orderId, paymentIntent: outcome.payment.providerId, round });
       const token = await wait.createToken({ timeout: SETTLE_WAIT, tags: [orderTag(orderId)] });
       await attachWaitToken(db, outcome.payment.id, token.id);

@@ -85,7 +85,8 @@ export const processOrder = schemaTask({
       progress("waiting for the payment's outcome", 50);
       return { orderId: id, status: "payment_unknown" as const };
     }
-    if (charged.output.outcome === "not_chargeable") return (await statusNow()) === "cancelled" ? endCancelled() : { orderId: id, status: charged.output.status };
+    if (charged.output.outcome === "not_chargeable")
+      return (await statusNow()) === "cancelled" ? endCancelled() : { orderId: id, status: charged.output.status };
     if (charged.output.outcome === "not_charged") {
       const { code } = charged.output;
       await saga.compensate(`not charged: ${code}`);
@@ -95,7 +96,9 @@ export const processOrder = schemaTask({
       progress(`failed: not charged (${code})`, 100);
       return { orderId: id, status: "payment_failed" as const, reason: code };
     }
-    saga.done("charge the card", async () => refundOrderTask.triggerAndWait({ orderId: id }, { idempotencyKey: await key(id, "refund"), tags }).unwrap());
+    saga.done("charge the card", async () =>
+      refundOrderTask.triggerAndWait({ orderId: id }, { idempotencyKey: await key(id, "refund"), tags }).unwrap(),
+    );
     if ((await statusNow()) === "cancelled") return endCancelled();
 
     progress("committing stock", 70);
@@ -113,7 +116,10 @@ export const processOrder = schemaTask({
     const { order: done } = await transitionOrderIfAllowed(db, id, "completed");
     if (done.status !== "completed") return endCancelled();
 
-    await orderReminder.trigger({ orderId: id }, { idempotencyKey: await key(id, "reminder"), delay: config.orders.reminderDelay.text, tags });
+    await orderReminder.trigger(
+      { orderId: id },
+      { idempotencyKey: await key(id, "reminder"), delay: config.orders.reminderDelay.text, tags },
+    );
     progress("completed", 100);
     logger.info("order completed", { orderId: id });
     return { orderId: id, status: "completed" as const };

@@ -77,7 +77,10 @@ async function reconcilePass() {
       if (did.length > 0) acted[orderId] = did;
     } catch (error) {
       // One order's trouble (a mail the relay refuses, the platform busy) never stops the pass.
-      logger.error("could not reconcile this order; the next pass tries again", { orderId, error: error instanceof Error ? error.message : String(error) });
+      logger.error("could not reconcile this order; the next pass tries again", {
+        orderId,
+        error: error instanceof Error ? error.message : String(error),
+      });
       acted[orderId] = [`error: ${error instanceof Error ? error.message : String(error)}`];
     }
   }

@@ -21,7 +21,10 @@ const triggerDelay = (fallback: string) =>
     .transform((text, ctx) => {
       const millis = parseNaturalLanguageDurationInMs(text.trim());
       if (millis === undefined || millis <= 0) {
-        ctx.addIssue({ code: "custom", message: `must be a delay Trigger.dev accepts: whole seconds, minutes, hours, days or weeks like 30s, 15m, 1h30m or 2d (got "${text}")` });
+        ctx.addIssue({
+          code: "custom",
+          message: `must be a delay Trigger.dev accepts: whole seconds, minutes, hours, days or weeks like 30s, 15m, 1h30m or 2d (got "${text}")`,
+        });
         return z.NEVER;
       }
       return { text: text.trim(), ms: millis };
@@ -39,9 +42,15 @@ const optionalUrl = (protocols: string[]) =>
 const EnvSchema = z.object({
   STRIPE_SECRET_KEY: z.preprocess(
     emptyAsUnset,
-    z.string().regex(/^(sk|rk)_(test|live)_/, "must be a Stripe secret key (sk_test_… or rk_test_…)").optional(),
+    z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_/, "must be a Stripe secret key (sk_test_… or rk_test_…)")
+      .optional(),
   ),
-  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, "must start with whsec_").default("whsec_local_stand_in"),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_/, "must start with whsec_")
+    .default("whsec_local_stand_in"),
   STRIPE_FAKE_PORT: port(12111),
   STRIPE_WEBHOOK_URL: z.preprocess(emptyAsUnset, optionalUrl(["http", "https"])),
 
@@ -55,7 +64,10 @@ const EnvSchema = z.object({
   ORDER_REMINDER_DELAY: triggerDelay("24h"),
   RESERVATION_TTL: duration("30m"),
   RECONCILE_AFTER: duration("2m"),
-  RECONCILE_INTERVAL: duration("1m").refine((d) => d.ms >= 1_000 && d.ms <= 60_000, "must be from 1s to 1m (the reconciler's schedule ticks every minute)"),
+  RECONCILE_INTERVAL: duration("1m").refine(
+    (d) => d.ms >= 1_000 && d.ms <= 60_000,
+    "must be from 1s to 1m (the reconciler's schedule ticks every minute)",
+  ),
   STRIPE_TIMEOUT: duration("15s"),
 });
 

@@ -1,19 +1,7 @@
 // The shop's tables, in the Postgres schema "fulfillment". Their names and columns are a public contract:
 // other tools query them. Money is integer minor units (cents), never floats.
 import { sql } from "drizzle-orm";
-import {
-  bigserial,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgSchema,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { bigserial, check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const fulfillment = pgSchema("fulfillment");
 
@@ -136,7 +124,9 @@ export const reservations = fulfillment.table(
   (t) => [
     primaryKey({ columns: [t.orderId, t.sku] }),
     check("reservations_quantity_positive", sql`${t.quantity} > 0`),
-    index("reservations_held_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'held'`),
+    index("reservations_held_expiry_idx")
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'held'`),
   ],
 );
 
@@ -236,7 +226,10 @@ export const installation = fulfillment.table(
     namespace: text("namespace").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [check("installation_single_row", sql`${t.id} = 1`), check("installation_namespace_shape", sql`${t.namespace} ~ '^[a-z0-9]{8,32}$'`)],
+  (t) => [
+    check("installation_single_row", sql`${t.id} = 1`),
+    check("installation_namespace_shape", sql`${t.namespace} ~ '^[a-z0-9]{8,32}$'`),
+  ],
 );
 
 export type Order = typeof orders.$inferSelect;

@@ -43,9 +43,20 @@ const PlatformEnvSchema = z.object({
   ),
   PG_PORT: portVariable(54320),
   PLATFORM_PORT: portVariable(3030),
-  TRIGGER_SECRET_KEY: z.string().regex(/^tr_(dev|prod|stg)_/, "must start with tr_dev_, tr_stg_ or tr_prod_").default("tr_dev_local"),
-  TRIGGER_PROJECT_REF: z.string().regex(/^proj_[a-z0-9]+$/, "must look like proj_<lowercase letters and digits>").default("proj_local"),
-  PLATFORM_MAX_CONCURRENT_RUNS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(500, "must be at most 500").default(25),
+  TRIGGER_SECRET_KEY: z
+    .string()
+    .regex(/^tr_(dev|prod|stg)_/, "must start with tr_dev_, tr_stg_ or tr_prod_")
+    .default("tr_dev_local"),
+  TRIGGER_PROJECT_REF: z
+    .string()
+    .regex(/^proj_[a-z0-9]+$/, "must look like proj_<lowercase letters and digits>")
+    .default("proj_local"),
+  PLATFORM_MAX_CONCURRENT_RUNS: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(500, "must be at most 500")
+    .default(25),
   PLATFORM_DEQUEUE_HOLD: durationVariable("1s"),
   PLATFORM_DEQUEUE_INTERVAL: durationVariable("50ms"),
   PLATFORM_HEARTBEAT_TIMEOUT: durationVariable("90s"),

@@ -26,11 +26,17 @@ function preferredApiKey(projectRef: string, options: PlatformOptions): string {
 export async function ensureProjectEnvironment(db: Database, projectRef: string, options: PlatformOptions): Promise<ProjectEnvironment> {
   const cached = cacheOf(db).byRef.get(projectRef);
   if (cached) return cached;
-  await db.insert(projects).values({ ref: projectRef, id: newIds("proj").id, name: projectRef }).onConflictDoNothing();
+  await db
+    .insert(projects)
+    .values({ ref: projectRef, id: newIds("proj").id, name: projectRef })
+    .onConflictDoNothing();
   // The preferred key may be another project's already (the default project changed on an existing
   // database): then this one gets its ref-suffixed key.
   for (const apiKey of [preferredApiKey(projectRef, options), `${options.secretKey}-${projectRef}`]) {
-    await db.insert(environments).values({ id: newIds("env").id, projectRef, slug: "dev", apiKey }).onConflictDoNothing();
+    await db
+      .insert(environments)
+      .values({ id: newIds("env").id, projectRef, slug: "dev", apiKey })
+      .onConflictDoNothing();
     const found = await load(db, eq(environments.projectRef, projectRef));
     if (found) return found;
   }

@@ -10,7 +10,11 @@ async function main() {
   const config = loadPlatformConfig();
   const embedded = config.database.url
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.database.embeddedDir, port: config.database.embeddedPort, log: (line) => console.log(line) });
+    : await startEmbeddedPostgres({
+        dataDir: config.database.embeddedDir,
+        port: config.database.embeddedPort,
+        log: (line) => console.log(line),
+      });
   const databaseUrl = config.database.url ?? embedded!.url;
   try {
     const platform = await startPlatform({ databaseUrl, port: config.port, options: config.options });

@@ -46,7 +46,12 @@ export async function startPlatform({ databaseUrl, port, poolSize, options, dash
   const engine = new RunEngine({ db, options });
   const { notifier } = engine;
   const app = new Hono<PlatformEnv>();
-  const ctx: PlatformContext = { ...engine.context, engine, runEvents: new RunEventBuffer(db), api: async (path, init) => app.request(path, init) };
+  const ctx: PlatformContext = {
+    ...engine.context,
+    engine,
+    runEvents: new RunEventBuffer(db),
+    api: async (path, init) => app.request(path, init),
+  };
 
   app.use("*", async (c, next) => {
     c.set("platform", ctx);

@@ -12,7 +12,6 @@ import { apiStatus, ENGINE_STATUSES_OF, FAILED_API_STATUSES, type ApiStatus } fr
 
 export { apiStatus, type ApiStatus };
 
-
 export function runSummary(run: Run, version?: string) {
   const status = apiStatus(run);
   const finished = run.completedAt !== null;
@@ -76,7 +75,14 @@ async function decode(data: string | null, dataType: string | null): Promise<unk
 export async function retrieveRunView(ctx: PlatformContext, run: Run) {
   const versionOf = async (workerId: string | null) =>
     workerId ? (await ctx.db.select({ version: workers.version }).from(workers).where(eq(workers.id, workerId)))[0]?.version : undefined;
-  const byId = (id: string | null) => (id ? ctx.db.select().from(runs).where(eq(runs.id, id)).then((r) => r[0]) : Promise.resolve(undefined));
+  const byId = (id: string | null) =>
+    id
+      ? ctx.db
+          .select()
+          .from(runs)
+          .where(eq(runs.id, id))
+          .then((r) => r[0])
+      : Promise.resolve(undefined);
   const [root, parent, children, attemptRows] = await Promise.all([
     byId(run.rootRunId),
     byId(run.parentRunId),
@@ -100,7 +106,8 @@ export async function retrieveRunView(ctx: PlatformContext, run: Run) {
 
 /** A TaskRunError as the API's SerializedError ({message, name, stackTrace}). */
 export function serializedError(error: Record<string, unknown>) {
-  const message = typeof error.message === "string" ? error.message : typeof error.raw === "string" ? error.raw : String(error.code ?? "Unknown error");
+  const message =
+    typeof error.message === "string" ? error.message : typeof error.raw === "string" ? error.raw : String(error.code ?? "Unknown error");
   return {
     message,
     ...(typeof error.name === "string" ? { name: error.name } : typeof error.code === "string" ? { name: error.code } : {}),
@@ -127,7 +134,13 @@ export type RunListQuery = {
 /** Newest first, keyset pages on (created_at, id): fast at any depth. */
 export async function listRuns(ctx: PlatformContext, env: ProjectEnvironment, q: RunListQuery) {
   const where: SQL[] = [eq(runs.environmentId, env.id)];
-  if (q.status?.length) where.push(inArray(runs.status, q.status.flatMap((s) => ENGINE_STATUSES_OF[s])));
+  if (q.status?.length)
+    where.push(
+      inArray(
+        runs.status,
+        q.status.flatMap((s) => ENGINE_STATUSES_OF[s]),
+      ),
+    );
   if (q.taskIdentifier?.length) where.push(inArray(runs.taskIdentifier, q.taskIdentifier));
   if (q.tag?.length) where.push(arrayOverlaps(runs.tags, q.tag));
   if (q.from) where.push(gte(runs.createdAt, q.from));
@@ -138,11 +151,18 @@ export async function listRuns(ctx: PlatformContext, env: ProjectEnvironment, q:
   if (q.idempotencyKey) where.push(eq(runs.idempotencyKey, q.idempotencyKey));
   const cursorId = q.after ?? q.before;
   if (cursorId) {
-    const [cursor] = await ctx.db.select({ createdAt: runs.createdAt, id: runs.id }).from(runs).where(eq(runs.id, internalId(cursorId)));
+    const [cursor] = await ctx.db
+      .select({ createdAt: runs.createdAt, id: runs.id })
+      .from(runs)
+      .where(eq(runs.id, internalId(cursorId)));
     if (cursor) {
       // A row comparison, so Postgres walks the (environment, created_at, id) index from the cursor on.
       const at = cursor.createdAt.toISOString();
-      where.push(q.after ? sql`(${runs.createdAt}, ${runs.id}) < (${at}::timestamptz, ${cursor.id})` : sql`(${runs.createdAt}, ${runs.id}) > (${at}::timestamptz, ${cursor.id})`);
+      where.push(
+        q.after
+          ? sql`(${runs.createdAt}, ${runs.id}) < (${at}::timestamptz, ${cursor.id})`
+          : sql`(${runs.createdAt}, ${runs.id}) > (${at}::timestamptz, ${cursor.id})`,
+      );
     }
   }
   const page = await ctx.db

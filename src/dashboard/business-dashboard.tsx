@@ -27,32 +27,64 @@ export function businessDashboard(db: Database): DashboardExtension {
         const afterId = c.req.query("after");
         const rows = await listOrders(db, { limit: PAGE_SIZE + 1, ...(afterId ? { after: afterId } : {}) });
         const next = rows.length > PAGE_SIZE ? rows[PAGE_SIZE - 1]!.id : undefined;
-        return render(c, { title: "Orders", current: "/orders", live: !afterId, body: <OrdersPage orders={rows.slice(0, PAGE_SIZE)} next={next} /> });
+        return render(c, {
+          title: "Orders",
+          current: "/orders",
+          live: !afterId,
+          body: <OrdersPage orders={rows.slice(0, PAGE_SIZE)} next={next} />,
+        });
       });
       app.get("/orders/:id", async (c) => {
         const order = await readOrder(db, c.req.param("id"));
-        if (!order) return render(c, { title: "Order not found", current: "/orders", status: 404, body: <p class="muted">No order {c.req.param("id")}.</p> });
+        if (!order)
+          return render(c, {
+            title: "Order not found",
+            current: "/orders",
+            status: 404,
+            body: <p class="muted">No order {c.req.param("id")}.</p>,
+          });
         const providerIds = order.payments.map((p) => p.providerId).filter((id): id is string => id !== null);
         const [runs, intents] = await Promise.all([
           orderRuns(order.id).catch((error: unknown) => `Runs could not be listed: ${describeError(error)}`),
           providerIds.length ? db.select().from(stripeObjects).where(inArray(stripeObjects.id, providerIds)) : Promise.resolve([]),
         ]);
-        return render(c, { title: `Order ${order.id}`, current: "/orders", live: true, body: <OrderPage order={order} runs={runs} intents={intents} /> });
+        return render(c, {
+          title: `Order ${order.id}`,
+          current: "/orders",
+          live: true,
+          body: <OrderPage order={order} runs={runs} intents={intents} />,
+        });
       });
-      app.get("/inventory", async (c) => render(c, { title: "Inventory", current: "/inventory", live: true, body: <InventoryPage stock={await readStock(db)} /> }));
+      app.get("/inventory", async (c) =>
+        render(c, { title: "Inventory", current: "/inventory", live: true, body: <InventoryPage stock={await readStock(db)} /> }),
+      );
       app.get("/mail", async (c) => {
         const messageId = c.req.query("messageId");
         const query = db.select().from(caughtMessages);
-        const messages = await (messageId ? query.where(eq(caughtMessages.messageId, messageId)) : query).orderBy(desc(caughtMessages.id)).limit(100);
+        const messages = await (messageId ? query.where(eq(caughtMessages.messageId, messageId)) : query)
+          .orderBy(desc(caughtMessages.id))
+          .limit(100);
         return render(c, { title: "Mail", current: "/mail", live: true, body: <MailListPage messages={messages} /> });
       });
       app.get("/mail/:id{[0-9]+}", async (c) => {
-        const [message] = await db.select().from(caughtMessages).where(eq(caughtMessages.id, Number(c.req.param("id"))));
-        if (!message) return render(c, { title: "Mail not found", current: "/mail", status: 404, body: <p class="muted">No message {c.req.param("id")}.</p> });
+        const [message] = await db
+          .select()
+          .from(caughtMessages)
+          .where(eq(caughtMessages.id, Number(c.req.param("id"))));
+        if (!message)
+          return render(c, {
+            title: "Mail not found",
+            current: "/mail",
+            status: 404,
+            body: <p class="muted">No message {c.req.param("id")}.</p>,
+          });
         return render(c, { title: message.subject ?? "Mail", current: "/mail", body: <MailPage message={message} /> });
       });
       app.get("/mail/:id{[0-9]+}/html", async (c) => {
-        const [message] = await db.select({ html: caughtMessages.html }).from(caughtMessages).where(eq(caughtMessages.id, Number(c.req.param("id"))));
+        const [message] = await db
+          .select({ html: caughtMessages.html })
+          .from(caughtMessages)
+          .where(eq(caughtMessages.id, Number(c.req.param("id"))));
         if (!message?.html) return c.text("No HTML part", 404);
         // Untrusted HTML: a sandbox CSP (no scripts, no same origin, no forms), on top of the iframe's sandbox.
         return c.body(message.html, 200, {

@@ -154,7 +154,8 @@ export function OrderPage({ order, runs, intents }: { order: OrderDetails; runs:
               ? null
               : runs.map((r) => (
                   <li>
-                    <a href={`/runs/${r.id}`}>{r.task}</a> <StatusBadge status={r.status} /> <span class="muted">{formatTime(r.createdAt)}</span>
+                    <a href={`/runs/${r.id}`}>{r.task}</a> <StatusBadge status={r.status} />{" "}
+                    <span class="muted">{formatTime(r.createdAt)}</span>
                   </li>
                 ))}
           </ul>

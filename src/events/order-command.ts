@@ -12,11 +12,12 @@ const Flags = z
   .object({
     email: z.email({ error: "must be an e-mail address" }).optional(),
     name: z.string().min(1).optional(),
-    sku: z
-      .array(z.string().regex(/^[A-Z0-9][A-Z0-9_-]*:[1-9]\d*$/, "must be SKU:QUANTITY, like MUG-LOGO:2"))
-      .default([]),
+    sku: z.array(z.string().regex(/^[A-Z0-9][A-Z0-9_-]*:[1-9]\d*$/, "must be SKU:QUANTITY, like MUG-LOGO:2")).default([]),
     id: z.string().optional(),
-    card: z.string().regex(/^pm_\w+$/, "must be a test PaymentMethod like pm_card_visa").default("pm_card_visa"),
+    card: z
+      .string()
+      .regex(/^pm_\w+$/, "must be a test PaymentMethod like pm_card_visa")
+      .default("pm_card_visa"),
     currency: z.string().default("usd"),
     random: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(10_000, "must be at most 10000").optional(),
     cancel: z.string().min(1).optional(),
@@ -25,7 +26,8 @@ const Flags = z
   })
   .superRefine((f, ctx) => {
     const modes = [f.random !== undefined, f.cancel !== undefined, f.sku.length > 0].filter(Boolean).length;
-    if (modes === 0) ctx.addIssue({ code: "custom", path: ["sku"], message: "give --sku SKU:QTY (and --email), or --random N, or --cancel ID" });
+    if (modes === 0)
+      ctx.addIssue({ code: "custom", path: ["sku"], message: "give --sku SKU:QTY (and --email), or --random N, or --cancel ID" });
     if (modes > 1) ctx.addIssue({ code: "custom", path: ["random"], message: "--sku, --random and --cancel do not go together" });
     if (f.sku.length > 0 && !f.email) ctx.addIssue({ code: "custom", path: ["email"], message: "is required with --sku" });
   });
@@ -74,7 +76,12 @@ async function api<T>(base: string, path: string, init?: RequestInit): Promise<T
 const sendEvent = (base: string, name: string, payload: unknown) =>
   api<{ orderId: string; runId: string }>(base, `/api/events/${name}`, { method: "POST", body: JSON.stringify(payload) });
 
-async function waitTerminal(base: string, ids: string[], onProgress: (done: number) => void, timeoutMs = 10 * 60_000): Promise<Map<string, Order>> {
+async function waitTerminal(
+  base: string,
+  ids: string[],
+  onProgress: (done: number) => void,
+  timeoutMs = 10 * 60_000,
+): Promise<Map<string, Order>> {
   const done = new Map<string, Order>();
   const deadline = Date.now() + timeoutMs;
   while (done.size < ids.length && Date.now() < deadline) {
@@ -133,7 +140,9 @@ async function main() {
     const [order] = [...(await waitTerminal(base, [id], () => process.stdout.write(".")))].map(([, o]) => o);
     process.stdout.write("\n");
     if (!order) throw new Error(`order ${id} did not finish within 10 minutes; see GET ${base}/api/orders/${id}`);
-    console.log(`order ${id}: ${order.status}${order.failureReason ? ` (${order.failureReason})` : ""}, ${money(order.totalCents, order.currency)}`);
+    console.log(
+      `order ${id}: ${order.status}${order.failureReason ? ` (${order.failureReason})` : ""}, ${money(order.totalCents, order.currency)}`,
+    );
     return;
   }
 

@@ -20,11 +20,17 @@ export async function wakeChargeWaiter(charge: Payment): Promise<boolean> {
 
 /** Starts the order's refund run; one per refund row the order has had, so a failed refund gets a new run. */
 export async function startRefund(db: Database, orderId: string): Promise<string> {
-  const [{ refunds } = { refunds: 0 }] = await db.select({ refunds: count() }).from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "refund")));
+  const [{ refunds } = { refunds: 0 }] = await db
+    .select({ refunds: count() })
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), eq(payments.kind, "refund")));
   const handle = await tasks.trigger(
     REFUND_ORDER_TASK,
     { orderId },
-    { idempotencyKey: await idempotencyKeys.create(`order-${orderId}-refund-after-${refunds}`, { scope: "global" }), tags: [orderTag(orderId)] },
+    {
+      idempotencyKey: await idempotencyKeys.create(`order-${orderId}-refund-after-${refunds}`, { scope: "global" }),
+      tags: [orderTag(orderId)],
+    },
   );
   return handle.id;
 }

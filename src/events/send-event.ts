@@ -22,7 +22,9 @@ export class EventIdConflictError extends Error {
     readonly firstOrderId: string,
     readonly orderId: string,
   ) {
-    super(`${event} event id "${eventId}" was used for order ${firstOrderId}; it cannot name order ${orderId} too (an event id belongs to one order)`);
+    super(
+      `${event} event id "${eventId}" was used for order ${firstOrderId}; it cannot name order ${orderId} too (an event id belongs to one order)`,
+    );
   }
 }
 
@@ -41,7 +43,10 @@ export async function sendEvent(db: Database, name: string, payload: unknown, op
       throw new InvalidInputError(`${name} event`, [{ field: "id", message: `no order ${event.id}` }]);
     }
     await tx.insert(inboundEvents).values({ name, eventId, orderId: event.id }).onConflictDoNothing();
-    const [first] = await tx.select().from(inboundEvents).where(and(eq(inboundEvents.name, name), eq(inboundEvents.eventId, eventId)));
+    const [first] = await tx
+      .select()
+      .from(inboundEvents)
+      .where(and(eq(inboundEvents.name, name), eq(inboundEvents.eventId, eventId)));
     if (first && first.orderId !== event.id) throw new EventIdConflictError(name, eventId, first.orderId, event.id);
   });
   const handle = await tasks.trigger(definition.task, event, {

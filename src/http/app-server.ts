@@ -65,7 +65,8 @@ export function createAppServer({ db, stripe, stripeWebhookSecret }: AppServerOp
       result = await applyStripeEvent(db, stripe, event);
     } catch (error) {
       // Not matched yet, or Stripe could not be asked: a 5xx makes Stripe deliver the event again.
-      if (error instanceof UnmatchedStripeEventError || error instanceof PaymentRetryableError) return c.json({ error: error.message }, 503);
+      if (error instanceof UnmatchedStripeEventError || error instanceof PaymentRetryableError)
+        return c.json({ error: error.message }, 503);
       throw error;
     }
     if (result.handled) {

@@ -4,7 +4,11 @@ import type { DatabaseOrTransaction } from "../../db/client";
 import { returnStock } from "./commit-stock";
 import { releaseStock } from "./reserve-stock";
 
-export async function giveBackStock(db: DatabaseOrTransaction, orderId: string, reason: string): Promise<{ released: number; returned: number }> {
+export async function giveBackStock(
+  db: DatabaseOrTransaction,
+  orderId: string,
+  reason: string,
+): Promise<{ released: number; returned: number }> {
   const released = await releaseStock(db, orderId, reason);
   const returned = await returnStock(db, orderId);
   return { released, returned };

@@ -8,7 +8,13 @@ import { inventory, reservations, type Reservation } from "../../db/schema";
 type Status = Reservation["status"];
 export type PerUnit = { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 };
 
-export async function moveReservations(tx: DatabaseOrTransaction, orderId: string, from: Status, to: Status, perUnit: PerUnit): Promise<Reservation[]> {
+export async function moveReservations(
+  tx: DatabaseOrTransaction,
+  orderId: string,
+  from: Status,
+  to: Status,
+  perUnit: PerUnit,
+): Promise<Reservation[]> {
   const moved = await tx
     .update(reservations)
     .set({ status: to, updatedAt: sql`now()` })

@@ -8,7 +8,14 @@ export const LOW_STOCK = 5;
 
 export async function readStock(db: DatabaseOrTransaction) {
   const rows = await db
-    .select({ sku: products.sku, name: products.name, priceCents: products.priceCents, currency: products.currency, onHand: inventory.onHand, reserved: inventory.reserved })
+    .select({
+      sku: products.sku,
+      name: products.name,
+      priceCents: products.priceCents,
+      currency: products.currency,
+      onHand: inventory.onHand,
+      reserved: inventory.reserved,
+    })
     .from(products)
     .innerJoin(inventory, eq(inventory.sku, products.sku))
     .orderBy(asc(products.sku));

@@ -24,7 +24,8 @@ export async function reserveStock(db: DatabaseOrTransaction, orderId: string, o
       if (order.status === "reserved" || order.status === "paid" || order.status === "completed") return existing;
       throw new StockStateError(orderId, order.status, `Order ${orderId} is ${order.status}; its stock was already given back`);
     }
-    if (order.status !== "pending") throw new StockStateError(orderId, order.status, `Order ${orderId} is ${order.status}, not pending: nothing to reserve`);
+    if (order.status !== "pending")
+      throw new StockStateError(orderId, order.status, `Order ${orderId} is ${order.status}, not pending: nothing to reserve`);
 
     const items = await tx.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.sku));
     const shortages: Shortage[] = [];

@@ -26,7 +26,12 @@ export const messageIdFor = (orderId: string, kind: NotificationKind) => `<${ord
  * Sends `kind` for the order unless it was sent already. Throws MailRetryableError (SMTP 4xx, connection
  * trouble) or MailRejectedError (SMTP 5xx); either way the notification is left unsent for a later retry.
  */
-export async function notify(db: DatabaseOrTransaction, orderId: string, kind: NotificationKind, options: NotifyOptions): Promise<NotifyOutcome> {
+export async function notify(
+  db: DatabaseOrTransaction,
+  orderId: string,
+  kind: NotificationKind,
+  options: NotifyOptions,
+): Promise<NotifyOutcome> {
   const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
   if (!order) throw new OrderNotFoundError(orderId);
 
@@ -58,7 +63,9 @@ export async function notify(db: DatabaseOrTransaction, orderId: string, kind: N
       .select()
       .from(notifications)
       .where(and(eq(notifications.orderId, orderId), eq(notifications.kind, kind)));
-    return current!.status === "sent" ? { outcome: "already_sent", notification: current! } : { outcome: "in_flight", notification: current! };
+    return current!.status === "sent"
+      ? { outcome: "already_sent", notification: current! }
+      : { outcome: "in_flight", notification: current! };
   }
 
   const items = await db.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.sku));

@@ -64,9 +64,7 @@ function whyNotCharged(reason: string | null | undefined): string {
 export async function renderOrderMail(kind: NotificationKind, order: MailOrder): Promise<RenderedMail> {
   const copy = COPY[kind];
   const greeting = `Hello${order.customerName ? ` ${order.customerName}` : ""},`;
-  const lines = order.items.map(
-    (i) => `${i.quantity} × ${i.sku} at ${formatMoney(i.unitPriceCents, order.currency)}`,
-  );
+  const lines = order.items.map((i) => `${i.quantity} × ${i.sku} at ${formatMoney(i.unitPriceCents, order.currency)}`);
   const text = [
     greeting,
     "",

@@ -18,7 +18,12 @@ export async function acceptOrder(db: DatabaseOrTransaction, input: unknown): Pr
     const catalog = await tx
       .select()
       .from(products)
-      .where(inArray(products.sku, event.lines.map((l) => l.sku)));
+      .where(
+        inArray(
+          products.sku,
+          event.lines.map((l) => l.sku),
+        ),
+      );
     const bySku = new Map(catalog.map((p) => [p.sku, p]));
     const issues: InputIssue[] = [];
     event.lines.forEach((line, index) => {

@@ -72,7 +72,10 @@ export async function checkInvariants(db: DatabaseOrTransaction, options: Invari
   if (options.quiescent) {
     report(
       "3 no lost order",
-      await rows(db, sql`SELECT id, status FROM fulfillment.orders WHERE status NOT IN ('completed', 'failed', 'payment_failed', 'cancelled')`),
+      await rows(
+        db,
+        sql`SELECT id, status FROM fulfillment.orders WHERE status NOT IN ('completed', 'failed', 'payment_failed', 'cancelled')`,
+      ),
       (r) => `order ${r.id} is still ${r.status}`,
     );
   }
@@ -172,7 +175,10 @@ export async function checkInvariants(db: DatabaseOrTransaction, options: Invari
   // 6. One order per accepted event: the timeline accepts an order once.
   report(
     "6 one workflow",
-    await rows(db, sql`SELECT order_id, count(*)::int AS n FROM fulfillment.order_events WHERE type = 'accepted' GROUP BY order_id HAVING count(*) > 1`),
+    await rows(
+      db,
+      sql`SELECT order_id, count(*)::int AS n FROM fulfillment.order_events WHERE type = 'accepted' GROUP BY order_id HAVING count(*) > 1`,
+    ),
     (r) => `order ${r.order_id} was accepted ${r.n} times`,
   );
 
@@ -203,7 +209,8 @@ export async function checkInvariants(db: DatabaseOrTransaction, options: Invari
             LEFT JOIN (${stripeSide}) s ON s.stripe_id = p.provider_id
             WHERE p.status = 'succeeded' AND (s.stripe_id IS NULL OR s.amount <> p.amount_cents)`,
       ),
-      (r) => `order ${r.order_id}: our ${r.kind} ${r.provider_id} of ${r.amount_cents} is ${r.amount === null ? "not a succeeded object at Stripe" : `${r.amount} at Stripe`}`,
+      (r) =>
+        `order ${r.order_id}: our ${r.kind} ${r.provider_id} of ${r.amount_cents} is ${r.amount === null ? "not a succeeded object at Stripe" : `${r.amount} at Stripe`}`,
     );
     if (options.quiescent) {
       report(

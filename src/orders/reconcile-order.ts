@@ -5,7 +5,16 @@
 import { and, count, eq, lt, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Database } from "../../db/client";
-import { notifications, orderEvents, orders, payments, reservations, type NotificationKind, type Order, type Payment } from "../../db/schema";
+import {
+  notifications,
+  orderEvents,
+  orders,
+  payments,
+  reservations,
+  type NotificationKind,
+  type Order,
+  type Payment,
+} from "../../db/schema";
 import { giveBackStock } from "../inventory/give-back-stock";
 import { NOT_COMPLETED, settlePayment, UNSETTLED } from "../payments/payment-rows";
 import { reconcileCharge } from "../payments/reconcile-charge";
@@ -45,9 +54,22 @@ export type Reconciliation = {
 export const WORKFLOW_RESTARTED = "workflow.restarted";
 export const NEEDS_OPERATOR = "workflow.needs_operator";
 
-export async function reconcileOrder(db: Database, stripe: Stripe, orderId: string, options: ReconcileOptions = {}): Promise<Reconciliation> {
+export async function reconcileOrder(
+  db: Database,
+  stripe: Stripe,
+  orderId: string,
+  options: ReconcileOptions = {},
+): Promise<Reconciliation> {
   const now = options.now ?? new Date();
-  const result: Reconciliation = { orderId, status: "pending", did: [], restartWorkflow: false, refundDue: false, stripeUnreachable: false, restarts: 0 };
+  const result: Reconciliation = {
+    orderId,
+    status: "pending",
+    did: [],
+    restartWorkflow: false,
+    refundDue: false,
+    stripeUnreachable: false,
+    restarts: 0,
+  };
 
   // Money first: Stripe's records settle whatever our rows cannot tell.
   const charge = await reconcileCharge(db, stripe, orderId).catch(() => undefined);
@@ -70,7 +92,12 @@ export async function reconcileOrder(db: Database, stripe: Stripe, orderId: stri
   }
   // Given up (cancelled) with a charge Stripe never received: the row is settled as never sent.
   if (isAbandoned(order.status) && charge?.status === "not_found" && unsentForSure(charge.payment)) {
-    await settlePayment(db, charge.payment.id, { status: "failed", providerId: null, failureCode: NOT_COMPLETED, failureMessage: "Stripe has no PaymentIntent for this charge" });
+    await settlePayment(db, charge.payment.id, {
+      status: "failed",
+      providerId: null,
+      failureCode: NOT_COMPLETED,
+      failureMessage: "Stripe has no PaymentIntent for this charge",
+    });
     result.did.push("charge never reached Stripe: settled as not charged");
   }
   result.status = order.status;
@@ -92,7 +119,10 @@ export async function reconcileOrder(db: Database, stripe: Stripe, orderId: stri
   if (order.status === "paid" && restarts >= maxRestarts * 2) {
     // Charged and its stock held, but the workflow keeps failing after the payment (a mail the relay
     // refuses for good, a bug): restarting again will not help. A person decides; the timeline says so.
-    const [flagged] = await db.select({ n: count() }).from(orderEvents).where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.type, NEEDS_OPERATOR)));
+    const [flagged] = await db
+      .select({ n: count() })
+      .from(orderEvents)
+      .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.type, NEEDS_OPERATOR)));
     if ((flagged?.n ?? 0) === 0) {
       await recordOrderEvent(db, orderId, NEEDS_OPERATOR, { restarts });
       result.did.push(`workflow failed after payment ${restarts} times: left for an operator`);
@@ -124,9 +154,18 @@ async function giveUpUnpaid(db: Database, orderId: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     const order = await lockOrder(tx, orderId);
     if (order.status !== "reserved") return false;
-    const [charge] = await tx.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge")));
+    const [charge] = await tx
+      .select()
+      .from(payments)
+      .where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge")));
     if (charge && !UNSETTLED.includes(charge.status)) return false;
-    if (charge) await settlePayment(tx, charge.id, { status: "failed", providerId: null, failureCode: NOT_COMPLETED, failureMessage: "Stripe has no PaymentIntent for this charge" });
+    if (charge)
+      await settlePayment(tx, charge.id, {
+        status: "failed",
+        providerId: null,
+        failureCode: NOT_COMPLETED,
+        failureMessage: "Stripe has no PaymentIntent for this charge",
+      });
     await giveBackStock(tx, orderId, "reservation expired before payment");
     await transitionOrder(tx, orderId, "payment_failed", { reason: NOT_COMPLETED });
     return true;
@@ -149,7 +188,10 @@ const finalMailSent = (o: typeof orders) =>
 
 /** The mail an abandoned order ends with, if it has not gone out. */
 async function missingFinalMail(db: Database, order: Order): Promise<NotificationKind | undefined> {
-  const [row] = await db.select({ kind: finalMailKind(orders), sent: sql<boolean>`${finalMailSent(orders)}` }).from(orders).where(eq(orders.id, order.id));
+  const [row] = await db
+    .select({ kind: finalMailKind(orders), sent: sql<boolean>`${finalMailSent(orders)}` })
+    .from(orders)
+    .where(eq(orders.id, order.id));
   return row?.kind && !row.sent ? row.kind : undefined;
 }
 

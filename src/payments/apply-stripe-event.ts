@@ -27,7 +27,13 @@ export class UnmatchedStripeEventError extends Error {
   override name = "UnmatchedStripeEventError";
 }
 
-const CHARGE_EVENTS = new Set(["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing", "payment_intent.canceled", "payment_intent.requires_action"]);
+const CHARGE_EVENTS = new Set([
+  "payment_intent.succeeded",
+  "payment_intent.payment_failed",
+  "payment_intent.processing",
+  "payment_intent.canceled",
+  "payment_intent.requires_action",
+]);
 const REFUND_EVENTS = new Set(["charge.refunded", "charge.refund.updated", "refund.created", "refund.updated", "refund.failed"]);
 
 export async function applyStripeEvent(db: Database, stripe: Stripe, event: Stripe.Event): Promise<StripeEventOutcome> {
@@ -36,7 +42,13 @@ export async function applyStripeEvent(db: Database, stripe: Stripe, event: Stri
     const charge = await chargeRowFor(db, intent.id, intent.metadata);
     if (!charge) return { handled: false, reason: `PaymentIntent ${intent.id} is not one of this install's charges` };
     // A charge that succeeded is final (a succeeded intent never changes): a redelivery needs no Stripe read.
-    if (charge.status === "succeeded") return { handled: true, orderId: charge.orderId, charge: { status: "succeeded", payment: charge }, refundDue: await owesRefund(db, charge.orderId) };
+    if (charge.status === "succeeded")
+      return {
+        handled: true,
+        orderId: charge.orderId,
+        charge: { status: "succeeded", payment: charge },
+        refundDue: await owesRefund(db, charge.orderId),
+      };
     const now = await findChargeIntent(stripe, { ...charge, providerId: intent.id }, await installNamespace(db));
     if (!now) throw new UnmatchedStripeEventError(`Stripe does not know PaymentIntent ${intent.id} any more`);
     const outcome = await settleCharge(db, stripe, charge, now);
@@ -60,7 +72,10 @@ export async function applyStripeEvent(db: Database, stripe: Stripe, event: Stri
  * but has no row yet.
  */
 async function chargeRowFor(db: Database, intentId: string, metadata: Stripe.Metadata): Promise<Payment | undefined> {
-  const [byId] = await db.select().from(payments).where(and(eq(payments.kind, "charge"), eq(payments.providerId, intentId)));
+  const [byId] = await db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.kind, "charge"), eq(payments.providerId, intentId)));
   if (byId) return byId;
   const orderId = metadata.order_id;
   if (!orderId) return undefined;
@@ -69,11 +84,14 @@ async function chargeRowFor(db: Database, intentId: string, metadata: Stripe.Met
   if (metadata.install !== undefined && metadata.install !== namespace) return undefined;
   const [order] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId));
   if (!order) {
-    if (metadata.install === namespace) throw new UnmatchedStripeEventError(`PaymentIntent ${intentId} is for order ${orderId}, which this install does not have (yet)`);
+    if (metadata.install === namespace)
+      throw new UnmatchedStripeEventError(`PaymentIntent ${intentId} is for order ${orderId}, which this install does not have (yet)`);
     return undefined;
   }
-  const [byOrder] = await db.select().from(payments).where(and(eq(payments.kind, "charge"), eq(payments.orderId, orderId)));
+  const [byOrder] = await db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.kind, "charge"), eq(payments.orderId, orderId)));
   if (!byOrder) throw new UnmatchedStripeEventError(`PaymentIntent ${intentId} is for order ${orderId}, which has no charge row yet`);
   return byOrder;
 }
-

@@ -32,12 +32,24 @@ export async function chargeOrder(db: Database, stripe: Stripe, orderId: string)
   const namespace = await installNamespace(db);
   const opened = await db.transaction(async (tx) => {
     const order = await lockOrder(tx, orderId);
-    const [existing] = await tx.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge")));
+    const [existing] = await tx
+      .select()
+      .from(payments)
+      .where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge")));
     // A charge already sent to Stripe is always followed through, whatever happened to the order since:
     // a cancellation then refunds it instead of leaving it unknown.
     if (!existing && order.status !== "reserved") return { order, payment: undefined };
     const key = existing?.idempotencyKey ?? chargeKey(namespace, orderId);
-    return { order, payment: await openPayment(tx, { orderId, kind: "charge", idempotencyKey: key, amountCents: order.totalCents, currency: order.currency }) };
+    return {
+      order,
+      payment: await openPayment(tx, {
+        orderId,
+        kind: "charge",
+        idempotencyKey: key,
+        amountCents: order.totalCents,
+        currency: order.currency,
+      }),
+    };
   });
   const { order, payment } = opened;
   if (!payment) throw new OrderNotChargeableError(orderId, order.status);
@@ -65,7 +77,13 @@ export class OrderNotChargeableError extends Error {
   }
 }
 
-async function createIntent(db: Database, stripe: Stripe, order: Order, payment: Payment, namespace: string): Promise<{ intent: Stripe.PaymentIntent } | { outcome: ChargeOutcome }> {
+async function createIntent(
+  db: Database,
+  stripe: Stripe,
+  order: Order,
+  payment: Payment,
+  namespace: string,
+): Promise<{ intent: Stripe.PaymentIntent } | { outcome: ChargeOutcome }> {
   let created: Stripe.PaymentIntent;
   try {
     created = await stripe.paymentIntents.create(
@@ -84,7 +102,12 @@ async function createIntent(db: Database, stripe: Stripe, order: Order, payment:
   } catch (error) {
     const failure = classifyStripeError(order.id, error);
     if (failure instanceof PaymentRetryableError) throw failure;
-    const settled = await settlePayment(db, payment.id, { status: "failed", providerId: failure.intentId, failureCode: failure.code, failureMessage: failure.message });
+    const settled = await settlePayment(db, payment.id, {
+      status: "failed",
+      providerId: failure.intentId,
+      failureCode: failure.code,
+      failureMessage: failure.message,
+    });
     return { outcome: notCharged(settled) };
   }
   // A replayed answer is Stripe's first answer to this key, as it was then: a "processing" one may have
@@ -107,7 +130,8 @@ export async function settleCharge(db: Database, stripe: Stripe, payment: Paymen
         await lockOrder(tx, orderId);
         let row = await settlePayment(tx, payment.id, { status: "succeeded", providerId: intent.id });
         // Given up as never sent, yet Stripe took it: Stripe wins; the order, given up already, is refunded.
-        if (row.status === "failed" && row.failureCode === NOT_COMPLETED) row = await correctPayment(tx, row, { status: "succeeded", providerId: intent.id });
+        if (row.status === "failed" && row.failureCode === NOT_COMPLETED)
+          row = await correctPayment(tx, row, { status: "succeeded", providerId: intent.id });
         await markPaid(tx, orderId, intent.id);
         return row;
       });
@@ -126,14 +150,24 @@ export async function settleCharge(db: Database, stripe: Stripe, payment: Paymen
           return stripe.paymentIntents.retrieve(intent.id); // moved on meanwhile: settle from what it is
         });
       if (cancelled.status !== "canceled") return settleCharge(db, stripe, payment, cancelled);
-      const row = await settlePayment(db, payment.id, { status: "failed", providerId: intent.id, failureCode: AUTHENTICATION_REQUIRED, failureMessage: "The card asks for 3-D Secure, which an order placed without the customer cannot give" });
+      const row = await settlePayment(db, payment.id, {
+        status: "failed",
+        providerId: intent.id,
+        failureCode: AUTHENTICATION_REQUIRED,
+        failureMessage: "The card asks for 3-D Secure, which an order placed without the customer cannot give",
+      });
       return notCharged(row);
     }
     case "requires_payment_method":
     case "canceled": {
       const error = intent.last_payment_error;
       const code = error?.decline_code || error?.code || intent.status;
-      const row = await settlePayment(db, payment.id, { status: "failed", providerId: intent.id, failureCode: code, failureMessage: error?.message ?? `PaymentIntent ended ${intent.status}` });
+      const row = await settlePayment(db, payment.id, {
+        status: "failed",
+        providerId: intent.id,
+        failureCode: code,
+        failureMessage: error?.message ?? `PaymentIntent ended ${intent.status}`,
+      });
       return notCharged(row);
     }
     default:

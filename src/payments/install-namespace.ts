@@ -10,7 +10,10 @@ const known = new WeakMap<object, string>();
 export async function installNamespace(db: DatabaseOrTransaction): Promise<string> {
   const cached = known.get(db);
   if (cached) return cached;
-  await db.insert(installation).values({ namespace: randomBytes(8).toString("hex") }).onConflictDoNothing();
+  await db
+    .insert(installation)
+    .values({ namespace: randomBytes(8).toString("hex") })
+    .onConflictDoNothing();
   const [row] = await db.select({ namespace: installation.namespace }).from(installation);
   known.set(db, row!.namespace);
   return row!.namespace;

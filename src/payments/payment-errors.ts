@@ -22,15 +22,23 @@ export class PaymentRetryableError extends Error {
 
 /** Stripe's codes for refusals that never leave money moved (its idempotency layer stores no result). */
 const REFUSED_NOTHING_DONE = (error: Stripe.errors.StripeError) =>
-  error instanceof Stripe.errors.StripeInvalidRequestError && error.code !== "idempotency_error" && (error.statusCode === 400 || error.statusCode === 404);
+  error instanceof Stripe.errors.StripeInvalidRequestError &&
+  error.code !== "idempotency_error" &&
+  (error.statusCode === 400 || error.statusCode === 404);
 
 /** Maps any error from a Stripe call that would move money to "nothing charged" or "unknown". */
 export function classifyStripeError(orderId: string, error: unknown): NothingCharged | PaymentRetryableError {
   if (error instanceof Stripe.errors.StripeCardError) {
-    return { kind: "nothing_charged", code: error.decline_code || error.code || "card_declined", message: error.message, intentId: intentIdOf(error) };
+    return {
+      kind: "nothing_charged",
+      code: error.decline_code || error.code || "card_declined",
+      message: error.message,
+      intentId: intentIdOf(error),
+    };
   }
   if (error instanceof Stripe.errors.StripeError) {
-    if (REFUSED_NOTHING_DONE(error)) return { kind: "nothing_charged", code: error.code ?? "invalid_request", message: error.message, intentId: intentIdOf(error) };
+    if (REFUSED_NOTHING_DONE(error))
+      return { kind: "nothing_charged", code: error.code ?? "invalid_request", message: error.message, intentId: intentIdOf(error) };
     return new PaymentRetryableError(orderId, error.message, error.statusCode, error.code ?? error.rawType ?? error.type);
   }
   return new PaymentRetryableError(orderId, error instanceof Error ? error.message : String(error));

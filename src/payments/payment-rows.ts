@@ -40,7 +40,13 @@ export async function settlePayment(db: DatabaseOrTransaction, paymentId: string
       failureMessage: s.failureMessage ?? null,
       updatedAt: sql`now()`,
     })
-    .where(and(eq(payments.id, paymentId), inArray(payments.status, UNSETTLED), sql`(${payments.status} <> ${s.status} OR ${payments.providerId} IS DISTINCT FROM coalesce(${s.providerId}, ${payments.providerId}))`))
+    .where(
+      and(
+        eq(payments.id, paymentId),
+        inArray(payments.status, UNSETTLED),
+        sql`(${payments.status} <> ${s.status} OR ${payments.providerId} IS DISTINCT FROM coalesce(${s.providerId}, ${payments.providerId}))`,
+      ),
+    )
     .returning();
   if (row) {
     await recordOrderEvent(db, row.orderId, `payment.${row.kind}.${row.status}`, {
@@ -62,11 +68,21 @@ export async function settlePayment(db: DatabaseOrTransaction, paymentId: string
 export async function correctPayment(db: DatabaseOrTransaction, payment: Payment, s: Settlement): Promise<Payment> {
   const [row] = await db
     .update(payments)
-    .set({ status: s.status, providerId: sql`coalesce(${s.providerId}, ${payments.providerId})`, failureCode: s.failureCode ?? null, failureMessage: s.failureMessage ?? null, updatedAt: sql`now()` })
+    .set({
+      status: s.status,
+      providerId: sql`coalesce(${s.providerId}, ${payments.providerId})`,
+      failureCode: s.failureCode ?? null,
+      failureMessage: s.failureMessage ?? null,
+      updatedAt: sql`now()`,
+    })
     .where(and(eq(payments.id, payment.id), eq(payments.status, payment.status)))
     .returning();
   if (!row) return (await db.select().from(payments).where(eq(payments.id, payment.id)))[0]!;
-  await recordOrderEvent(db, row.orderId, `payment.${row.kind}.corrected`, { from: payment.status, to: row.status, providerId: row.providerId });
+  await recordOrderEvent(db, row.orderId, `payment.${row.kind}.corrected`, {
+    from: payment.status,
+    to: row.status,
+    providerId: row.providerId,
+  });
   return row;
 }
 
@@ -75,7 +91,10 @@ export const NOT_COMPLETED = "payment_not_completed";
 
 /** Remembers the wait token a run waits on for this row, so whoever settles the row can complete it. */
 export async function attachWaitToken(db: DatabaseOrTransaction, paymentId: string, tokenId: string): Promise<void> {
-  await db.update(payments).set({ waitTokenId: tokenId, updatedAt: sql`now()` }).where(eq(payments.id, paymentId));
+  await db
+    .update(payments)
+    .set({ waitTokenId: tokenId, updatedAt: sql`now()` })
+    .where(eq(payments.id, paymentId));
 }
 
 export const isSettled = (payment: Payment) => payment.status === "succeeded" || payment.status === "failed";

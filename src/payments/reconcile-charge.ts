@@ -19,11 +19,16 @@ export type ChargeTruth =
 
 /** Looks the order's charge up at Stripe if our row cannot tell; throws PaymentRetryableError when Stripe cannot be asked. */
 export async function reconcileCharge(db: Database, stripe: Stripe, orderId: string): Promise<ChargeTruth> {
-  const [charge] = await db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge")));
+  const [charge] = await db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge")));
   if (!charge) return { status: "no_charge" };
   if (isSettled(charge)) return { status: "settled", payment: charge };
   const intent = await findChargeIntent(stripe, charge, await installNamespace(db));
   if (!intent) return { status: "not_found", payment: charge };
   const outcome = await settleCharge(db, stripe, charge, intent);
-  return outcome.status === "processing" ? { status: "processing", payment: outcome.payment } : { status: "settled", payment: outcome.payment };
+  return outcome.status === "processing"
+    ? { status: "processing", payment: outcome.payment }
+    : { status: "settled", payment: outcome.payment };
 }

@@ -37,11 +37,23 @@ export async function refundOrder(db: Database, stripe: Stripe, orderId: string)
       .where(and(eq(payments.orderId, orderId), eq(payments.kind, "refund")))
       .orderBy(asc(payments.createdAt));
     const refunded = refunds.filter((r) => r.status === "succeeded").reduce((sum, r) => sum + r.amountCents, 0);
-    if (refunded >= charge.amountCents) return { status: "succeeded" as const, payment: refunds.findLast((r) => r.status === "succeeded")! };
+    if (refunded >= charge.amountCents)
+      return { status: "succeeded" as const, payment: refunds.findLast((r) => r.status === "succeeded")! };
     const foreign = refunds.find((r) => r.failureCode === "charge_already_refunded");
     if (foreign) return { status: "needs_operator" as const, payment: foreign };
     const open = refunds.find((r) => UNSETTLED.includes(r.status));
-    if (open) return { status: "open" as const, charge, refund: await openPayment(tx, { orderId, kind: "refund", idempotencyKey: open.idempotencyKey, amountCents: open.amountCents, currency: open.currency }) };
+    if (open)
+      return {
+        status: "open" as const,
+        charge,
+        refund: await openPayment(tx, {
+          orderId,
+          kind: "refund",
+          idempotencyKey: open.idempotencyKey,
+          amountCents: open.amountCents,
+          currency: open.currency,
+        }),
+      };
     if (refunds.length >= MAX_REFUND_ATTEMPTS) return { status: "needs_operator" as const, payment: refunds.at(-1)! };
     const refund = await openPayment(tx, {
       orderId,
@@ -53,7 +65,8 @@ export async function refundOrder(db: Database, stripe: Stripe, orderId: string)
     return { status: "open" as const, charge, refund };
   });
   if (prepared.status !== "open") {
-    if (prepared.status === "needs_operator") await recordOrderEvent(db, orderId, "refund.needs_operator", { attempts: MAX_REFUND_ATTEMPTS });
+    if (prepared.status === "needs_operator")
+      await recordOrderEvent(db, orderId, "refund.needs_operator", { attempts: MAX_REFUND_ATTEMPTS });
     return prepared;
   }
   const { charge, refund } = prepared;
@@ -65,7 +78,11 @@ export async function refundOrder(db: Database, stripe: Stripe, orderId: string)
   if (!result) {
     try {
       result = await stripe.refunds.create(
-        { payment_intent: intentId, amount: refund.amountCents, metadata: { ...stripeMetadata(namespace, orderId), refund_key: refund.idempotencyKey } },
+        {
+          payment_intent: intentId,
+          amount: refund.amountCents,
+          metadata: { ...stripeMetadata(namespace, orderId), refund_key: refund.idempotencyKey },
+        },
         { idempotencyKey: refund.idempotencyKey },
       );
     } catch (error) {
@@ -76,22 +93,45 @@ export async function refundOrder(db: Database, stripe: Stripe, orderId: string)
       // Refunded by someone else (Stripe's dashboard): the money is back, but not through a refund of ours,
       // so a person must square the books; nothing is sent again.
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "charge_already_refunded") {
-        const row = await settlePayment(db, refund.id, { status: "failed", providerId: null, failureCode: error.code, failureMessage: error.message });
+        const row = await settlePayment(db, refund.id, {
+          status: "failed",
+          providerId: null,
+          failureCode: error.code,
+          failureMessage: error.message,
+        });
         await recordOrderEvent(db, orderId, "refund.needs_operator", { reason: "refunded outside this app" });
         return { status: "needs_operator", payment: row };
       }
-      return { status: "failed", payment: await settlePayment(db, refund.id, { status: "failed", providerId: null, failureCode: failure.code, failureMessage: failure.message }) };
+      return {
+        status: "failed",
+        payment: await settlePayment(db, refund.id, {
+          status: "failed",
+          providerId: null,
+          failureCode: failure.code,
+          failureMessage: failure.message,
+        }),
+      };
     }
   }
   return settleRefund(db, refund, result);
 }
 
 /** Records what a Refund object says about our refund row (after the call, a lookup or a webhook). */
-export async function settleRefund(db: Database, refund: Payment, result: Stripe.Refund): Promise<Exclude<RefundOutcome, { status: "nothing_to_refund" }>> {
-  if (result.status === "succeeded") return { status: "succeeded", payment: await settlePayment(db, refund.id, { status: "succeeded", providerId: result.id }) };
+export async function settleRefund(
+  db: Database,
+  refund: Payment,
+  result: Stripe.Refund,
+): Promise<Exclude<RefundOutcome, { status: "nothing_to_refund" }>> {
+  if (result.status === "succeeded")
+    return { status: "succeeded", payment: await settlePayment(db, refund.id, { status: "succeeded", providerId: result.id }) };
   if (result.status === "failed" || result.status === "canceled") {
     const code = result.failure_reason ?? result.status;
-    const failure = { status: "failed" as const, providerId: result.id, failureCode: code, failureMessage: `Stripe: refund ${result.status}` };
+    const failure = {
+      status: "failed" as const,
+      providerId: result.id,
+      failureCode: code,
+      failureMessage: `Stripe: refund ${result.status}`,
+    };
     // Stripe can fail a refund it first reported succeeded (the card was closed): the money is owed again.
     const row = refund.status === "succeeded" ? await correctPayment(db, refund, failure) : await settlePayment(db, refund.id, failure);
     return { status: "failed", payment: row };
@@ -113,11 +153,22 @@ export async function owesRefund(db: Database, orderId: string): Promise<boolean
 
 /** Brings the order's refund rows in line with Stripe's records: the unsettled ones, and (after a refund
  *  event, `alsoSucceeded`) the succeeded ones, which Stripe may yet fail. */
-export async function syncRefunds(db: Database, stripe: Stripe, orderId: string, options: { alsoSucceeded?: boolean } = {}): Promise<Payment[]> {
-  const [charge] = await db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge"), eq(payments.status, "succeeded")));
+export async function syncRefunds(
+  db: Database,
+  stripe: Stripe,
+  orderId: string,
+  options: { alsoSucceeded?: boolean } = {},
+): Promise<Payment[]> {
+  const [charge] = await db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), eq(payments.kind, "charge"), eq(payments.status, "succeeded")));
   if (!charge?.providerId) return [];
   const statuses: Payment["status"][] = options.alsoSucceeded ? [...UNSETTLED, "succeeded"] : UNSETTLED;
-  const open = await db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, "refund"), inArray(payments.status, statuses)));
+  const open = await db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), eq(payments.kind, "refund"), inArray(payments.status, statuses)));
   const settled: Payment[] = [];
   for (const refund of open) {
     const found = await findRefund(stripe, refund, charge.providerId);

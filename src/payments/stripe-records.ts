@@ -37,6 +37,8 @@ async function askStripe<T>(orderId: string, read: () => Promise<T>): Promise<T>
     return await read();
   } catch (error) {
     const classified = classifyStripeError(orderId, error);
-    throw classified instanceof PaymentRetryableError ? classified : new PaymentRetryableError(orderId, `Stripe could not be asked: ${classified.message}`, undefined, classified.code);
+    throw classified instanceof PaymentRetryableError
+      ? classified
+      : new PaymentRetryableError(orderId, `Stripe could not be asked: ${classified.message}`, undefined, classified.code);
   }
 }

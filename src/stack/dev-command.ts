@@ -15,7 +15,9 @@ async function main() {
     () => false,
   );
   if (!reachable) {
-    console.error(`Nothing answers at ${config.trigger.apiUrl}. Start the stack without its CLI first, in another terminal: npm run services`);
+    console.error(
+      `Nothing answers at ${config.trigger.apiUrl}. Start the stack without its CLI first, in another terminal: npm run services`,
+    );
     process.exit(1);
   }
   const terminal = process.stdout.isTTY === true;

@@ -14,7 +14,11 @@ const log = (line: string) => console.log(line);
 
 function readFlags(): { noCli: boolean; quietCli: boolean } {
   try {
-    const { values } = parseArgs({ options: { "no-cli": { type: "boolean" }, "quiet-cli": { type: "boolean" }, help: { type: "boolean" } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      options: { "no-cli": { type: "boolean" }, "quiet-cli": { type: "boolean" }, help: { type: "boolean" } },
+      strict: true,
+      allowPositionals: false,
+    });
     if (values.help) {
       console.log(USAGE);
       process.exit(0);

@@ -71,13 +71,21 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
   );
   const database = createDatabaseHandle(databaseUrl);
   stops.push({ name: "database pool", stop: database.close });
-  await step("catalog", () => seedCatalog(database.db), () => "demo SKUs in stock (existing stock untouched)");
+  await step(
+    "catalog",
+    () => seedCatalog(database.db),
+    () => "demo SKUs in stock (existing stock untouched)",
+  );
 
   const standIn = await step(
     "Stripe",
     async () => {
       if (!config.stripe.useStandIn) return undefined;
-      const started = await startStripeStandIn({ databaseUrl, port: config.stripe.standInPort, webhook: { url: config.stripe.webhookUrl, secret: config.stripe.webhookSecret } });
+      const started = await startStripeStandIn({
+        databaseUrl,
+        port: config.stripe.standInPort,
+        webhook: { url: config.stripe.webhookUrl, secret: config.stripe.webhookSecret },
+      });
       stops.push({ name: "Stripe stand-in", stop: started.close });
       quiesce.push(started.stopTimers);
       return started;
@@ -98,7 +106,9 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
 
   // Whoever runs the CLI (this stack, or the user in a second terminal), its coming and going is news.
   const watchCliPresence = (running: RunningPlatform) =>
-    running.onCliPresence(({ projectRef, connected }) => log(`${connected ? "●" : "○"} trigger.dev dev ${connected ? "connected" : "disconnected"} (project ${projectRef})`));
+    running.onCliPresence(({ projectRef, connected }) =>
+      log(`${connected ? "●" : "○"} trigger.dev dev ${connected ? "connected" : "disconnected"} (project ${projectRef})`),
+    );
 
   // The platform can be restarted in place (the fault explorer does, mid-run); stop() stops whichever is current.
   let platform: RunningPlatform | undefined;
@@ -135,11 +145,14 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
   const app = await step(
     "app",
     async () => {
-      const started = await listen(createAppServer({ db: database.db, stripe: createStripeClient(config.stripe), stripeWebhookSecret: config.stripe.webhookSecret }), {
-        port: config.app.port,
-        name: "The app's HTTP API",
-        portVariable: "APP_PORT",
-      });
+      const started = await listen(
+        createAppServer({ db: database.db, stripe: createStripeClient(config.stripe), stripeWebhookSecret: config.stripe.webhookSecret }),
+        {
+          port: config.app.port,
+          name: "The app's HTTP API",
+          portVariable: "APP_PORT",
+        },
+      );
       stops.push({ name: "app HTTP", stop: started.close });
       return started;
     },
@@ -161,7 +174,18 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
   stops.push({ name: "trigger.dev dev", stop: async () => cli?.stop() });
   if (options.startCli !== false) await step("trigger.dev dev", launchCli, () => "the real CLI runs jobs/ (worker ready)");
 
-  return { databaseUrl, db: database.db, standIn, catcher, platform: () => platform, restartPlatform, app, cli: () => cli, launchCli, stop };
+  return {
+    databaseUrl,
+    db: database.db,
+    standIn,
+    catcher,
+    platform: () => platform,
+    restartPlatform,
+    app,
+    cli: () => cli,
+    launchCli,
+    stop,
+  };
 }
 
 /** What task processes need to reach the database, Stripe and SMTP (handed out by the platform). */

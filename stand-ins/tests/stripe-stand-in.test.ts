@@ -30,10 +30,18 @@ afterAll(async () => {
 async function post(path: string, body: Record<string, string>, key?: string) {
   const response = await fetch(`${s.standIn.url}${path}`, {
     method: "POST",
-    headers: { authorization: "Bearer sk_test_raw", "content-type": "application/x-www-form-urlencoded", ...(key ? { "idempotency-key": key } : {}) },
+    headers: {
+      authorization: "Bearer sk_test_raw",
+      "content-type": "application/x-www-form-urlencoded",
+      ...(key ? { "idempotency-key": key } : {}),
+    },
     body: new URLSearchParams(body).toString(),
   });
-  return { status: response.status, replayed: response.headers.get("idempotent-replayed"), body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    replayed: response.headers.get("idempotent-replayed"),
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 const paidIntent = (amount = 1000, metadata: Record<string, string> = {}) =>
@@ -57,7 +65,13 @@ const receivedFor = (type: string, objectId: string) => s.received.filter((e) =>
 describe("PaymentIntents", () => {
   it("create, update, confirm and retrieve", async () => {
     const created = await s.stripe.paymentIntents.create({ amount: 1234, currency: "usd", metadata: { order_id: "x-1" } });
-    expect(created).toMatchObject({ object: "payment_intent", amount: 1234, currency: "usd", status: "requires_payment_method", livemode: false });
+    expect(created).toMatchObject({
+      object: "payment_intent",
+      amount: 1234,
+      currency: "usd",
+      status: "requires_payment_method",
+      livemode: false,
+    });
     expect(created.id).toMatch(/^pi_/);
     expect(created.client_secret).toMatch(new RegExp(`^${created.id}_secret_`));
     const updated = await s.stripe.paymentIntents.update(created.id, { amount: 1500, metadata: { note: "a" } });
@@ -69,7 +83,13 @@ describe("PaymentIntents", () => {
   });
 
   it("manual capture: authorise, then capture", async () => {
-    const held = await s.stripe.paymentIntents.create({ amount: 900, currency: "eur", payment_method: "pm_card_visa", confirm: true, capture_method: "manual" });
+    const held = await s.stripe.paymentIntents.create({
+      amount: 900,
+      currency: "eur",
+      payment_method: "pm_card_visa",
+      confirm: true,
+      capture_method: "manual",
+    });
     expect(held).toMatchObject({ status: "requires_capture", amount_capturable: 900, amount_received: 0 });
     const captured = await s.stripe.paymentIntents.capture(held.id, { amount_to_capture: 700 });
     expect(captured).toMatchObject({ status: "succeeded", amount_received: 700 });
@@ -77,7 +97,10 @@ describe("PaymentIntents", () => {
 
   it("cancel, and refuse to cancel a succeeded intent", async () => {
     const open = await s.stripe.paymentIntents.create({ amount: 500, currency: "usd" });
-    expect(await s.stripe.paymentIntents.cancel(open.id, { cancellation_reason: "abandoned" })).toMatchObject({ status: "canceled", cancellation_reason: "abandoned" });
+    expect(await s.stripe.paymentIntents.cancel(open.id, { cancellation_reason: "abandoned" })).toMatchObject({
+      status: "canceled",
+      cancellation_reason: "abandoned",
+    });
     const paid = await s.stripe.paymentIntents.create({ amount: 500, currency: "usd", payment_method: "pm_card_visa", confirm: true });
     const error = await s.stripe.paymentIntents.cancel(paid.id).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
@@ -96,11 +119,15 @@ describe("PaymentIntents", () => {
   });
 
   it("names bad parameters the way Stripe does", async () => {
-    const unknown = await s.stripe.paymentIntents.create({ amount: 100, currency: "usd", colour: "red" } as Stripe.PaymentIntentCreateParams).catch((e: unknown) => e);
+    const unknown = await s.stripe.paymentIntents
+      .create({ amount: 100, currency: "usd", colour: "red" } as Stripe.PaymentIntentCreateParams)
+      .catch((e: unknown) => e);
     expect(unknown).toMatchObject({ type: "StripeInvalidRequestError", param: "colour", code: "parameter_unknown" });
     const missing = await s.stripe.paymentIntents.create({ currency: "usd" } as Stripe.PaymentIntentCreateParams).catch((e: unknown) => e);
     expect(missing).toMatchObject({ param: "amount", code: "parameter_missing" });
-    const badPm = await s.stripe.paymentIntents.create({ amount: 100, currency: "usd", payment_method: "pm_nope", confirm: true }).catch((e: unknown) => e);
+    const badPm = await s.stripe.paymentIntents
+      .create({ amount: 100, currency: "usd", payment_method: "pm_nope", confirm: true })
+      .catch((e: unknown) => e);
     expect(badPm).toMatchObject({ param: "payment_method", code: "resource_missing" });
     const notFound = await s.stripe.paymentIntents.retrieve("pi_missing").catch((e: unknown) => e);
     expect(notFound).toMatchObject({ statusCode: 404, code: "resource_missing" });
@@ -144,7 +171,9 @@ describe("search", () => {
     expect(ids(rest)).toEqual([paid[0]!.id]);
     expect(rest).toMatchObject({ has_more: false, next_page: null });
     // The SDK's auto-pagination follows next_page.
-    expect((await s.stripe.paymentIntents.search({ query, limit: 1 }).autoPagingToArray({ limit: 10 })).map((i) => i.id)).toEqual(paid.map((i) => i.id).reverse());
+    expect((await s.stripe.paymentIntents.search({ query, limit: 1 }).autoPagingToArray({ limit: 10 })).map((i) => i.id)).toEqual(
+      paid.map((i) => i.id).reverse(),
+    );
 
     const quoted = await s.stripe.paymentIntents.search({ query: `  metadata["n"]:"1" AND metadata['batch']:'${batch}' ` });
     expect(ids(quoted)).toEqual([paid[1]!.id]);
@@ -152,13 +181,27 @@ describe("search", () => {
   });
 
   it("refuses a query outside the supported subset with Stripe's 400 naming `query`", async () => {
-    for (const query of ["amount>100", "status:succeeded", "metadata['a']:'b' OR status:'succeeded'", "-status:'succeeded'", "status:'succeeded' AND", "email~'a'", ""]) {
+    for (const query of [
+      "amount>100",
+      "status:succeeded",
+      "metadata['a']:'b' OR status:'succeeded'",
+      "-status:'succeeded'",
+      "status:'succeeded' AND",
+      "email~'a'",
+      "",
+    ]) {
       const error = await s.stripe.paymentIntents.search({ query }).catch((e: unknown) => e);
       expect(error, query).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
       expect(error, query).toMatchObject({ statusCode: 400, param: "query", type: "StripeInvalidRequestError" });
     }
-    await expect(s.stripe.paymentIntents.search({ query: "status:'succeeded'", limit: 101 })).rejects.toMatchObject({ statusCode: 400, param: "limit" });
-    await expect(s.stripe.paymentIntents.search({ query: "status:'succeeded'", page: "nonsense" })).rejects.toMatchObject({ statusCode: 400, param: "page" });
+    await expect(s.stripe.paymentIntents.search({ query: "status:'succeeded'", limit: 101 })).rejects.toMatchObject({
+      statusCode: 400,
+      param: "limit",
+    });
+    await expect(s.stripe.paymentIntents.search({ query: "status:'succeeded'", page: "nonsense" })).rejects.toMatchObject({
+      statusCode: 400,
+      param: "page",
+    });
   });
 });
 
@@ -205,21 +248,35 @@ describe("idempotency", () => {
     const { requestFingerprint } = await import("../src/stripe/idempotency");
     const { parseForm } = await import("../src/stripe/request-params");
     const { PaymentIntentCreate } = await import("../src/stripe/request-params");
-    await t.db.insert(idempotencyKeys).values({ key, state: "in_flight", requestFingerprint: requestFingerprint("POST", "/v1/payment_intents", PaymentIntentCreate.parse(parseForm(new URLSearchParams(body).toString()))) });
+    await t.db.insert(idempotencyKeys).values({
+      key,
+      state: "in_flight",
+      requestFingerprint: requestFingerprint(
+        "POST",
+        "/v1/payment_intents",
+        PaymentIntentCreate.parse(parseForm(new URLSearchParams(body).toString())),
+      ),
+    });
     const conflict = await post("/v1/payment_intents", body, key);
     expect(conflict.status).toBe(409);
     expect(conflict.body).toMatchObject({ error: { code: "idempotency_key_in_use" } });
     const viaSdk = await s.stripe.paymentIntents.create({ amount: 100, currency: "usd" }, { idempotencyKey: key }).catch((e: unknown) => e);
     expect(viaSdk).toMatchObject({ statusCode: 409 });
     // A claim abandoned by a crashed stand-in (older than 30 s) is taken over.
-    await t.db.update(idempotencyKeys).set({ createdAt: sql`now() - interval '31 seconds'` }).where(eq(idempotencyKeys.key, key));
+    await t.db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now() - interval '31 seconds'` })
+      .where(eq(idempotencyKeys.key, key));
     expect((await post("/v1/payment_intents", body, key)).status).toBe(200);
   });
 
   it("forgets keys after 24 hours", async () => {
     const key = freshKey();
     const first = await s.stripe.paymentIntents.create({ amount: 100, currency: "usd" }, { idempotencyKey: key });
-    await t.db.update(idempotencyKeys).set({ createdAt: sql`now() - interval '25 hours'` }).where(eq(idempotencyKeys.key, key));
+    await t.db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now() - interval '25 hours'` })
+      .where(eq(idempotencyKeys.key, key));
     const second = await s.stripe.paymentIntents.create({ amount: 100, currency: "usd" }, { idempotencyKey: key });
     expect(second.id).not.toBe(first.id);
   });
@@ -227,7 +284,12 @@ describe("idempotency", () => {
   it("concurrent requests with one key create one object", async () => {
     const key = freshKey();
     const results = await Promise.allSettled(
-      Array.from({ length: 8 }, () => s.stripe.paymentIntents.create({ amount: 100, currency: "usd", payment_method: "pm_card_visa", confirm: true }, { idempotencyKey: key })),
+      Array.from({ length: 8 }, () =>
+        s.stripe.paymentIntents.create(
+          { amount: 100, currency: "usd", payment_method: "pm_card_visa", confirm: true },
+          { idempotencyKey: key },
+        ),
+      ),
     );
     const ids = new Set(results.flatMap((r) => (r.status === "fulfilled" ? [r.value.id] : [])));
     expect(ids.size).toBe(1);
@@ -256,7 +318,15 @@ describe("refunds", () => {
     const paid = await paidIntent(1000, { order_id: "r-1" });
     await s.stripe.refunds.create({ payment_intent: paid.id, amount: 250 });
     const event = await s.waitForEvent((e) => e.type === "charge.refunded" && (e.data.object as Stripe.Charge).payment_intent === paid.id);
-    expect(event.data.object).toMatchObject({ object: "charge", id: paid.latest_charge, payment_intent: paid.id, amount: 1000, amount_refunded: 250, refunded: false, metadata: { order_id: "r-1" } });
+    expect(event.data.object).toMatchObject({
+      object: "charge",
+      id: paid.latest_charge,
+      payment_intent: paid.id,
+      amount: 1000,
+      amount_refunded: 250,
+      refunded: false,
+      metadata: { order_id: "r-1" },
+    });
   });
 
   it("refund_pending: created pending, then succeeded with refund.updated and charge.refunded", async () => {
@@ -266,12 +336,29 @@ describe("refunds", () => {
     expect(refund).toMatchObject({ object: "refund", status: "pending", amount: 400, payment_intent: paid.id, charge: paid.latest_charge });
     // A pending refund counts against what is left to refund.
     await expect(s.stripe.refunds.create({ payment_intent: paid.id, amount: 700 })).rejects.toMatchObject({ code: "amount_too_large" });
-    expect((await s.waitForEvent((e) => e.type === "refund.created" && e.data.object.id === refund.id)).data.object).toMatchObject({ status: "pending" });
+    expect((await s.waitForEvent((e) => e.type === "refund.created" && e.data.object.id === refund.id)).data.object).toMatchObject({
+      status: "pending",
+    });
 
     const updated = await s.waitForEvent((e) => e.type === "refund.updated" && e.data.object.id === refund.id);
-    expect(updated.data.object).toMatchObject({ object: "refund", id: refund.id, status: "succeeded", amount: 400, payment_intent: paid.id });
-    const charged = await s.waitForEvent((e) => e.type === "charge.refunded" && (e.data.object as Stripe.Charge).payment_intent === paid.id);
-    expect(charged.data.object).toMatchObject({ object: "charge", id: paid.latest_charge, amount: 1000, amount_refunded: 400, refunded: false, metadata: { order_id: "r-2" } });
+    expect(updated.data.object).toMatchObject({
+      object: "refund",
+      id: refund.id,
+      status: "succeeded",
+      amount: 400,
+      payment_intent: paid.id,
+    });
+    const charged = await s.waitForEvent(
+      (e) => e.type === "charge.refunded" && (e.data.object as Stripe.Charge).payment_intent === paid.id,
+    );
+    expect(charged.data.object).toMatchObject({
+      object: "charge",
+      id: paid.latest_charge,
+      amount: 1000,
+      amount_refunded: 400,
+      refunded: false,
+      metadata: { order_id: "r-2" },
+    });
     expect(s.received.indexOf(updated)).toBeLessThan(s.received.indexOf(charged));
     expect(await s.stripe.refunds.retrieve(refund.id)).toMatchObject({ status: "succeeded", amount: 400 });
   });
@@ -284,7 +371,12 @@ describe("refunds", () => {
     await expect(s.stripe.refunds.create({ payment_intent: paid.id })).rejects.toMatchObject({ code: "charge_already_refunded" });
 
     const failed = await s.waitForEvent((e) => e.type === "refund.failed" && e.data.object.id === refund.id);
-    expect(failed.data.object).toMatchObject({ object: "refund", status: "failed", failure_reason: "expired_or_canceled_card", amount: 800 });
+    expect(failed.data.object).toMatchObject({
+      object: "refund",
+      status: "failed",
+      failure_reason: "expired_or_canceled_card",
+      amount: 800,
+    });
     const updated = await s.waitForEvent((e) => e.type === "refund.updated" && e.data.object.id === refund.id);
     expect(updated.data.object).toMatchObject({ status: "failed", failure_reason: "expired_or_canceled_card" });
     const final = await s.stripe.refunds.retrieve(refund.id);
@@ -293,16 +385,26 @@ describe("refunds", () => {
 
     const again = await s.stripe.refunds.create({ payment_intent: paid.id });
     expect(again).toMatchObject({ status: "succeeded", amount: 800 });
-    const charged = await s.waitForEvent((e) => e.type === "charge.refunded" && (e.data.object as Stripe.Charge).payment_intent === paid.id);
+    const charged = await s.waitForEvent(
+      (e) => e.type === "charge.refunded" && (e.data.object as Stripe.Charge).payment_intent === paid.id,
+    );
     expect(charged.data.object).toMatchObject({ amount_refunded: 800, refunded: true });
-    expect(s.received.filter((e) => e.type === "charge.refunded" && (e.data.object as Stripe.Charge).payment_intent === paid.id)).toHaveLength(1);
+    expect(
+      s.received.filter((e) => e.type === "charge.refunded" && (e.data.object as Stripe.Charge).payment_intent === paid.id),
+    ).toHaveLength(1);
   });
 });
 
 describe("webhooks", () => {
   it("delivers signed events that constructEvent verifies, retrying a failing endpoint", async () => {
     // The receiver answered 500 to its first two deliveries; those events still arrive.
-    const paid = await s.stripe.paymentIntents.create({ amount: 4242, currency: "usd", payment_method: "pm_card_visa", confirm: true, metadata: { order_id: "w-1" } });
+    const paid = await s.stripe.paymentIntents.create({
+      amount: 4242,
+      currency: "usd",
+      payment_method: "pm_card_visa",
+      confirm: true,
+      metadata: { order_id: "w-1" },
+    });
     const event = await s.waitForEvent((e) => e.type === "payment_intent.succeeded" && e.data.object.id === paid.id, 10_000);
     expect(event.data.object).toMatchObject({ id: paid.id, status: "succeeded", amount: 4242, metadata: { order_id: "w-1" } });
     expect(await s.stripe.events.retrieve(event.id)).toMatchObject({ id: event.id, type: "payment_intent.succeeded" });
@@ -350,7 +452,9 @@ describe("webhook faults", () => {
     const early = await paidIntent();
     await s.waitForEvent((e) => e.type === "payment_intent.succeeded" && e.data.object.id === late.id);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
-    const order = s.received.filter((e) => e.type === "payment_intent.succeeded" && [late.id, early.id].includes(objectIdOf(e) ?? "")).map(objectIdOf);
+    const order = s.received
+      .filter((e) => e.type === "payment_intent.succeeded" && [late.id, early.id].includes(objectIdOf(e) ?? ""))
+      .map(objectIdOf);
     expect(order).toEqual([early.id, late.id]);
   });
 
@@ -376,7 +480,10 @@ describe("faults over HTTP", () => {
     const bad = await fetch(`${s.standIn.url}/_stand_in/faults`, { method: "POST", body: JSON.stringify({ kind: "explode" }) });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/kind/);
-    const ok = await fetch(`${s.standIn.url}/_stand_in/faults`, { method: "POST", body: JSON.stringify({ kind: "status_500", times: 1, path: "/v1/refunds" }) });
+    const ok = await fetch(`${s.standIn.url}/_stand_in/faults`, {
+      method: "POST",
+      body: JSON.stringify({ kind: "status_500", times: 1, path: "/v1/refunds" }),
+    });
     expect(ok.status).toBe(201);
     const paid = await s.stripe.paymentIntents.create({ amount: 100, currency: "usd", payment_method: "pm_card_visa", confirm: true });
     await expect(s.stripe.refunds.create({ payment_intent: paid.id })).rejects.toBeInstanceOf(Stripe.errors.StripeAPIError);
@@ -412,16 +519,32 @@ describe("faults over HTTP", () => {
       replayed: null,
       body: { error: { type: "invalid_request_error", message: "Invalid API Key provided: sk_test_****" } },
     });
-    await expect(s.stripe.paymentIntents.create({ amount: 100, currency: "usd", metadata: { batch } })).resolves.toMatchObject({ status: "requires_payment_method" });
+    await expect(s.stripe.paymentIntents.create({ amount: 100, currency: "usd", metadata: { batch } })).resolves.toMatchObject({
+      status: "requires_payment_method",
+    });
   });
 
   it("slow_processing: the work happens after the client gave up; a retry gets 409, then the replay", async () => {
     const batch = freshTag();
     const key = freshKey();
-    const params: Stripe.PaymentIntentCreateParams = { amount: 2500, currency: "usd", payment_method: "pm_card_visa", confirm: true, metadata: { batch } };
+    const params: Stripe.PaymentIntentCreateParams = {
+      amount: 2500,
+      currency: "usd",
+      payment_method: "pm_card_visa",
+      confirm: true,
+      metadata: { batch },
+    };
     s.standIn.faults.inject({ kind: "slow_processing", path: "/v1/payment_intents", hangMs: 1_500 });
-    const impatient = new Stripe("sk_test_impatient", { host: "127.0.0.1", port: s.standIn.port, protocol: "http", maxNetworkRetries: 0, timeout: 300 });
-    await expect(impatient.paymentIntents.create(params, { idempotencyKey: key })).rejects.toBeInstanceOf(Stripe.errors.StripeConnectionError);
+    const impatient = new Stripe("sk_test_impatient", {
+      host: "127.0.0.1",
+      port: s.standIn.port,
+      protocol: "http",
+      maxNetworkRetries: 0,
+      timeout: 300,
+    });
+    await expect(impatient.paymentIntents.create(params, { idempotencyKey: key })).rejects.toBeInstanceOf(
+      Stripe.errors.StripeConnectionError,
+    );
 
     const conflicts: unknown[] = [];
     const intent = await waitFor("the replayed result", async () => {
@@ -445,12 +568,18 @@ describe("faults over HTTP", () => {
 describe("persistence", () => {
   it("a restarted stand-in on the same database knows its objects and keys", async () => {
     const key = freshKey();
-    const paid = await s.stripe.paymentIntents.create({ amount: 321, currency: "usd", payment_method: "pm_card_visa", confirm: true }, { idempotencyKey: key });
+    const paid = await s.stripe.paymentIntents.create(
+      { amount: 321, currency: "usd", payment_method: "pm_card_visa", confirm: true },
+      { idempotencyKey: key },
+    );
     const second = await startStripeStandIn({ databaseUrl: t.url, port: 0, webhook: { url: undefined, secret: WEBHOOK_SECRET } });
     try {
       const client = new Stripe("sk_test_y", { host: "127.0.0.1", port: second.port, protocol: "http", maxNetworkRetries: 0 });
       expect(await client.paymentIntents.retrieve(paid.id)).toEqual(paid);
-      const replay = await client.paymentIntents.create({ amount: 321, currency: "usd", payment_method: "pm_card_visa", confirm: true }, { idempotencyKey: key });
+      const replay = await client.paymentIntents.create(
+        { amount: 321, currency: "usd", payment_method: "pm_card_visa", confirm: true },
+        { idempotencyKey: key },
+      );
       expect(replay.id).toBe(paid.id);
     } finally {
       await second.close();

@@ -59,7 +59,10 @@ describe("dashboard (Chromium)", () => {
     await page.waitForSelector(".flash.ok");
     expect(await page.locator(".flash").textContent()).toBe("Run cancelled");
     expect(await badgeOf(page)).toBe("CANCELED");
-    const [row] = await h.s.db.select().from(runs).where(eq(runs.id, internalId(reminderId)));
+    const [row] = await h.s.db
+      .select()
+      .from(runs)
+      .where(eq(runs.id, internalId(reminderId)));
     expect(row!.status).toBe("CANCELED");
     await browser.screenshot(page, "run-cancelled-reminder");
   }, 60_000);
@@ -70,17 +73,26 @@ describe("dashboard (Chromium)", () => {
     const page = await browser.page();
     await page.goto(`${dashboard()}/runs?tag=order:${event.id}&task=order-reminder`);
     await expect
-      .poll(async () => (await page.reload(), await page.locator("#runs-table tbody a[href^='/runs/run_']").count()), { timeout: 60_000, interval: 500 })
+      .poll(async () => (await page.reload(), await page.locator("#runs-table tbody a[href^='/runs/run_']").count()), {
+        timeout: 60_000,
+        interval: 500,
+      })
       .toBe(1);
     await page.click("#runs-table tbody a[href^='/runs/run_']");
     await page.waitForURL(/\/runs\/run_/);
     expect(await badgeOf(page)).toBe("DELAYED");
-    const [before] = await h.s.db.select().from(runs).where(eq(runs.id, internalId(runIdOf(page))));
+    const [before] = await h.s.db
+      .select()
+      .from(runs)
+      .where(eq(runs.id, internalId(runIdOf(page))));
     await page.fill("input[name=delay]", "2h");
     await page.click("button:text('Reschedule')");
     await page.waitForSelector(".flash.ok");
     expect(await page.locator(".flash").textContent()).toBe("Rescheduled (2h)");
-    const [after] = await h.s.db.select().from(runs).where(eq(runs.id, internalId(runIdOf(page))));
+    const [after] = await h.s.db
+      .select()
+      .from(runs)
+      .where(eq(runs.id, internalId(runIdOf(page))));
     expect(after!.delayUntil!.getTime() - before!.delayUntil!.getTime()).toBeGreaterThan(50 * 60_000); // 1h → 2h from now
     await browser.screenshot(page, "run-rescheduled");
 
@@ -113,7 +125,10 @@ describe("dashboard (Chromium)", () => {
     await page.waitForSelector(".flash.ok");
     expect(await page.locator(".flash").textContent()).toContain("Idempotency key reset");
     expect(await page.locator("#idempotency").textContent()).toContain("released");
-    const [row] = await h.s.db.select().from(runs).where(eq(runs.id, internalId(fromTestPage.runId!)));
+    const [row] = await h.s.db
+      .select()
+      .from(runs)
+      .where(eq(runs.id, internalId(fromTestPage.runId!)));
     expect(row!.idempotencyKey).toBeNull();
     await browser.screenshot(page, "run-key-reset");
   });
@@ -159,7 +174,10 @@ describe("dashboard (Chromium)", () => {
     await browser.screenshot(page, "mail");
 
     // A SKU down to its last 2 units is marked low; one with plenty is not.
-    await h.s.db.update(inventory).set({ onHand: sql`${inventory.reserved} + 2` }).where(eq(inventory.sku, "LIMITED-PRINT"));
+    await h.s.db
+      .update(inventory)
+      .set({ onHand: sql`${inventory.reserved} + 2` })
+      .where(eq(inventory.sku, "LIMITED-PRINT"));
     await page.goto(`${dashboard()}/inventory`);
     expect(await page.locator("#inventory-table tr[data-sku='LIMITED-PRINT'] .low").textContent()).toBe("2 (low)");
     expect(await page.locator("#inventory-table tr[data-sku='MUG-LOGO'] .low").count()).toBe(0);
@@ -178,7 +196,9 @@ describe("dashboard (Chromium)", () => {
     // (Expressions as strings: they run in the page, and this project's types have no DOM.)
     const pwned = () => page.evaluate("window.__pwned");
     await page.goto(`${dashboard()}/orders/${event.id}`);
-    await expect.poll(async () => (await page.locator("h1").textContent()) ?? "", { timeout: 60_000, interval: 250 }).toContain("completed");
+    await expect
+      .poll(async () => (await page.locator("h1").textContent()) ?? "", { timeout: 60_000, interval: 250 })
+      .toContain("completed");
     expect(await page.locator("main").textContent()).toContain(hostile);
     expect(await page.locator("main script, main img").count()).toBe(0);
     expect(await pwned()).toBeUndefined();

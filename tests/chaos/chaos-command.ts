@@ -9,13 +9,28 @@ import { startScratchPostgres } from "../../db/scratch-postgres";
 import { exploreFaults } from "./fault-explorer";
 
 const Flags = z.strictObject({
-  seed: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0 or more").max(2 ** 31 - 1, "must be below 2^31").optional(),
+  seed: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be 0 or more")
+    .max(2 ** 31 - 1, "must be below 2^31")
+    .optional(),
   seeds: z
     .string()
     .regex(/^\d+\.\.\d+$/, "must be a range like 1..20")
     .optional(),
-  orders: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(500, "must be at most 500").default(40),
-  "show-slowest": z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0 or more").max(50, "must be at most 50").default(0),
+  orders: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(500, "must be at most 500")
+    .default(40),
+  "show-slowest": z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be 0 or more")
+    .max(50, "must be at most 50")
+    .default(0),
 });
 
 function seedsFrom(flags: z.output<typeof Flags>): number[] {
@@ -30,9 +45,14 @@ function seedsFrom(flags: z.output<typeof Flags>): number[] {
 async function main() {
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ options: { seed: { type: "string" }, seeds: { type: "string" }, orders: { type: "string" }, "show-slowest": { type: "string" } }, strict: true }));
+    ({ values } = parseArgs({
+      options: { seed: { type: "string" }, seeds: { type: "string" }, orders: { type: "string" }, "show-slowest": { type: "string" } },
+      strict: true,
+    }));
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\nusage: npm run chaos -- [--seed S | --seeds A..B] [--orders N] [--show-slowest K]`);
+    console.error(
+      `${error instanceof Error ? error.message : String(error)}\nusage: npm run chaos -- [--seed S | --seeds A..B] [--orders N] [--show-slowest K]`,
+    );
     process.exit(2);
   }
   const parsed = Flags.safeParse(values);
@@ -58,12 +78,20 @@ async function main() {
     for (const seed of seeds) {
       const database = await postgres.database(`chaos_${seed}`);
       try {
-        const report = await exploreFaults({ seed, orders: parsed.data.orders, databaseUrl: database.url, showSlowest: parsed.data["show-slowest"], log: (line) => console.log(line) });
+        const report = await exploreFaults({
+          seed,
+          orders: parsed.data.orders,
+          databaseUrl: database.url,
+          showSlowest: parsed.data["show-slowest"],
+          log: (line) => console.log(line),
+        });
         if (report.violations.length === 0) {
           console.log(`✔ seed ${seed}: every invariant holds after quiescence (${(report.settledInMs / 1000).toFixed(1)} s to settle)`);
         } else {
           failed.push(seed);
-          console.log(`✘ seed ${seed}: ${report.violations.length} violation(s); replay with npm run chaos -- --seed ${seed} --orders ${parsed.data.orders}`);
+          console.log(
+            `✘ seed ${seed}: ${report.violations.length} violation(s); replay with npm run chaos -- --seed ${seed} --orders ${parsed.data.orders}`,
+          );
           report.violations.forEach((v) => console.log(`  ${v}`));
           report.timelines.forEach((line) => console.log(line));
         }
@@ -74,7 +102,10 @@ async function main() {
   } finally {
     await postgres.stop();
   }
-  if (seeds.length > 1) console.log(`${seeds.length - failed.length} passed, ${failed.length} failed${failed.length > 0 ? ` (seeds ${failed.join(", ")})` : ""}`);
+  if (seeds.length > 1)
+    console.log(
+      `${seeds.length - failed.length} passed, ${failed.length} failed${failed.length > 0 ? ` (seeds ${failed.join(", ")})` : ""}`,
+    );
   process.exit(failed.length > 0 ? 1 : 0);
 }
 

@@ -14,7 +14,10 @@ it(`seed ${CI_SEED}, 40 orders: every order ends defined and compensated`, async
     const lines: string[] = [];
     const report = await exploreFaults({ seed: CI_SEED, orders: 40, databaseUrl: database.url, log: (line) => lines.push(line) });
     console.log(lines.filter((l) => !l.startsWith("  [stack]")).join("\n"));
-    expect(report.violations, `seed ${CI_SEED} broke invariants; replay: npm run chaos -- --seed ${CI_SEED} --orders 40\n${report.timelines.join("\n")}`).toEqual([]);
+    expect(
+      report.violations,
+      `seed ${CI_SEED} broke invariants; replay: npm run chaos -- --seed ${CI_SEED} --orders 40\n${report.timelines.join("\n")}`,
+    ).toEqual([]);
     expect(Object.values(report.outcomes).reduce((a, b) => a + b, 0)).toBe(40);
   } finally {
     await database.close();

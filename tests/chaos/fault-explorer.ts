@@ -95,13 +95,29 @@ export async function exploreFaults(options: ExploreOptions): Promise<ExploreRep
       violations = await checkInvariants(stack.db, { quiescent: true });
     }
     const outcomes = await outcomesOf(stack.db, plan);
-    log(`settled in ${(settledInMs / 1000).toFixed(1)} s: ${Object.entries(outcomes).map(([s, n]) => `${s} ${n}`).join(", ")}`);
+    log(
+      `settled in ${(settledInMs / 1000).toFixed(1)} s: ${Object.entries(outcomes)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(", ")}`,
+    );
     const slowest = await slowestOrders(stack.db, plan, Math.max(3, options.showSlowest ?? 0));
-    log(`slowest to end: ${slowest.slice(0, 3).map((o) => `${o.id} ${o.seconds.toFixed(1)} s (${o.status})`).join(", ")}`);
-    if (options.showSlowest) (await timelinesOf(stack.db, slowest.slice(0, options.showSlowest).map((o) => o.id))).forEach((line) => log(line));
+    log(
+      `slowest to end: ${slowest
+        .slice(0, 3)
+        .map((o) => `${o.id} ${o.seconds.toFixed(1)} s (${o.status})`)
+        .join(", ")}`,
+    );
+    if (options.showSlowest)
+      (
+        await timelinesOf(
+          stack.db,
+          slowest.slice(0, options.showSlowest).map((o) => o.id),
+        )
+      ).forEach((line) => log(line));
     const names = (v: string, id: string) => new RegExp(`order ${id}(?![\\w-])`).test(v);
     const named = [...new Set(violations.flatMap((v) => plan.orders.filter((o) => names(v, o.id)).map((o) => o.id)))];
-    const timelines = violations.length > 0 ? await timelinesOf(stack.db, named.length > 0 ? named : plan.orders.map((o) => o.id).slice(0, 5)) : [];
+    const timelines =
+      violations.length > 0 ? await timelinesOf(stack.db, named.length > 0 ? named : plan.orders.map((o) => o.id).slice(0, 5)) : [];
     return { seed: plan.seed, plan, violations, outcomes, settledInMs, timelines };
   } finally {
     await stack.stop();
@@ -156,9 +172,14 @@ export async function exploreFaults(options: ExploreOptions): Promise<ExploreRep
   /** A shop's client: retries a 5xx (the platform may be restarting) with the same event, as it should. */
   async function postEvent(name: string, body: unknown) {
     for (let attempt = 1; ; attempt++) {
-      const response = await fetch(`${stack.app.url}/api/events/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).catch(() => undefined);
+      const response = await fetch(`${stack.app.url}/api/events/${name}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).catch(() => undefined);
       if (response && response.status < 500) {
-        if (response.status >= 400) throw new Error(`${name} ${JSON.stringify(body)} was refused: ${response.status} ${await response.text()}`);
+        if (response.status >= 400)
+          throw new Error(`${name} ${JSON.stringify(body)} was refused: ${response.status} ${await response.text()}`);
         return;
       }
       if (attempt === 8) return; // left to the reconciler: an accepted order it never saw started
@@ -194,14 +215,26 @@ async function timelinesOf(db: Database, orderIds: string[]): Promise<string[]> 
   const lines: string[] = [];
   for (const id of orderIds) {
     const [order] = await db.select().from(orders).where(eq(orders.id, id));
-    lines.push(`order ${id}: ${order ? `${order.status}${order.failureReason ? ` (${order.failureReason})` : ""}, paying with ${order.paymentMethod}` : "never accepted"}`);
+    lines.push(
+      `order ${id}: ${order ? `${order.status}${order.failureReason ? ` (${order.failureReason})` : ""}, paying with ${order.paymentMethod}` : "never accepted"}`,
+    );
     const events = await db.select().from(orderEvents).where(eq(orderEvents.orderId, id)).orderBy(orderEvents.id);
     for (const e of events) lines.push(`  ${e.createdAt.toISOString().slice(11, 23)} ${e.type} ${JSON.stringify(e.detail)}`);
     for (const p of await db.select().from(payments).where(eq(payments.orderId, id))) {
-      lines.push(`  payment ${p.kind} ${p.status} ${p.providerId ?? "-"} ${p.amountCents} attempts=${p.attempts}${p.failureCode ? ` ${p.failureCode}` : ""}`);
+      lines.push(
+        `  payment ${p.kind} ${p.status} ${p.providerId ?? "-"} ${p.amountCents} attempts=${p.attempts}${p.failureCode ? ` ${p.failureCode}` : ""}`,
+      );
     }
-    for (const m of await db.select().from(caughtMessages).where(eq(caughtMessages.toAddress, `${id}@example.com`))) lines.push(`  mail ${m.receivedAt.toISOString().slice(11, 23)} ${m.subject}`);
-    for (const r of await db.select().from(runs).where(sql`${runs.tags} @> ARRAY[${orderTag(id)}]::text[]`).orderBy(runs.createdAt)) {
+    for (const m of await db
+      .select()
+      .from(caughtMessages)
+      .where(eq(caughtMessages.toAddress, `${id}@example.com`)))
+      lines.push(`  mail ${m.receivedAt.toISOString().slice(11, 23)} ${m.subject}`);
+    for (const r of await db
+      .select()
+      .from(runs)
+      .where(sql`${runs.tags} @> ARRAY[${orderTag(id)}]::text[]`)
+      .orderBy(runs.createdAt)) {
       lines.push(`  run ${r.friendlyId} ${r.taskIdentifier} ${r.status} (created ${r.createdAt.toISOString().slice(11, 23)})`);
     }
   }

@@ -54,14 +54,19 @@ export function planFaults(seed: number, orderCount: number, firingMs = 20_000):
   const chance = (percent: number) => int(1, 100) <= percent;
   const pick = <T>(items: readonly T[]) => items[int(0, items.length - 1)]!;
   const weighted = (items: [string, number][]) => {
-    let roll = int(1, items.reduce((sum, [, w]) => sum + w, 0));
+    let roll = int(
+      1,
+      items.reduce((sum, [, w]) => sum + w, 0),
+    );
     for (const [item, weight] of items) if ((roll -= weight) <= 0) return item;
     return items[0]![0];
   };
 
   const orders: PlannedOrder[] = Array.from({ length: orderCount }, (_, i) => {
     const first = int(0, CHAOS_CATALOG.length - 1);
-    const skus = chance(40) ? [CHAOS_CATALOG[first]!, CHAOS_CATALOG[(first + int(1, CHAOS_CATALOG.length - 1)) % CHAOS_CATALOG.length]!] : [CHAOS_CATALOG[first]!];
+    const skus = chance(40)
+      ? [CHAOS_CATALOG[first]!, CHAOS_CATALOG[(first + int(1, CHAOS_CATALOG.length - 1)) % CHAOS_CATALOG.length]!]
+      : [CHAOS_CATALOG[first]!];
     return {
       id: `chaos-${seed}-${i + 1}`,
       atMs: int(0, firingMs),
@@ -103,7 +108,9 @@ export function planFaults(seed: number, orderCount: number, firingMs = 20_000):
   };
 
   const faults: PlannedFault[] = Array.from({ length: Math.max(4, Math.round(orderCount * 0.6)) }, () =>
-    chance(85) ? { atMs: int(0, firingMs), kind: "stripe" as const, spec: stripeFault() } : { atMs: int(0, firingMs), kind: "smtp_refuse" as const, forMs: int(500, 5_000) },
+    chance(85)
+      ? { atMs: int(0, firingMs), kind: "stripe" as const, spec: stripeFault() }
+      : { atMs: int(0, firingMs), kind: "smtp_refuse" as const, forMs: int(500, 5_000) },
   );
   faults.push({ atMs: int(firingMs / 4, (firingMs * 3) / 4), kind: "kill_cli", downMs: int(500, 3_000) });
   faults.push({ atMs: int(firingMs / 4, (firingMs * 3) / 4), kind: "restart_platform", downMs: int(200, 2_500) });

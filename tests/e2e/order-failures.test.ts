@@ -24,11 +24,18 @@ const refunds = (o: OrderView) => o.payments.filter((p) => p.kind === "refund");
 const quiescentInvariants = async () => expect(await checkInvariants(stack.s.db, { quiescent: true })).toEqual([]);
 /** Waits until the order's process-order runs have all ended (so nothing of it is in flight). */
 const untilWorkflowIdle = (id: string) =>
-  until(`order ${id}'s workflow to stop`, async () => {
-    const o = await order(id);
-    const live = o.runs.filter((r) => r.task !== "order-reminder" && ["QUEUED", "DEQUEUED", "EXECUTING", "WAITING", "DELAYED", "PENDING_VERSION"].includes(r.status));
-    return live.length === 0 ? o : undefined;
-  }, 90_000);
+  until(
+    `order ${id}'s workflow to stop`,
+    async () => {
+      const o = await order(id);
+      const live = o.runs.filter(
+        (r) =>
+          r.task !== "order-reminder" && ["QUEUED", "DEQUEUED", "EXECUTING", "WAITING", "DELAYED", "PENDING_VERSION"].includes(r.status),
+      );
+      return live.length === 0 ? o : undefined;
+    },
+    90_000,
+  );
 
 describe("a payment that ends badly ends defined", () => {
   it("an unknown payment method (Stripe: resource_missing) is not charged: stock back, payment_failed, told why; a cancel after it changes nothing", async () => {
@@ -67,31 +74,39 @@ describe("a payment that ends badly ends defined", () => {
   it.each([
     ["status_401", "a refused (wrong or expired) secret key"],
     ["status_500", "Stripe down"],
-  ] as const)("%s (%s) through every attempt: the outcome is unknown, so nothing is failed or mailed; once Stripe answers, the reconciler completes the order", async (kind, _why) => {
-    faults().inject({ kind, path: "/v1/", method: "ANY", times: 10_000 });
-    const event = orderEvent({ "STICKER-PACK": 1 });
-    await post("order.created", event);
-    await until("the charge step to give up", async () => {
-      const o = await order(event.id);
-      return o.runs.some((r) => r.task === "charge-payment" && r.status === "FAILED") ? o : undefined;
-    }, 90_000);
-    await new Promise((r) => setTimeout(r, 3_000)); // a few reconciler passes, all unable to ask Stripe
-    const meanwhile = await order(event.id);
-    expect(meanwhile.status).toBe("reserved");
-    expect(charge(meanwhile)?.status).toBe("pending");
-    expect(meanwhile.reservations.map((r) => r.status)).toEqual(["held"]);
-    expect(await mailsOf(event.id)).toHaveLength(0); // never "your card was declined"
-    // The workflow ends as payment_unknown (and is restarted by the reconciler); it never fails.
-    expect(meanwhile.runs.filter((r) => r.task === "process-order" && r.status === "FAILED")).toEqual([]);
+  ] as const)(
+    "%s (%s) through every attempt: the outcome is unknown, so nothing is failed or mailed; once Stripe answers, the reconciler completes the order",
+    async (kind, _why) => {
+      faults().inject({ kind, path: "/v1/", method: "ANY", times: 10_000 });
+      const event = orderEvent({ "STICKER-PACK": 1 });
+      await post("order.created", event);
+      await until(
+        "the charge step to give up",
+        async () => {
+          const o = await order(event.id);
+          return o.runs.some((r) => r.task === "charge-payment" && r.status === "FAILED") ? o : undefined;
+        },
+        90_000,
+      );
+      await new Promise((r) => setTimeout(r, 3_000)); // a few reconciler passes, all unable to ask Stripe
+      const meanwhile = await order(event.id);
+      expect(meanwhile.status).toBe("reserved");
+      expect(charge(meanwhile)?.status).toBe("pending");
+      expect(meanwhile.reservations.map((r) => r.status)).toEqual(["held"]);
+      expect(await mailsOf(event.id)).toHaveLength(0); // never "your card was declined"
+      // The workflow ends as payment_unknown (and is restarted by the reconciler); it never fails.
+      expect(meanwhile.runs.filter((r) => r.task === "process-order" && r.status === "FAILED")).toEqual([]);
 
-    faults().clear();
-    const done = await untilTerminal(event.id, 90_000);
-    expect(done.status).toBe("completed");
-    expect(done.timeline.some((e) => e.type === "workflow.restarted")).toBe(true);
-    expect(done.payments.filter((p) => p.kind === "charge")).toEqual([expect.objectContaining({ status: "succeeded" })]);
-    await until("the confirmation", async () => ((await mailsOf(event.id)).length >= 1 ? true : undefined));
-    await quiescentInvariants();
-  }, 180_000);
+      faults().clear();
+      const done = await untilTerminal(event.id, 90_000);
+      expect(done.status).toBe("completed");
+      expect(done.timeline.some((e) => e.type === "workflow.restarted")).toBe(true);
+      expect(done.payments.filter((p) => p.kind === "charge")).toEqual([expect.objectContaining({ status: "succeeded" })]);
+      await until("the confirmation", async () => ((await mailsOf(event.id)).length >= 1 ? true : undefined));
+      await quiescentInvariants();
+    },
+    180_000,
+  );
 
   it("a processing charge whose webhooks are all lost: the reconciler asks Stripe, wakes the waiting charge, the order completes", async () => {
     faults().inject({ kind: "webhook_drop", eventType: "payment_intent.", times: 10_000 });
@@ -121,23 +136,33 @@ describe("a payment that ends badly ends defined", () => {
   it.each([
     ["refund_fails", "fails at Stripe: a new refund follows", ["failed", "succeeded"]],
     ["refund_pending", "stays pending at Stripe for a while: asked again until it settles", ["succeeded"]],
-  ] as const)("cancelled after completion, and the refund %s %s; the order ends refunded in full", async (kind, _why, statuses) => {
-    const event = orderEvent({ "MUG-LOGO": 1 });
-    await post("order.created", event);
-    expect((await untilTerminal(event.id)).status).toBe("completed");
-    faults().inject({ kind });
-    await post("order.cancelled", { id: event.id });
-    const done = await until("a refund that succeeded", async () => {
-      const o = await order(event.id);
-      return refunds(o).some((r) => r.status === "succeeded") ? o : undefined;
-    }, 90_000);
-    expect(done.status).toBe("cancelled");
-    expect(refunds(done).map((r) => r.status)).toEqual(statuses);
-    expect(refunds(done).at(-1)!.amountCents).toBe(charge(done)!.amountCents);
-    await until("the cancellation mail", async () => ((await subjects(event.id)).includes(`Order ${event.id} cancelled`) ? true : undefined));
-    await untilWorkflowIdle(event.id);
-    await quiescentInvariants();
-  }, 120_000);
+  ] as const)(
+    "cancelled after completion, and the refund %s %s; the order ends refunded in full",
+    async (kind, _why, statuses) => {
+      const event = orderEvent({ "MUG-LOGO": 1 });
+      await post("order.created", event);
+      expect((await untilTerminal(event.id)).status).toBe("completed");
+      faults().inject({ kind });
+      await post("order.cancelled", { id: event.id });
+      const done = await until(
+        "a refund that succeeded",
+        async () => {
+          const o = await order(event.id);
+          return refunds(o).some((r) => r.status === "succeeded") ? o : undefined;
+        },
+        90_000,
+      );
+      expect(done.status).toBe("cancelled");
+      expect(refunds(done).map((r) => r.status)).toEqual(statuses);
+      expect(refunds(done).at(-1)!.amountCents).toBe(charge(done)!.amountCents);
+      await until("the cancellation mail", async () =>
+        (await subjects(event.id)).includes(`Order ${event.id} cancelled`) ? true : undefined,
+      );
+      await untilWorkflowIdle(event.id);
+      await quiescentInvariants();
+    },
+    120_000,
+  );
 
   it("cancelled while the charge is processing, and the charge succeeds after the cancel: stock back at once, then refunded in full", async () => {
     const before = await stockOf("STICKER-PACK");
@@ -145,15 +170,21 @@ describe("a payment that ends badly ends defined", () => {
     await post("order.created", event);
     await until("the charge to be processing", async () => (charge(await order(event.id))?.status === "processing" ? true : undefined));
     await post("order.cancelled", { id: event.id });
-    const done = await until("the late charge's refund", async () => {
-      const o = await order(event.id);
-      return refunds(o).some((r) => r.status === "succeeded") ? o : undefined;
-    }, 90_000);
+    const done = await until(
+      "the late charge's refund",
+      async () => {
+        const o = await order(event.id);
+        return refunds(o).some((r) => r.status === "succeeded") ? o : undefined;
+      },
+      90_000,
+    );
     expect(done.status).toBe("cancelled");
     expect(charge(done)?.status).toBe("succeeded");
     expect(await stockOf("STICKER-PACK")).toMatchObject({ onHand: before.onHand, reserved: before.reserved });
     await untilWorkflowIdle(event.id);
-    await until("the cancellation mail", async () => ((await subjects(event.id)).includes(`Order ${event.id} cancelled`) ? true : undefined));
+    await until("the cancellation mail", async () =>
+      (await subjects(event.id)).includes(`Order ${event.id} cancelled`) ? true : undefined,
+    );
     expect((await subjects(event.id)).filter((s) => !s.endsWith("cancelled"))).toEqual([]); // no confirmation, no "declined"
     await quiescentInvariants();
   }, 120_000);
@@ -164,7 +195,11 @@ describe("events that would have lost an order", () => {
     const first = orderEvent({ "MUG-LOGO": 1 });
     const second = orderEvent({ "MUG-LOGO": 1 });
     const send = (body: unknown) =>
-      fetch(`${stack.s.appUrl}/api/events/order.created?id=checkout-42-${first.id}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      fetch(`${stack.s.appUrl}/api/events/order.created?id=checkout-42-${first.id}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     expect((await send(first)).status).toBe(202);
     const conflict = await send(second);
     expect(conflict.status).toBe(409);

@@ -22,7 +22,10 @@ async function allTerminal(ids: string[], ms: number) {
   for (;;) {
     const rows = await stack.s.db.select({ id: orders.id, status: orders.status }).from(orders).where(inArray(orders.id, ids));
     if (rows.length === ids.length && rows.every((r) => (TERMINAL_STATUSES as readonly string[]).includes(r.status))) return rows;
-    if (Date.now() > deadline) throw new Error(`not all terminal after ${ms} ms: ${JSON.stringify(rows.filter((r) => !(TERMINAL_STATUSES as readonly string[]).includes(r.status)))}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `not all terminal after ${ms} ms: ${JSON.stringify(rows.filter((r) => !(TERMINAL_STATUSES as readonly string[]).includes(r.status)))}`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -32,7 +35,10 @@ describe("under load", () => {
     const events = Array.from({ length: 60 }, () => orderEvent({ "LIMITED-PRINT": 1 }));
     const started = Date.now();
     await Promise.all(events.map((e) => post("order.created", e)));
-    const rows = await allTerminal(events.map((e) => e.id), 240_000);
+    const rows = await allTerminal(
+      events.map((e) => e.id),
+      240_000,
+    );
     console.log(`60 orders for 25 units drained in ${Date.now() - started} ms`);
     expect(rows.filter((r) => r.status === "completed")).toHaveLength(25);
     expect(rows.filter((r) => r.status === "failed")).toHaveLength(35);
@@ -45,17 +51,36 @@ describe("under load", () => {
     await Promise.all(events.map((e) => post("order.created", e)));
     // Let some orders get going, then kill the CLI and its task processes (its watchdog reports them).
     for (let i = 0; i < 60; i++) {
-      const charged = await stack.s.db.select({ id: payments.id }).from(payments).where(inArray(payments.orderId, events.map((e) => e.id)));
+      const charged = await stack.s.db
+        .select({ id: payments.id })
+        .from(payments)
+        .where(
+          inArray(
+            payments.orderId,
+            events.map((e) => e.id),
+          ),
+        );
       if (charged.length >= 2) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     await stack.s.cli()!.stop("crash");
     await new Promise((r) => setTimeout(r, 2_000));
     await stack.s.launchCli();
-    const rows = await allTerminal(events.map((e) => e.id), 240_000);
+    const rows = await allTerminal(
+      events.map((e) => e.id),
+      240_000,
+    );
     expect(rows.every((r) => r.status === "completed")).toBe(true);
     // No duplicate mail: one confirmation per order in the catcher.
-    const mails = await stack.s.db.select().from(caughtMessages).where(inArray(caughtMessages.toAddress, events.map((e) => `${e.id}@example.com`)));
+    const mails = await stack.s.db
+      .select()
+      .from(caughtMessages)
+      .where(
+        inArray(
+          caughtMessages.toAddress,
+          events.map((e) => `${e.id}@example.com`),
+        ),
+      );
     expect(mails.filter((m) => m.subject?.includes("confirmed"))).toHaveLength(12);
   }, 300_000);
 });

@@ -32,7 +32,9 @@ describe("an order", () => {
     // Read after the reminder went out: the order turns completed a moment before process-order triggers
     // the reminder, so the view read at "completed" may not list that run yet.
     const runsAtTheEnd = (await order(event.id)).runs;
-    expect(runsAtTheEnd.map((r) => r.task).sort()).toEqual(expect.arrayContaining(["process-order", "reserve-inventory", "charge-payment", "send-notification", "order-reminder"]));
+    expect(runsAtTheEnd.map((r) => r.task).sort()).toEqual(
+      expect.arrayContaining(["process-order", "reserve-inventory", "charge-payment", "send-notification", "order-reminder"]),
+    );
   }, 90_000);
 
   it("out of stock: failed, nothing charged, the customer told", async () => {
@@ -61,7 +63,9 @@ describe("an order", () => {
     await post("order.created", event);
     const done = await untilTerminal(event.id, 90_000);
     expect(done.status).toBe("completed");
-    const intents = await stack.s.db.execute(`SELECT id FROM stripe_stand_in.objects WHERE type = 'payment_intent' AND data -> 'metadata' ->> 'order_id' = '${event.id}'`);
+    const intents = await stack.s.db.execute(
+      `SELECT id FROM stripe_stand_in.objects WHERE type = 'payment_intent' AND data -> 'metadata' ->> 'order_id' = '${event.id}'`,
+    );
     expect(intents).toHaveLength(1);
   }, 120_000);
 
@@ -106,7 +110,12 @@ describe("an order", () => {
     const bad = { ...orderEvent({ "MUG-LOGO": 0 }), customer: { email: "not-an-email" } };
     const response = await post("order.created", bad);
     expect(response.status).toBe(400);
-    expect(response.body.issues).toEqual(expect.arrayContaining([expect.objectContaining({ field: "lines[0].quantity" }), expect.objectContaining({ field: "customer.email" })]));
+    expect(response.body.issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: "lines[0].quantity" }),
+        expect.objectContaining({ field: "customer.email" }),
+      ]),
+    );
     const unknown = await post("order.created", orderEvent({ "NO-SUCH-THING": 1 }));
     expect(unknown.status).toBe(400);
     expect(await stack.s.db.select().from(orders).where(eq(orders.id, bad.id))).toHaveLength(0);

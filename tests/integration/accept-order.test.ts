@@ -42,7 +42,13 @@ describe("acceptOrder", () => {
 
   it("treats line order as the same content", async () => {
     await acceptOrder(t.db, orderEvent("acc-3", { "MUG-LOGO": 1, "CAP-NAVY": 2 }));
-    const again = await acceptOrder(t.db, { ...orderEvent("acc-3", {}), lines: [{ sku: "CAP-NAVY", quantity: 2 }, { sku: "MUG-LOGO", quantity: 1 }] });
+    const again = await acceptOrder(t.db, {
+      ...orderEvent("acc-3", {}),
+      lines: [
+        { sku: "CAP-NAVY", quantity: 2 },
+        { sku: "MUG-LOGO", quantity: 1 },
+      ],
+    });
     expect(again.created).toBe(false);
   });
 

@@ -43,7 +43,10 @@ const intentsFor = async (orderId: string) =>
     (o) => (o.data.metadata as Record<string, string>).order_id === orderId,
   );
 const paymentRows = (orderId: string, kind: "charge" | "refund" = "charge") =>
-  t.db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, kind)));
+  t.db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), eq(payments.kind, kind)));
 const statusOf = async (orderId: string) => (await t.db.select().from(orders).where(eq(orders.id, orderId)))[0]!.status;
 
 describe("chargeOrder", () => {
@@ -51,7 +54,12 @@ describe("chargeOrder", () => {
     const id = await reservedOrder("pm_card_visa", 3);
     const outcome = await chargeOrder(t.db, s.stripe, id);
     expect(outcome.status).toBe("succeeded");
-    expect(outcome.payment).toMatchObject({ amountCents: 5997, currency: "usd", idempotencyKey: chargeKey(await installNamespace(t.db), id), status: "succeeded" });
+    expect(outcome.payment).toMatchObject({
+      amountCents: 5997,
+      currency: "usd",
+      idempotencyKey: chargeKey(await installNamespace(t.db), id),
+      status: "succeeded",
+    });
     expect(outcome.payment.providerId).toMatch(/^pi_/);
     expect(await statusOf(id)).toBe("paid");
     const again = await chargeOrder(t.db, s.stripe, id);
@@ -99,7 +107,13 @@ describe("chargeOrder", () => {
     const limited = await chargeOrder(t.db, s.stripe, id).catch((e: unknown) => e);
     expect(limited).toMatchObject({ name: "PaymentRetryableError", statusCode: 429 });
 
-    const impatient = new Stripe("sk_test_x", { host: "127.0.0.1", port: s.standIn.port, protocol: "http", maxNetworkRetries: 0, timeout: 300 });
+    const impatient = new Stripe("sk_test_x", {
+      host: "127.0.0.1",
+      port: s.standIn.port,
+      protocol: "http",
+      maxNetworkRetries: 0,
+      timeout: 300,
+    });
     s.standIn.faults.inject({ kind: "hang", hangMs: 2_000 });
     const hung = await chargeOrder(t.db, impatient, id).catch((e: unknown) => e);
     expect(hung).toBeInstanceOf(PaymentRetryableError);
@@ -137,7 +151,10 @@ describe("chargeOrder", () => {
     const id = await reservedOrder();
     await chargeOrder(t.db, s.stripe, id);
     const error = await s.stripe.paymentIntents
-      .create({ amount: 1, currency: "usd", payment_method: "pm_card_visa", confirm: true, metadata: { order_id: id } }, { idempotencyKey: chargeKey(await installNamespace(t.db), id) })
+      .create(
+        { amount: 1, currency: "usd", payment_method: "pm_card_visa", confirm: true, metadata: { order_id: id } },
+        { idempotencyKey: chargeKey(await installNamespace(t.db), id) },
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
     expect((error as Error).message).toMatch(/same parameters they were first used with/);
@@ -191,7 +208,12 @@ describe("chargeOrder", () => {
     expect(outcome.status).toBe("processing");
     expect(await statusOf(id)).toBe("reserved");
     const event = await s.waitForEvent((e) => e.type === "payment_intent.succeeded" && e.data.object.id === outcome.payment.providerId);
-    expect(await applyStripeEvent(t.db, s.stripe, event)).toMatchObject({ handled: true, orderId: id, refundDue: false, charge: { status: "succeeded" } });
+    expect(await applyStripeEvent(t.db, s.stripe, event)).toMatchObject({
+      handled: true,
+      orderId: id,
+      refundDue: false,
+      charge: { status: "succeeded" },
+    });
     expect(await statusOf(id)).toBe("paid");
     expect((await paymentRows(id))[0]!.status).toBe("succeeded");
     expect(await applyStripeEvent(t.db, s.stripe, event)).toMatchObject({ handled: true, charge: { status: "succeeded" } });
@@ -200,7 +222,9 @@ describe("chargeOrder", () => {
   it("a stale event is read as Stripe's record is now: 'processing' after the intent succeeded settles it succeeded", async () => {
     const id = await reservedOrder("pm_stand_in_processing");
     const outcome = await chargeOrder(t.db, s.stripe, id);
-    const processing = await s.waitForEvent((e) => e.type === "payment_intent.processing" && e.data.object.id === outcome.payment.providerId);
+    const processing = await s.waitForEvent(
+      (e) => e.type === "payment_intent.processing" && e.data.object.id === outcome.payment.providerId,
+    );
     await s.waitForEvent((e) => e.type === "payment_intent.succeeded" && e.data.object.id === outcome.payment.providerId);
     expect(await applyStripeEvent(t.db, s.stripe, processing)).toMatchObject({ handled: true, charge: { status: "succeeded" } });
     expect(await statusOf(id)).toBe("paid");
@@ -209,8 +233,13 @@ describe("chargeOrder", () => {
   it("a processing charge that fails is settled as not charged", async () => {
     const id = await reservedOrder("pm_stand_in_processing_declined");
     const outcome = await chargeOrder(t.db, s.stripe, id);
-    const event = await s.waitForEvent((e) => e.type === "payment_intent.payment_failed" && e.data.object.id === outcome.payment.providerId);
-    expect(await applyStripeEvent(t.db, s.stripe, event)).toMatchObject({ handled: true, charge: { status: "not_charged", code: "generic_decline" } });
+    const event = await s.waitForEvent(
+      (e) => e.type === "payment_intent.payment_failed" && e.data.object.id === outcome.payment.providerId,
+    );
+    expect(await applyStripeEvent(t.db, s.stripe, event)).toMatchObject({
+      handled: true,
+      charge: { status: "not_charged", code: "generic_decline" },
+    });
     expect((await paymentRows(id))[0]).toMatchObject({ status: "failed", failureCode: "generic_decline" });
   });
 
@@ -219,16 +248,31 @@ describe("chargeOrder", () => {
     s.standIn.faults.inject({ kind: "drop_after_processing", path: "/v1/payment_intents", times: 2 });
     await expect(chargeOrder(t.db, s.stripe, id)).rejects.toBeInstanceOf(PaymentRetryableError);
     expect((await paymentRows(id))[0]).toMatchObject({ status: "pending", providerId: null });
-    const event = await s.waitForEvent((e) => e.type === "payment_intent.succeeded" && (e.data.object as Stripe.PaymentIntent).metadata.order_id === id);
+    const event = await s.waitForEvent(
+      (e) => e.type === "payment_intent.succeeded" && (e.data.object as Stripe.PaymentIntent).metadata.order_id === id,
+    );
     expect(await applyStripeEvent(t.db, s.stripe, event)).toMatchObject({ handled: true, orderId: id, charge: { status: "succeeded" } });
     expect((await paymentRows(id))[0]).toMatchObject({ status: "succeeded", providerId: (event.data.object as Stripe.PaymentIntent).id });
   });
 
   it("an event of this install for an order it has not got is unmatched (the edge answers 5xx: Stripe delivers it again); another install's is ignored", async () => {
     const ns = await installNamespace(t.db);
-    const ours = await s.stripe.paymentIntents.create({ amount: 100, currency: "usd", payment_method: "pm_card_visa", confirm: true, metadata: { order_id: "not-here-yet", install: ns } });
-    const theirs = await s.stripe.paymentIntents.create({ amount: 100, currency: "usd", payment_method: "pm_card_visa", confirm: true, metadata: { order_id: "not-here-yet", install: "someoneelse1" } });
-    const event = (intent: Stripe.PaymentIntent) => ({ id: "evt_x", object: "event", type: "payment_intent.succeeded", data: { object: intent } }) as unknown as Stripe.Event;
+    const ours = await s.stripe.paymentIntents.create({
+      amount: 100,
+      currency: "usd",
+      payment_method: "pm_card_visa",
+      confirm: true,
+      metadata: { order_id: "not-here-yet", install: ns },
+    });
+    const theirs = await s.stripe.paymentIntents.create({
+      amount: 100,
+      currency: "usd",
+      payment_method: "pm_card_visa",
+      confirm: true,
+      metadata: { order_id: "not-here-yet", install: "someoneelse1" },
+    });
+    const event = (intent: Stripe.PaymentIntent) =>
+      ({ id: "evt_x", object: "event", type: "payment_intent.succeeded", data: { object: intent } }) as unknown as Stripe.Event;
     await expect(applyStripeEvent(t.db, s.stripe, event(ours))).rejects.toMatchObject({ name: "UnmatchedStripeEventError" });
     expect(await applyStripeEvent(t.db, s.stripe, event(theirs))).toMatchObject({ handled: false });
   });
@@ -243,7 +287,13 @@ describe("chargeOrder", () => {
 
   it("an answer that comes after the client gave up: the retry finds the charge at Stripe, one PaymentIntent", async () => {
     const id = await reservedOrder();
-    const impatient = new Stripe("sk_test_x", { host: "127.0.0.1", port: s.standIn.port, protocol: "http", maxNetworkRetries: 0, timeout: 200 });
+    const impatient = new Stripe("sk_test_x", {
+      host: "127.0.0.1",
+      port: s.standIn.port,
+      protocol: "http",
+      maxNetworkRetries: 0,
+      timeout: 200,
+    });
     s.standIn.faults.inject({ kind: "slow_processing", path: "/v1/payment_intents", hangMs: 600 });
     await expect(chargeOrder(t.db, impatient, id)).rejects.toBeInstanceOf(PaymentRetryableError);
     await new Promise((r) => setTimeout(r, 800));
@@ -282,11 +332,18 @@ describe("refundOrder", () => {
     s.standIn.faults.inject({ kind: "refund_fails" });
     expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "processing" });
     await s.waitForEvent((e) => e.type === "refund.failed" && (e.data.object as Stripe.Refund).metadata?.order_id === id);
-    expect(await syncRefunds(t.db, s.stripe, id)).toEqual([expect.objectContaining({ status: "failed", failureCode: "expired_or_canceled_card" })]);
+    expect(await syncRefunds(t.db, s.stripe, id)).toEqual([
+      expect.objectContaining({ status: "failed", failureCode: "expired_or_canceled_card" }),
+    ]);
     expect(await owesRefund(t.db, id)).toBe(false); // the order is not given up: nothing is owed
     s.standIn.faults.inject({ kind: "refund_pending" });
     expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "processing" });
-    await s.waitForEvent((e) => e.type === "refund.updated" && (e.data.object as Stripe.Refund).status === "succeeded" && (e.data.object as Stripe.Refund).metadata?.order_id === id);
+    await s.waitForEvent(
+      (e) =>
+        e.type === "refund.updated" &&
+        (e.data.object as Stripe.Refund).status === "succeeded" &&
+        (e.data.object as Stripe.Refund).metadata?.order_id === id,
+    );
     expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "succeeded" });
     expect((await paymentRows(id, "refund")).map((r) => r.status).sort()).toEqual(["failed", "succeeded"]);
   });

@@ -11,7 +11,10 @@ beforeAll(async () => {
   await stock(t.db, { "MUG-LOGO": 100 });
   for (const id of ["lo-a", "lo-b", "lo-c", "lo-d", "lo-e"]) await placeOrder(t.db, id, { "MUG-LOGO": 1 });
   // Two orders in the same instant: the id breaks the tie, so none is skipped or shown twice.
-  await t.db.update(orders).set({ createdAt: sql`(SELECT created_at FROM fulfillment.orders WHERE id = 'lo-c')` }).where(sql`${orders.id} = 'lo-d'`);
+  await t.db
+    .update(orders)
+    .set({ createdAt: sql`(SELECT created_at FROM fulfillment.orders WHERE id = 'lo-c')` })
+    .where(sql`${orders.id} = 'lo-d'`);
 });
 afterAll(() => t.close());
 

@@ -28,7 +28,11 @@ afterAll(async () => {
   await t.close();
 });
 
-const caught = (orderId: string) => t.db.select().from(caughtMessages).where(eq(caughtMessages.messageId, messageIdFor(orderId, "confirmation")));
+const caught = (orderId: string) =>
+  t.db
+    .select()
+    .from(caughtMessages)
+    .where(eq(caughtMessages.messageId, messageIdFor(orderId, "confirmation")));
 const row = async (orderId: string) => (await t.db.select().from(notifications).where(eq(notifications.orderId, orderId)))[0];
 
 describe("notify", () => {
@@ -37,7 +41,11 @@ describe("notify", () => {
     const result = await notify(t.db, "mail-1", "confirmation", { transport, from: FROM });
     expect(result.outcome).toBe("sent");
     const [message] = await caught("mail-1");
-    expect(message).toMatchObject({ subject: "Order mail-1 confirmed", messageId: "<mail-1.confirmation@orders.shop.localhost>", envelopeTo: ["ada@example.com"] });
+    expect(message).toMatchObject({
+      subject: "Order mail-1 confirmed",
+      messageId: "<mail-1.confirmation@orders.shop.localhost>",
+      envelopeTo: ["ada@example.com"],
+    });
     expect(message!.text).toContain("Total: $50.00");
     expect(message!.html).toContain("<strong>$50.00</strong>");
     expect(message!.headers["x-order-id"]).toBe("mail-1");
@@ -48,7 +56,7 @@ describe("notify", () => {
     await placeOrder(t.db, "mail-2", { "MAIL-A": 1 });
     const results = await Promise.all(Array.from({ length: 20 }, () => notify(t.db, "mail-2", "confirmation", { transport, from: FROM })));
     expect(results.filter((r) => r.outcome === "sent")).toHaveLength(1);
-    expect(results.every((r) => r.outcome !== "sent" ? ["in_flight", "already_sent"].includes(r.outcome) : true)).toBe(true);
+    expect(results.every((r) => (r.outcome !== "sent" ? ["in_flight", "already_sent"].includes(r.outcome) : true))).toBe(true);
     expect(await caught("mail-2")).toHaveLength(1);
     expect((await notify(t.db, "mail-2", "confirmation", { transport, from: FROM })).outcome).toBe("already_sent");
     expect(await caught("mail-2")).toHaveLength(1);
@@ -86,16 +94,29 @@ describe("notify", () => {
 
   it("a sender that died mid-send is replaced once its claim lapses", async () => {
     await placeOrder(t.db, "mail-5", { "MAIL-A": 1 });
-    await t.db.insert(notifications).values({ orderId: "mail-5", kind: "confirmation", status: "sending", messageId: messageIdFor("mail-5", "confirmation"), recipient: "x@example.com", claimedUntil: new Date(Date.now() + 60_000) });
+    await t.db.insert(notifications).values({
+      orderId: "mail-5",
+      kind: "confirmation",
+      status: "sending",
+      messageId: messageIdFor("mail-5", "confirmation"),
+      recipient: "x@example.com",
+      claimedUntil: new Date(Date.now() + 60_000),
+    });
     expect((await notify(t.db, "mail-5", "confirmation", { transport, from: FROM })).outcome).toBe("in_flight");
-    await t.db.update(notifications).set({ claimedUntil: new Date(Date.now() - 1) }).where(eq(notifications.orderId, "mail-5"));
+    await t.db
+      .update(notifications)
+      .set({ claimedUntil: new Date(Date.now() - 1) })
+      .where(eq(notifications.orderId, "mail-5"));
     expect((await notify(t.db, "mail-5", "confirmation", { transport, from: FROM })).outcome).toBe("sent");
   });
 
   it("escapes a hostile customer name in the HTML", async () => {
     await placeOrder(t.db, "mail-6", { "MAIL-A": 1 }, { customer: { email: "eve@example.com", name: '<script>alert("x")</script>' } });
     await notify(t.db, "mail-6", "out_of_stock", { transport, from: FROM });
-    const [message] = await t.db.select().from(caughtMessages).where(eq(caughtMessages.messageId, messageIdFor("mail-6", "out_of_stock")));
+    const [message] = await t.db
+      .select()
+      .from(caughtMessages)
+      .where(eq(caughtMessages.messageId, messageIdFor("mail-6", "out_of_stock")));
     expect(message!.html).not.toContain("<script>");
     expect(message!.html).toContain("&lt;script&gt;");
     expect(await checkInvariants(t.db)).toEqual([]);

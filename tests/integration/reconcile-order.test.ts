@@ -40,12 +40,22 @@ async function order(paymentMethod = "pm_card_visa", reserve: { expired?: boolea
   return id;
 }
 const statusOf = async (id: string) => (await t.db.select().from(orders).where(eq(orders.id, id)))[0]!;
-const chargeRow = async (id: string) => (await t.db.select().from(payments).where(and(eq(payments.orderId, id), eq(payments.kind, "charge"))))[0];
+const chargeRow = async (id: string) =>
+  (
+    await t.db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.orderId, id), eq(payments.kind, "charge")))
+  )[0];
 /** Makes every row of the order look `ms` old, as the reconciler would find it after that much quiet. */
 async function age(id: string, ms = 600_000) {
   await t.db.execute(sql`UPDATE fulfillment.orders SET updated_at = now() - make_interval(secs => ${ms / 1000}) WHERE id = ${id}`);
-  await t.db.execute(sql`UPDATE fulfillment.order_events SET created_at = now() - make_interval(secs => ${ms / 1000}) WHERE order_id = ${id}`);
-  await t.db.execute(sql`UPDATE fulfillment.payments SET created_at = now() - make_interval(secs => ${ms / 1000}), updated_at = now() - make_interval(secs => ${ms / 1000}) WHERE order_id = ${id}`);
+  await t.db.execute(
+    sql`UPDATE fulfillment.order_events SET created_at = now() - make_interval(secs => ${ms / 1000}) WHERE order_id = ${id}`,
+  );
+  await t.db.execute(
+    sql`UPDATE fulfillment.payments SET created_at = now() - make_interval(secs => ${ms / 1000}), updated_at = now() - make_interval(secs => ${ms / 1000}) WHERE order_id = ${id}`,
+  );
 }
 
 describe("reconcileOrder", () => {
@@ -138,13 +148,23 @@ describe("Stripe's record wins over a conclusion drawn without it", () => {
     s.standIn.faults.inject({ kind: "status_500", path: "/v1/payment_intents/search", method: "GET", times: 10 });
     await expect(chargeOrder(t.db, s.stripe, id)).rejects.toBeInstanceOf(PaymentRetryableError);
     // Pretend search lagged and the reconciler concluded "never sent": the row is failed, the order given up.
-    await t.db.execute(sql`UPDATE fulfillment.payments SET status = 'failed', failure_code = 'payment_not_completed' WHERE order_id = ${id}`);
+    await t.db.execute(
+      sql`UPDATE fulfillment.payments SET status = 'failed', failure_code = 'payment_not_completed' WHERE order_id = ${id}`,
+    );
     await t.db.execute(sql`UPDATE fulfillment.orders SET status = 'payment_failed' WHERE id = ${id}`);
     s.standIn.faults.clear();
-    const event = await s.waitForEvent((e) => e.type === "payment_intent.succeeded" && (e.data.object as { metadata: Record<string, string> }).metadata.order_id === id);
-    expect(await applyStripeEvent(t.db, s.stripe, event)).toMatchObject({ handled: true, refundDue: true, charge: { status: "succeeded" } });
+    const event = await s.waitForEvent(
+      (e) => e.type === "payment_intent.succeeded" && (e.data.object as { metadata: Record<string, string> }).metadata.order_id === id,
+    );
+    expect(await applyStripeEvent(t.db, s.stripe, event)).toMatchObject({
+      handled: true,
+      refundDue: true,
+      charge: { status: "succeeded" },
+    });
     expect(await chargeRow(id)).toMatchObject({ status: "succeeded", failureCode: null });
-    expect((await t.db.select().from(orderEvents).where(eq(orderEvents.orderId, id))).map((e) => e.type)).toContain("payment.charge.corrected");
+    expect((await t.db.select().from(orderEvents).where(eq(orderEvents.orderId, id))).map((e) => e.type)).toContain(
+      "payment.charge.corrected",
+    );
     expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "succeeded" });
   });
 
@@ -170,7 +190,12 @@ describe("Stripe's record wins over a conclusion drawn without it", () => {
     await markOrderCancelled(t.db, id, "test");
     expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "needs_operator" });
     expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "needs_operator" });
-    expect((await t.db.select().from(payments).where(and(eq(payments.orderId, id), eq(payments.kind, "refund"))))).toHaveLength(1);
+    expect(
+      await t.db
+        .select()
+        .from(payments)
+        .where(and(eq(payments.orderId, id), eq(payments.kind, "refund"))),
+    ).toHaveLength(1);
   });
 });
 
@@ -190,7 +215,9 @@ describe("findOrdersToReconcile", () => {
     await age(id);
     expect(await findOrdersToReconcile(t.db, 300_000, 1000)).toContain(id);
     expect(await reconcileOrder(t.db, s.stripe, id)).toMatchObject({ status: "cancelled", mail: "cancelled" });
-    await t.db.execute(sql`INSERT INTO fulfillment.notifications (order_id, kind, status, message_id, recipient) VALUES (${id}, 'cancelled', 'sent', 'm', 'x@example.com')`);
+    await t.db.execute(
+      sql`INSERT INTO fulfillment.notifications (order_id, kind, status, message_id, recipient) VALUES (${id}, 'cancelled', 'sent', 'm', 'x@example.com')`,
+    );
     expect(await findOrdersToReconcile(t.db, 300_000, 1000)).not.toContain(id);
     expect((await reconcileOrder(t.db, s.stripe, id)).mail).toBeUndefined();
   });

@@ -19,7 +19,8 @@ afterEach(async () => t.close());
 async function asSingleChainDatabase(migrationsApplied: number) {
   await t.db.execute(sql`DROP TABLE drizzle.fulfillment_migrations, drizzle.trigger_platform_migrations, drizzle.stand_ins_migrations`);
   await t.db.execute(sql`CREATE TABLE drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
-  for (let i = 0; i < migrationsApplied; i++) await t.db.execute(sql`INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES (${`old-${i}`}, ${1_764_000_000_000 + i})`);
+  for (let i = 0; i < migrationsApplied; i++)
+    await t.db.execute(sql`INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES (${`old-${i}`}, ${1_764_000_000_000 + i})`);
 }
 
 it("an up-to-date single-chain database is carried over: every chain applies cleanly and rows survive", async () => {
@@ -34,7 +35,12 @@ it("an up-to-date single-chain database is carried over: every chain applies cle
     UNION ALL SELECT 'platform', count(*)::int FROM drizzle.trigger_platform_migrations
     UNION ALL SELECT 'stand-ins', count(*)::int FROM drizzle.stand_ins_migrations`);
   expect(recorded.map((r) => r.n)).toEqual([1, 1, 1]);
-  expect(await t.db.select().from(products).where(sql`sku = 'KEPT-1'`)).toHaveLength(1);
+  expect(
+    await t.db
+      .select()
+      .from(products)
+      .where(sql`sku = 'KEPT-1'`),
+  ).toHaveLength(1);
 });
 
 it("a database part way through the old chain is refused with what to do, and nothing is recorded", async () => {

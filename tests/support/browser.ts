@@ -16,7 +16,15 @@ export function useBrowser() {
     state.browser = await chromium.launch({
       executablePath: CHROMIUM,
       // As root (CI) Chromium needs --no-sandbox; the rest keep it off this machine's closed network.
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   }, 60_000);
   afterAll(async () => {

@@ -7,7 +7,10 @@ import type { TestProject } from "vitest/node";
 import { migrateDatabase } from "../../db/migrate";
 
 export default async function setup(project: TestProject) {
-  const pg = await startTestPostgres({ migrations: [migratePlatform, migrateStandIns, migrateDatabase], template: "fulfillment_test_template" });
+  const pg = await startTestPostgres({
+    migrations: [migratePlatform, migrateStandIns, migrateDatabase],
+    template: "fulfillment_test_template",
+  });
   project.provide("postgresAdminUrl", pg.adminUrl);
   project.provide("templateDatabase", pg.template);
   return pg.stop;

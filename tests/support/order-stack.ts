@@ -63,30 +63,50 @@ export function useOrderStack(env: Record<string, string> = {}) {
     await state.stack?.close();
   });
   let n = 0;
-  const order = async (id: string): Promise<OrderView> => (await (await fetch(`${state.stack!.appUrl}/api/orders/${id}`)).json()) as OrderView;
+  const order = async (id: string): Promise<OrderView> =>
+    (await (await fetch(`${state.stack!.appUrl}/api/orders/${id}`)).json()) as OrderView;
   return {
     get s(): OrderStack {
       return state.stack!;
     },
     /** Fires an event at the app's HTTP API. */
     async post(name: string, body: unknown) {
-      const response = await fetch(`${state.stack!.appUrl}/api/events/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const response = await fetch(`${state.stack!.appUrl}/api/events/${name}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     },
     /** An order.created payload with a fresh id; the customer's e-mail is `<id>@example.com`. */
     orderEvent(lines: Record<string, number>, extra: Record<string, unknown> = {}) {
       const id = `e2e-${Date.now().toString(36)}-${++n}`;
-      return { id, customer: { email: `${id}@example.com` }, lines: Object.entries(lines).map(([sku, quantity]) => ({ sku, quantity })), currency: "usd", ...extra };
+      return {
+        id,
+        customer: { email: `${id}@example.com` },
+        lines: Object.entries(lines).map(([sku, quantity]) => ({ sku, quantity })),
+        currency: "usd",
+        ...extra,
+      };
     },
     /** The order as GET /api/orders/:id shows it. */
     order,
     /** Waits until the order has reached a terminal status. */
-    untilTerminal: (id: string, ms = 60_000) => until(`order ${id} to end`, async () => {
-      const o = await order(id);
-      return (TERMINAL_STATUSES as readonly string[]).includes(o.status) ? o : undefined;
-    }, ms),
+    untilTerminal: (id: string, ms = 60_000) =>
+      until(
+        `order ${id} to end`,
+        async () => {
+          const o = await order(id);
+          return (TERMINAL_STATUSES as readonly string[]).includes(o.status) ? o : undefined;
+        },
+        ms,
+      ),
     until,
-    mailsOf: (id: string) => state.stack!.db.select().from(caughtMessages).where(eq(caughtMessages.toAddress, `${id}@example.com`)),
+    mailsOf: (id: string) =>
+      state
+        .stack!.db.select()
+        .from(caughtMessages)
+        .where(eq(caughtMessages.toAddress, `${id}@example.com`)),
     stockOf: async (sku: string) => (await state.stack!.db.select().from(inventory).where(eq(inventory.sku, sku)))[0]!,
     /** Fires the reconciler's schedule now instead of waiting for the minute. */
     fireReconciler: () => fireReconciler(state.stack!.config),

@@ -14,7 +14,12 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database"
 /** A command in a pseudo-terminal: what it prints (links written out, colours removed) as it prints it. */
 function inTerminal(command: string, cwd: string, env: Record<string, string>) {
   let raw = "";
-  const child: ChildProcess = spawn("script", ["-qfec", command, "/dev/null"], { cwd, env: { ...process.env, ...env, TERM: "xterm-256color" }, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+  const child: ChildProcess = spawn("script", ["-qfec", command, "/dev/null"], {
+    cwd,
+    env: { ...process.env, ...env, TERM: "xterm-256color" },
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   child.stdout!.on("data", (chunk: Buffer) => (raw += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (raw += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -81,7 +86,9 @@ async function fireOrder(appUrl: string, id: string) {
 
 /** The CLI's line for a finished run of `task`: its link, and the run id. */
 async function finishedRunLine(terminal: Terminal, task: string) {
-  const match = await terminal.waitFor(new RegExp(`trigger\\.dev │ ○ .*View logs (http://\\S+/runs/(run_\\w+)) \\| \\S+ \\| ${task} \\| run_\\w+\\.\\d+ \\| Success`));
+  const match = await terminal.waitFor(
+    new RegExp(`trigger\\.dev │ ○ .*View logs (http://\\S+/runs/(run_\\w+)) \\| \\S+ \\| ${task} \\| run_\\w+\\.\\d+ \\| Success`),
+  );
   return { url: match[1]!, runId: match[2]! };
 }
 

@@ -7,22 +7,47 @@ import path from "node:path";
 import { expect, it } from "vitest";
 
 const CHAINS = [
-  { name: "the order project", dir: ".", schema: "./db/schema/fulfillment.ts", migrations: "db/migrations", command: "npm run db:generate" },
-  { name: "the platform", dir: "platform", schema: "./src/db/schema.ts", migrations: "migrations", command: "npm run db:generate -w local-trigger" },
-  { name: "the stand-ins", dir: "stand-ins", schema: "./src/db/schema.ts", migrations: "migrations", command: "npm run db:generate -w local-stand-ins" },
+  {
+    name: "the order project",
+    dir: ".",
+    schema: "./db/schema/fulfillment.ts",
+    migrations: "db/migrations",
+    command: "npm run db:generate",
+  },
+  {
+    name: "the platform",
+    dir: "platform",
+    schema: "./src/db/schema.ts",
+    migrations: "migrations",
+    command: "npm run db:generate -w local-trigger",
+  },
+  {
+    name: "the stand-ins",
+    dir: "stand-ins",
+    schema: "./src/db/schema.ts",
+    migrations: "migrations",
+    command: "npm run db:generate -w local-stand-ins",
+  },
 ];
 
-it.each(CHAINS)("$name: migrations match the schema", ({ dir, schema, migrations, command }) => {
-  // drizzle-kit takes --out relative to the package, so the copy lives under its .data/.
-  const root = path.resolve(dir);
-  fs.mkdirSync(path.join(root, ".data"), { recursive: true });
-  const copy = path.relative(root, fs.mkdtempSync(path.join(root, ".data", "migrations-check-")));
-  fs.cpSync(path.join(root, migrations), path.join(root, copy), { recursive: true });
-  const before = fs.readdirSync(path.join(root, copy)).sort();
-  const run = spawnSync("npx", ["drizzle-kit", "generate", "--dialect", "postgresql", "--schema", schema, "--out", copy], { cwd: root, encoding: "utf8" });
-  const output = `${run.stdout}${run.stderr}`;
-  const after = fs.readdirSync(path.join(root, copy)).sort();
-  fs.rmSync(path.join(root, copy), { recursive: true, force: true });
-  expect(after, `drizzle-kit generated a new migration; run ${command} and commit it.\n${output}`).toEqual(before);
-  expect(output).toMatch(/No schema changes/);
-}, 60_000);
+it.each(CHAINS)(
+  "$name: migrations match the schema",
+  ({ dir, schema, migrations, command }) => {
+    // drizzle-kit takes --out relative to the package, so the copy lives under its .data/.
+    const root = path.resolve(dir);
+    fs.mkdirSync(path.join(root, ".data"), { recursive: true });
+    const copy = path.relative(root, fs.mkdtempSync(path.join(root, ".data", "migrations-check-")));
+    fs.cpSync(path.join(root, migrations), path.join(root, copy), { recursive: true });
+    const before = fs.readdirSync(path.join(root, copy)).sort();
+    const run = spawnSync("npx", ["drizzle-kit", "generate", "--dialect", "postgresql", "--schema", schema, "--out", copy], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    const output = `${run.stdout}${run.stderr}`;
+    const after = fs.readdirSync(path.join(root, copy)).sort();
+    fs.rmSync(path.join(root, copy), { recursive: true, force: true });
+    expect(after, `drizzle-kit generated a new migration; run ${command} and commit it.\n${output}`).toEqual(before);
+    expect(output).toMatch(/No schema changes/);
+  },
+  60_000,
+);

@@ -33,7 +33,16 @@ describe("the order.created schema", () => {
     [{ ...valid, lines: [{ sku: "MUG-LOGO", quantity: 1.5 }] }, ["lines[0].quantity"]],
     [{ ...valid, lines: [{ sku: "mug", quantity: 1 }] }, ["lines[0].sku"]],
     [{ ...valid, lines: [{ sku: "MUG-LOGO", quantity: 1, priceCents: 1 }] }, ["lines[0]"]],
-    [{ ...valid, lines: [{ sku: "MUG-LOGO", quantity: 1 }, { sku: "MUG-LOGO", quantity: 2 }] }, ["lines[1].sku"]],
+    [
+      {
+        ...valid,
+        lines: [
+          { sku: "MUG-LOGO", quantity: 1 },
+          { sku: "MUG-LOGO", quantity: 2 },
+        ],
+      },
+      ["lines[1].sku"],
+    ],
     [{ ...valid, currency: "USD" }, ["currency"]],
     [{ ...valid, paymentMethod: "visa" }, ["paymentMethod"]],
     [{ ...valid, total: 5 }, ["(root)"]],

@@ -5,7 +5,9 @@ import { parseBatchItems } from "../engine/batches";
 import { parseBody, type PlatformEnv } from "./http-context";
 
 export const batchesApi = new Hono<PlatformEnv>()
-  .post("/api/v3/batches", async (c) => c.json(await c.var.platform.engine.createBatch(c.var.env, await parseBody(c, CreateBatchRequestBody))))
+  .post("/api/v3/batches", async (c) =>
+    c.json(await c.var.platform.engine.createBatch(c.var.env, await parseBody(c, CreateBatchRequestBody))),
+  )
   .post("/api/v3/batches/:batch/items", async (c) => {
     const items = parseBatchItems(await c.req.text());
     return c.json(await c.var.platform.engine.addBatchItems(c.var.env, c.req.param("batch"), items));

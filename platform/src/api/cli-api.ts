@@ -19,7 +19,8 @@ export const cliApi = new Hono<PlatformEnv>()
   .get("/api/v2/whoami", async (c) => {
     const { platform } = c.var;
     const query = WhoAmIQuery.safeParse(c.req.query());
-    if (!query.success) throw new HTTPException(400, { message: query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+    if (!query.success)
+      throw new HTTPException(400, { message: query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
     const answer: WhoAmIResponse = { userId: "user_local", email: "dev@localhost.local", dashboardUrl: platform.origin };
     const ref = query.data.projectRef;
     if (ref) {

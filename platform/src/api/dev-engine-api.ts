@@ -2,7 +2,11 @@
 // run is ready: the CLI's poll interval stops being the latency), attempt start/complete, heartbeats, the
 // latest snapshot, debug logs, and disconnect (sent by the CLI's watchdog when the CLI dies mid-run).
 import { DevDequeueRequestBody, DevDisconnectRequestBody } from "@trigger.dev/core/v3/schemas";
-import { WorkloadHeartbeatRequestBody, WorkloadRunAttemptCompleteRequestBody, WorkloadRunAttemptStartRequestBody } from "@trigger.dev/core/v3/workers";
+import {
+  WorkloadHeartbeatRequestBody,
+  WorkloadRunAttemptCompleteRequestBody,
+  WorkloadRunAttemptStartRequestBody,
+} from "@trigger.dev/core/v3/workers";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { runMessage, snapshotMessage } from "../engine/snapshots";
@@ -33,7 +37,10 @@ export const devEngineApi = new Hono<PlatformEnv>()
     const { platform, env } = c.var;
     const body = await parseBody(c, DevDequeueRequestBody);
     // Long poll: held until a run may be ready (a trigger, a retry or delay coming due).
-    const dequeuedMessages = await platform.engine.dequeue(env, body.currentWorker, { holdMs: platform.options.dequeue.holdMs, signal: c.req.raw.signal });
+    const dequeuedMessages = await platform.engine.dequeue(env, body.currentWorker, {
+      holdMs: platform.options.dequeue.holdMs,
+      signal: c.req.raw.signal,
+    });
     return c.json({ dequeuedMessages });
   })
   .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/attempts/start", async (c) => {

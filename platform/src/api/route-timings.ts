@@ -25,7 +25,13 @@ export class RouteTimings {
 
   report() {
     return [...this.byRoute.entries()]
-      .map(([route, t]) => ({ route, count: t.count, meanMs: Math.round((t.totalMs / t.count) * 100) / 100, maxMs: Math.round(t.maxMs), totalMs: Math.round(t.totalMs) }))
+      .map(([route, t]) => ({
+        route,
+        count: t.count,
+        meanMs: Math.round((t.totalMs / t.count) * 100) / 100,
+        maxMs: Math.round(t.maxMs),
+        totalMs: Math.round(t.totalMs),
+      }))
       .sort((a, b) => b.totalMs - a.totalMs);
   }
 

@@ -23,7 +23,13 @@ async function runOr404(c: PlatformHttpContext): Promise<Run> {
   return run;
 }
 
-const list = (value: string | undefined) => (value ? value.split(",").map((v) => v.trim()).filter(Boolean) : undefined);
+const list = (value: string | undefined) =>
+  value
+    ? value
+        .split(",")
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : undefined;
 
 /** The SDK sends dates as epoch milliseconds; an ISO date works too. */
 const epochOrDate = z
@@ -40,7 +46,9 @@ const ListQuery = z.object({
     .string()
     .optional()
     .transform((v) => list(v))
-    .refine((v) => !v || v.every((s) => s in ENGINE_STATUSES_OF), { message: `must be run statuses (${Object.keys(ENGINE_STATUSES_OF).join(", ")})` }),
+    .refine((v) => !v || v.every((s) => s in ENGINE_STATUSES_OF), {
+      message: `must be run statuses (${Object.keys(ENGINE_STATUSES_OF).join(", ")})`,
+    }),
   "filter[taskIdentifier]": z.string().optional().transform(list),
   "filter[tag]": z.string().optional().transform(list),
   "filter[createdAt][from]": epochOrDate,
@@ -73,7 +81,8 @@ export const runsApi = new Hono<PlatformEnv>()
   })
   .get("/api/v1/runs", async (c) => {
     const parsed = ListQuery.safeParse(c.req.query());
-    if (!parsed.success) throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+    if (!parsed.success)
+      throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
     const q = parsed.data;
     return c.json(
       await listRuns(c.var.platform, c.var.env, {
@@ -83,7 +92,11 @@ export const runsApi = new Hono<PlatformEnv>()
         status: q["filter[status]"] as ApiStatus[] | undefined,
         taskIdentifier: q["filter[taskIdentifier]"],
         tag: q["filter[tag]"],
-        from: q["filter[createdAt][from]"] ?? (q["filter[createdAt][period]"] ? new Date(Date.now() - parseNaturalLanguageDurationInMs(q["filter[createdAt][period]"])!) : undefined),
+        from:
+          q["filter[createdAt][from]"] ??
+          (q["filter[createdAt][period]"]
+            ? new Date(Date.now() - parseNaturalLanguageDurationInMs(q["filter[createdAt][period]"])!)
+            : undefined),
         to: q["filter[createdAt][to]"],
         isTest: q["filter[isTest]"] === undefined ? undefined : q["filter[isTest]"] === "true",
         batch: q["filter[batch]"],

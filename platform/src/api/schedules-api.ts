@@ -33,18 +33,29 @@ async function scheduleOr404(c: PlatformHttpContext): Promise<Schedule> {
 }
 
 export const schedulesApi = new Hono<PlatformEnv>()
-  .post("/api/v1/schedules", async (c) => c.json(scheduleView(await c.var.platform.engine.createSchedule(c.var.env, await parseBody(c, CreateScheduleOptions)))))
+  .post("/api/v1/schedules", async (c) =>
+    c.json(scheduleView(await c.var.platform.engine.createSchedule(c.var.env, await parseBody(c, CreateScheduleOptions)))),
+  )
   .get("/api/v1/schedules", async (c) => {
     const perPage = Math.min(100, Number(c.req.query("perPage") ?? c.req.query("limit") ?? 10) || 10);
     const page = Math.max(1, Number(c.req.query("page") ?? 1) || 1);
     const { db } = c.var.platform;
     const where = eq(schedules.environmentId, c.var.env.id);
     const [rows, total] = await Promise.all([
-      db.select().from(schedules).where(where).orderBy(asc(schedules.createdAt)).limit(perPage).offset((page - 1) * perPage),
+      db
+        .select()
+        .from(schedules)
+        .where(where)
+        .orderBy(asc(schedules.createdAt))
+        .limit(perPage)
+        .offset((page - 1) * perPage),
       db.select({ n: count() }).from(schedules).where(where),
     ]);
     const n = total[0]?.n ?? 0;
-    return c.json({ data: rows.map(scheduleView), pagination: { currentPage: page, totalPages: Math.max(1, Math.ceil(n / perPage)), count: n } });
+    return c.json({
+      data: rows.map(scheduleView),
+      pagination: { currentPage: page, totalPages: Math.max(1, Math.ceil(n / perPage)), count: n },
+    });
   })
   .get("/api/v1/schedules/:schedule", async (c) => c.json(scheduleView(await scheduleOr404(c))))
   .put("/api/v1/schedules/:schedule", async (c) => {
@@ -56,8 +67,12 @@ export const schedulesApi = new Hono<PlatformEnv>()
     await c.var.platform.engine.deleteSchedule(schedule);
     return c.json({ id: schedule.friendlyId });
   })
-  .post("/api/v1/schedules/:schedule/activate", async (c) => c.json(scheduleView(await c.var.platform.engine.setScheduleActive(await scheduleOr404(c), true))))
-  .post("/api/v1/schedules/:schedule/deactivate", async (c) => c.json(scheduleView(await c.var.platform.engine.setScheduleActive(await scheduleOr404(c), false))))
+  .post("/api/v1/schedules/:schedule/activate", async (c) =>
+    c.json(scheduleView(await c.var.platform.engine.setScheduleActive(await scheduleOr404(c), true))),
+  )
+  .post("/api/v1/schedules/:schedule/deactivate", async (c) =>
+    c.json(scheduleView(await c.var.platform.engine.setScheduleActive(await scheduleOr404(c), false))),
+  )
   .post("/api/v1/schedules/:schedule/fire", async (c) => {
     const outcome = await c.var.platform.engine.fireSchedule(await scheduleOr404(c));
     return c.json({ id: outcome.run.friendlyId });

@@ -29,7 +29,10 @@ function tokenView(origin: string, token: Waitpoint) {
 /** The token's callback URL completes it without a key, as on Trigger.dev (the id is the secret). */
 export const tokenCallbackApi = new Hono<PlatformEnv>().post("/api/v1/waitpoints/tokens/:token/callback", async (c) => {
   const { platform } = c.var;
-  const [token] = await platform.db.select().from(waitpoints).where(eq(waitpoints.friendlyId, c.req.param("token")));
+  const [token] = await platform.db
+    .select()
+    .from(waitpoints)
+    .where(eq(waitpoints.friendlyId, c.req.param("token")));
   if (!token) return c.json({ error: `No waitpoint token ${c.req.param("token")}` }, 404);
   const body: unknown = await c.req.json().catch(() => ({}));
   await platform.engine.completeToken(token.environmentId, token.friendlyId, body);
@@ -41,7 +44,9 @@ export const waitsApi = new Hono<PlatformEnv>()
     const body = await parseBody(c, WaitForDurationRequestBody);
     return c.json(await c.var.platform.engine.waitForDuration(c.var.env, c.req.param("run"), body));
   })
-  .post("/engine/v1/runs/:run/waitpoints/tokens/:token/wait", async (c) => c.json(await c.var.platform.engine.waitForToken(c.var.env, c.req.param("run"), c.req.param("token"))))
+  .post("/engine/v1/runs/:run/waitpoints/tokens/:token/wait", async (c) =>
+    c.json(await c.var.platform.engine.waitForToken(c.var.env, c.req.param("run"), c.req.param("token"))),
+  )
   .post("/api/v1/waitpoints/tokens", async (c) => {
     const body = await parseBody(c, CreateWaitpointTokenRequestBody);
     return c.json(await c.var.platform.engine.createToken(c.var.env, body));

@@ -74,25 +74,29 @@ export function startDevCli(options: DevCliOptions): DevCli {
   const kept: string[] = [];
   let ready = false;
   let markReady: () => void = () => {};
-  const child: ChildProcess = spawn(process.execPath, [cliEntry(options.projectDir), "dev", "--skip-update-check", "--skip-platform-notifications"], {
-    cwd: options.projectDir,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      ...options.env,
-      TRIGGER_API_URL: options.apiUrl,
-      // The local platform takes any personal access token; against Trigger.dev pass your own in env.
-      TRIGGER_ACCESS_TOKEN: options.env?.TRIGGER_ACCESS_TOKEN || "tr_pat_local",
-      // TRIGGER_CLI_NODE_OPTIONS reaches the CLI and, through the NODE_OPTIONS the CLI hands on, its task
-      // processes (`BENCH_CPU_PROFILE=1 npm run bench` preloads a profiler this way: bench/README.md).
-      NODE_OPTIONS: `--import ${OFFLINE_PRELOAD} ${process.env.TRIGGER_CLI_NODE_OPTIONS ?? ""}`.trim(),
-      FORCE_COLOR: options.color ? "1" : "0",
-      // The CLI prints a run's dashboard link only where it thinks links work: always, as an OSC 8 hyperlink;
-      // a reader that is no terminal gets them as plain URLs from withPlainLinks.
-      FORCE_HYPERLINK: "1",
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [cliEntry(options.projectDir), "dev", "--skip-update-check", "--skip-platform-notifications"],
+    {
+      cwd: options.projectDir,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        ...options.env,
+        TRIGGER_API_URL: options.apiUrl,
+        // The local platform takes any personal access token; against Trigger.dev pass your own in env.
+        TRIGGER_ACCESS_TOKEN: options.env?.TRIGGER_ACCESS_TOKEN || "tr_pat_local",
+        // TRIGGER_CLI_NODE_OPTIONS reaches the CLI and, through the NODE_OPTIONS the CLI hands on, its task
+        // processes (`BENCH_CPU_PROFILE=1 npm run bench` preloads a profiler this way: bench/README.md).
+        NODE_OPTIONS: `--import ${OFFLINE_PRELOAD} ${process.env.TRIGGER_CLI_NODE_OPTIONS ?? ""}`.trim(),
+        FORCE_COLOR: options.color ? "1" : "0",
+        // The CLI prints a run's dashboard link only where it thinks links work: always, as an OSC 8 hyperlink;
+        // a reader that is no terminal gets them as plain URLs from withPlainLinks.
+        FORCE_HYPERLINK: "1",
+      },
     },
-  });
+  );
   const log = () => kept.join("\n");
   const take = (line: string) => {
     kept.push(line);
@@ -107,7 +111,10 @@ export function startDevCli(options: DevCliOptions): DevCli {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   const readyPromise = new Promise<void>((resolve, reject) => {
-    const timeout = setTimeout(() => reject(new Error(`trigger.dev dev was not ready within ${options.readyTimeoutMs ?? 90_000} ms:\n${log().slice(-3000)}`)), options.readyTimeoutMs ?? 90_000);
+    const timeout = setTimeout(
+      () => reject(new Error(`trigger.dev dev was not ready within ${options.readyTimeoutMs ?? 90_000} ms:\n${log().slice(-3000)}`)),
+      options.readyTimeoutMs ?? 90_000,
+    );
     markReady = () => {
       clearTimeout(timeout);
       resolve();

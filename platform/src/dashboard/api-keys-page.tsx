@@ -5,7 +5,17 @@
 // keys only open it.
 import type { Environment } from "../db/schema";
 
-export function ApiKeysPage({ projectRef, projectName, environments, origin }: { projectRef: string; projectName: string; environments: Environment[]; origin: string }) {
+export function ApiKeysPage({
+  projectRef,
+  projectName,
+  environments,
+  origin,
+}: {
+  projectRef: string;
+  projectName: string;
+  environments: Environment[];
+  origin: string;
+}) {
   return (
     <>
       <h1>

@@ -109,10 +109,15 @@ export function dashboardRoutes(extension?: DashboardExtension): Hono<PlatformEn
     const text = c.req.query("flash");
     const flash = page.flash ?? (text ? { kind: c.req.query("kind") === "error" ? ("error" as const) : ("ok" as const), text } : undefined);
     const shown =
-      page.project === undefined ? { env: await ensureProjectEnvironment(platform.db, platform.options.defaultProjectRef, platform.options), paths: SHORT_PATHS } : page.project;
+      page.project === undefined
+        ? { env: await ensureProjectEnvironment(platform.db, platform.options.defaultProjectRef, platform.options), paths: SHORT_PATHS }
+        : page.project;
     const project: ProjectSwitch = {
       shown: shown ? { ref: shown.env.projectRef, name: shown.env.projectName } : undefined,
-      choices: await platform.db.select({ ref: projects.ref, name: projects.name }).from(projects).orderBy(projects.createdAt, projects.ref),
+      choices: await platform.db
+        .select({ ref: projects.ref, name: projects.name })
+        .from(projects)
+        .orderBy(projects.createdAt, projects.ref),
       section: shown ? sectionOf(shown.paths, page.current) : "runs",
     };
     const nav = [PROJECTS_NAV, ...(shown ? platformNav(shown.paths) : []), ...(extension?.nav ?? [])];
@@ -145,7 +150,13 @@ export function dashboardRoutes(extension?: DashboardExtension): Hono<PlatformEn
   app.get("/projects", async (c) => {
     const { platform } = c.var;
     const overview = await loadProjectsOverview(platform.db);
-    return render(c, { title: "Projects", current: PROJECTS_NAV.href, project: null, live: true, body: <ProjectsPage projects={overview} defaultRef={platform.options.defaultProjectRef} origin={platform.origin} /> });
+    return render(c, {
+      title: "Projects",
+      current: PROJECTS_NAV.href,
+      project: null,
+      live: true,
+      body: <ProjectsPage projects={overview} defaultRef={platform.options.defaultProjectRef} origin={platform.origin} />,
+    });
   });
   // The frame's project switcher: a plain GET form, so it works without a script.
   app.get("/projects/switch", (c) => {
@@ -173,7 +184,10 @@ export function dashboardRoutes(extension?: DashboardExtension): Hono<PlatformEn
         const slug = query.envSlug ?? query.environment ?? "dev";
         const env = await findProjectEnvironment(c.var.platform.db, ref, slug);
         if (env) return env;
-        const known = await c.var.platform.db.select({ slug: environments.slug }).from(environments).where(eq(environments.projectRef, ref));
+        const known = await c.var.platform.db
+          .select({ slug: environments.slug })
+          .from(environments)
+          .where(eq(environments.projectRef, ref));
         return render(c, {
           title: "Project not found",
           current: "",
@@ -222,7 +236,13 @@ function projectPages(render: RenderPage, scope: ProjectScope): Hono<PlatformEnv
   app.get("/runs", async (c) => {
     const q = c.req.query();
     const project = shown(c);
-    const filter: RunsFilter = { task: q.task || undefined, status: q.status || undefined, tag: q.tag || undefined, from: q.from || undefined, to: q.to || undefined };
+    const filter: RunsFilter = {
+      task: q.task || undefined,
+      status: q.status || undefined,
+      tag: q.tag || undefined,
+      from: q.from || undefined,
+      to: q.to || undefined,
+    };
     const status = filter.status && API_STATUSES.includes(filter.status as ApiStatus) ? [filter.status as ApiStatus] : undefined;
     const date = (text: string | undefined) => (text && !Number.isNaN(new Date(text).getTime()) ? new Date(text) : undefined);
     const from = date(filter.from);
@@ -279,10 +299,19 @@ function projectPages(render: RenderPage, scope: ProjectScope): Hono<PlatformEnv
       });
     }
     const details = await loadRunDetails(c.var.platform, run);
-    return render(c, { title: `${run.taskIdentifier} ${run.friendlyId}`, current: project.paths.runs, project, live: true, body: <RunPage details={details} paths={project.paths} /> });
+    return render(c, {
+      title: `${run.taskIdentifier} ${run.friendlyId}`,
+      current: project.paths.runs,
+      project,
+      live: true,
+      body: <RunPage details={details} paths={project.paths} />,
+    });
   });
 
-  const runAction = (name: string, action: (c: DashboardContext, runId: string, paths: ProjectPaths) => Promise<string | { redirect: string; flash: string }>) =>
+  const runAction = (
+    name: string,
+    action: (c: DashboardContext, runId: string, paths: ProjectPaths) => Promise<string | { redirect: string; flash: string }>,
+  ) =>
     app.post(`/runs/:run/${name}`, async (c) => {
       const runId = c.req.param("run");
       const { paths } = shown(c);
@@ -306,7 +335,9 @@ function projectPages(render: RenderPage, scope: ProjectScope): Hono<PlatformEnv
   runAction("reset-idempotency-key", async (c, id) => {
     const run = await findRun(c.var.platform, c.var.env, id);
     if (!run?.idempotencyKey) throw new ActionRefused("This run holds no idempotency key");
-    await callApi(c, "POST", `/api/v1/idempotencyKeys/${encodeURIComponent(run.idempotencyKey)}/reset`, { taskIdentifier: run.taskIdentifier });
+    await callApi(c, "POST", `/api/v1/idempotencyKeys/${encodeURIComponent(run.idempotencyKey)}/reset`, {
+      taskIdentifier: run.taskIdentifier,
+    });
     return "Idempotency key reset: the next trigger with it starts a new run";
   });
   app.post("/runs/:run/complete-token/:token", async (c) =>
@@ -325,18 +356,29 @@ function projectPages(render: RenderPage, scope: ProjectScope): Hono<PlatformEnv
       project,
       status,
       ...(error ? { flash: { kind: "error" as const, text: error } } : {}),
-      body: <TestPage tasks={await taskIds(c)} templates={c.var.platform.options.testPayloads?.() ?? {}} form={form} paths={project.paths} />,
+      body: (
+        <TestPage tasks={await taskIds(c)} templates={c.var.platform.options.testPayloads?.() ?? {}} form={form} paths={project.paths} />
+      ),
     });
   };
   app.get("/test", (c) => testPage(c, { task: c.req.query("task") }));
   app.post("/test", async (c) => {
     const body = await c.req.parseBody();
     const field = (name: keyof TestForm) => (typeof body[name] === "string" ? (body[name] as string) : "");
-    const form: TestForm = { task: field("task"), payload: field("payload"), delay: field("delay"), tags: field("tags"), idempotencyKey: field("idempotencyKey") };
+    const form: TestForm = {
+      task: field("task"),
+      payload: field("payload"),
+      delay: field("delay"),
+      tags: field("tags"),
+      idempotencyKey: field("idempotencyKey"),
+    };
     try {
       if (!form.task) throw new ActionRefused("task: pick a task");
       const payload = parseJson(form.payload ?? "", "payload");
-      const tags = (form.tags ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+      const tags = (form.tags ?? "")
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean);
       const options = {
         test: true,
         ...(form.delay?.trim() ? { delay: form.delay.trim() } : {}),
@@ -344,7 +386,12 @@ function projectPages(render: RenderPage, scope: ProjectScope): Hono<PlatformEnv
         ...(form.idempotencyKey?.trim() ? { idempotencyKey: form.idempotencyKey.trim() } : {}),
       };
       const run = await callApi(c, "POST", `/api/v1/tasks/${encodeURIComponent(form.task)}/trigger`, { payload, options });
-      return c.redirect(withQuery(shown(c).paths.run(String(run.id)), { flash: run.isCached ? "Cached: the idempotency key already has this run" : "Test run triggered" }), 303);
+      return c.redirect(
+        withQuery(shown(c).paths.run(String(run.id)), {
+          flash: run.isCached ? "Cached: the idempotency key already has this run" : "Test run triggered",
+        }),
+        303,
+      );
     } catch (error) {
       if (!(error instanceof ActionRefused)) throw error;
       // Shown on the form itself, with what was typed kept.
@@ -355,12 +402,30 @@ function projectPages(render: RenderPage, scope: ProjectScope): Hono<PlatformEnv
   app.get("/schedules", async (c) => {
     const { db } = c.var.platform;
     const project = shown(c);
-    const rows = await db.select().from(schedules).where(eq(schedules.environmentId, c.var.env.id)).orderBy(schedules.taskIdentifier, schedules.createdAt);
+    const rows = await db
+      .select()
+      .from(schedules)
+      .where(eq(schedules.environmentId, c.var.env.id))
+      .orderBy(schedules.taskIdentifier, schedules.createdAt);
     const recent = rows.length
       ? await db
-          .select({ friendlyId: runs.friendlyId, scheduleId: runs.scheduleId, status: runs.status, delayUntil: runs.delayUntil, createdAt: runs.createdAt })
+          .select({
+            friendlyId: runs.friendlyId,
+            scheduleId: runs.scheduleId,
+            status: runs.status,
+            delayUntil: runs.delayUntil,
+            createdAt: runs.createdAt,
+          })
           .from(runs)
-          .where(and(eq(runs.environmentId, c.var.env.id), inArray(runs.scheduleId, rows.map((r) => r.id))))
+          .where(
+            and(
+              eq(runs.environmentId, c.var.env.id),
+              inArray(
+                runs.scheduleId,
+                rows.map((r) => r.id),
+              ),
+            ),
+          )
           .orderBy(desc(runs.createdAt))
           .limit(rows.length * 20)
       : [];
@@ -371,7 +436,13 @@ function projectPages(render: RenderPage, scope: ProjectScope): Hono<PlatformEnv
         .slice(0, 5)
         .map((r) => ({ friendlyId: r.friendlyId, apiStatus: apiStatus(r), createdAt: r.createdAt })),
     }));
-    return render(c, { title: "Schedules", current: project.paths.schedules, project, live: true, body: <SchedulesPage rows={withRuns} paths={project.paths} /> });
+    return render(c, {
+      title: "Schedules",
+      current: project.paths.schedules,
+      project,
+      live: true,
+      body: <SchedulesPage rows={withRuns} paths={project.paths} />,
+    });
   });
   for (const action of ["fire", "activate", "deactivate"] as const) {
     app.post(`/schedules/:schedule/${action}`, async (c) => {
@@ -386,7 +457,11 @@ function projectPages(render: RenderPage, scope: ProjectScope): Hono<PlatformEnv
   app.get("/apikeys", async (c) => {
     const { platform, env } = c.var;
     const project = shown(c);
-    const envs = await platform.db.select().from(environments).where(eq(environments.projectRef, env.projectRef)).orderBy(environments.slug);
+    const envs = await platform.db
+      .select()
+      .from(environments)
+      .where(eq(environments.projectRef, env.projectRef))
+      .orderBy(environments.slug);
     return render(c, {
       title: `API keys · ${env.projectRef}`,
       current: project.paths.apiKeys,

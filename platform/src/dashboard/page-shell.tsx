@@ -112,7 +112,13 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge ${STATUS_CLASS[status] ?? "muted"}`}>{status}</span>;
 }
 
-export const formatTime = (date: Date | null | undefined) => (date ? date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z") : "—");
+export const formatTime = (date: Date | null | undefined) =>
+  date
+    ? date
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d+Z$/, "Z")
+    : "—";
 
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "—";

@@ -10,16 +10,28 @@ import { listProjectEnvironments } from "../environments";
 import { DataTable, formatTime } from "./page-shell";
 import { pathsOfProject } from "./project-paths";
 
-export type EnvironmentOverview = { slug: string; runCount: number; lastRunAt: Date | null; worker: { version: string; registeredAt: Date } | undefined };
+export type EnvironmentOverview = {
+  slug: string;
+  runCount: number;
+  lastRunAt: Date | null;
+  worker: { version: string; registeredAt: Date } | undefined;
+};
 export type ProjectOverview = { ref: string; name: string; environments: EnvironmentOverview[] };
 
 export async function loadProjectsOverview(db: Database): Promise<ProjectOverview[]> {
   const [envs, runStats, latestWorkers] = await Promise.all([
     listProjectEnvironments(db),
     // One pass over the (environment, created_at) index: a count per environment, not per project page.
-    db.select({ environmentId: runs.environmentId, runCount: count(), lastRunAt: max(runs.createdAt) }).from(runs).groupBy(runs.environmentId),
     db
-      .selectDistinctOn([workers.environmentId], { environmentId: workers.environmentId, version: workers.version, registeredAt: workers.createdAt })
+      .select({ environmentId: runs.environmentId, runCount: count(), lastRunAt: max(runs.createdAt) })
+      .from(runs)
+      .groupBy(runs.environmentId),
+    db
+      .selectDistinctOn([workers.environmentId], {
+        environmentId: workers.environmentId,
+        version: workers.version,
+        registeredAt: workers.createdAt,
+      })
       .from(workers)
       .orderBy(workers.environmentId, desc(workers.createdAt)),
   ]);
@@ -62,20 +74,28 @@ export function ProjectsPage({ projects, defaultRef, origin }: { projects: Proje
         <td>
           <strong>{env.slug}</strong>{" "}
           <span class="muted">
-            <a href={`${paths.runs}?envSlug=${encodeURIComponent(env.slug)}`}>runs</a> · <a href={`${paths.test}?environment=${encodeURIComponent(env.slug)}`}>test</a> ·{" "}
-            <a href={paths.schedules}>schedules</a> · <a href={paths.apiKeys}>API keys</a>
+            <a href={`${paths.runs}?envSlug=${encodeURIComponent(env.slug)}`}>runs</a> ·{" "}
+            <a href={`${paths.test}?environment=${encodeURIComponent(env.slug)}`}>test</a> · <a href={paths.schedules}>schedules</a> ·{" "}
+            <a href={paths.apiKeys}>API keys</a>
           </span>
         </td>
         <td class="run-count">{env.runCount}</td>
         <td>{formatTime(env.lastRunAt)}</td>
-        <td class="cli-worker">{env.worker ? `yes: ${env.worker.version} (${formatTime(env.worker.registeredAt)})` : <span class="muted">none yet</span>}</td>
+        <td class="cli-worker">
+          {env.worker ? `yes: ${env.worker.version} (${formatTime(env.worker.registeredAt)})` : <span class="muted">none yet</span>}
+        </td>
       </tr>
     ));
   });
   return (
     <>
       <h1>Projects</h1>
-      <DataTable id="projects-table" headings={["Project", "Environment", "Runs", "Last run", "CLI worker"]} rows={rows} empty="No projects yet." />
+      <DataTable
+        id="projects-table"
+        headings={["Project", "Environment", "Runs", "Last run", "CLI worker"]}
+        rows={rows}
+        empty="No projects yet."
+      />
       <section class="card">
         <h2>Add a project</h2>
         <p>

@@ -23,7 +23,14 @@ export async function loadRunDetails(ctx: PlatformContext, run: Run) {
       .where(eq(runWaitpoints.runId, run.id))
       .orderBy(asc(runWaitpoints.createdAt)),
     // Down from the root along parent_run_id (indexed), so a big store does not make this slow.
-    ctx.db.execute<{ id: string; friendly_id: string; parent_run_id: string | null; task_identifier: string; status: string; delay_until: string | null }>(sql`
+    ctx.db.execute<{
+      id: string;
+      friendly_id: string;
+      parent_run_id: string | null;
+      task_identifier: string;
+      status: string;
+      delay_until: string | null;
+    }>(sql`
       WITH RECURSIVE tree AS (
         SELECT id, friendly_id, parent_run_id, task_identifier, status, delay_until, created_at, 0 AS level FROM trigger_platform.runs WHERE id = ${rootId}
         UNION ALL
@@ -57,8 +64,16 @@ export async function loadRunDetails(ctx: PlatformContext, run: Run) {
 export type RunDetails = Awaited<ReturnType<typeof loadRunDetails>>;
 export type TreeNode = { id: string; friendlyId: string; taskIdentifier: string; apiStatus: string; children: TreeNode[] };
 
-function buildTree(rows: { id: string; friendlyId: string; parentRunId: string | null; taskIdentifier: string; apiStatus: string }[], rootId: string): TreeNode | undefined {
-  const nodes = new Map(rows.map((r) => [r.id, { id: r.id, friendlyId: r.friendlyId, taskIdentifier: r.taskIdentifier, apiStatus: r.apiStatus, children: [] as TreeNode[] }]));
+function buildTree(
+  rows: { id: string; friendlyId: string; parentRunId: string | null; taskIdentifier: string; apiStatus: string }[],
+  rootId: string,
+): TreeNode | undefined {
+  const nodes = new Map(
+    rows.map((r) => [
+      r.id,
+      { id: r.id, friendlyId: r.friendlyId, taskIdentifier: r.taskIdentifier, apiStatus: r.apiStatus, children: [] as TreeNode[] },
+    ]),
+  );
   for (const r of rows) if (r.parentRunId) nodes.get(r.parentRunId)?.children.push(nodes.get(r.id)!);
   return nodes.get(rootId);
 }

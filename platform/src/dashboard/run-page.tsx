@@ -18,7 +18,9 @@ export function RunPage({ details, paths }: { details: RunDetails; paths: Projec
         {run.taskIdentifier} <span class="muted">{run.friendlyId}</span> <StatusBadge status={view.status} />
       </h1>
       <div class="actions">
-        {!isFinal(run.status) ? <ActionButton action={`${base}/cancel`} label="Cancel run" confirm="Cancel this run (and its children)?" danger /> : null}
+        {!isFinal(run.status) ? (
+          <ActionButton action={`${base}/cancel`} label="Cancel run" confirm="Cancel this run (and its children)?" danger />
+        ) : null}
         <details>
           <summary>Replay…</summary>
           <form method="post" action={`${base}/replay`} class="stack card">
@@ -105,7 +107,11 @@ export function RunPage({ details, paths }: { details: RunDetails; paths: Projec
               </dl>
               {run.idempotencyKey ? (
                 <div class="actions">
-                  <ActionButton action={`${base}/reset-idempotency-key`} label="Reset key" confirm="Free this idempotency key, so the next trigger with it starts a new run?" />
+                  <ActionButton
+                    action={`${base}/reset-idempotency-key`}
+                    label="Reset key"
+                    confirm="Free this idempotency key, so the next trigger with it starts a new run?"
+                  />
                 </div>
               ) : null}
             </>
@@ -184,8 +190,12 @@ function RunTree({ node, current, paths }: { node: TreeNode; current: string; pa
   return (
     <ul class="tree">
       <li>
-        {node.friendlyId === current ? <strong>{node.taskIdentifier}</strong> : <a href={paths.run(node.friendlyId)}>{node.taskIdentifier}</a>} <span class="muted">{node.friendlyId}</span>{" "}
-        <StatusBadge status={node.apiStatus} />
+        {node.friendlyId === current ? (
+          <strong>{node.taskIdentifier}</strong>
+        ) : (
+          <a href={paths.run(node.friendlyId)}>{node.taskIdentifier}</a>
+        )}{" "}
+        <span class="muted">{node.friendlyId}</span> <StatusBadge status={node.apiStatus} />
         {node.children.map((child) => (
           <RunTree node={child} current={current} paths={paths} />
         ))}
@@ -206,12 +216,26 @@ function Waitpoints({ details, base, paths }: { details: RunDetails; base: strin
             <td>{waitpoint.friendlyId}</td>
             <td>{waitpoint.type}</td>
             <td>
-              {waitpoint.completedByRunId ? <a href={paths.run(`run_${waitpoint.completedByRunId}`)}>run_{waitpoint.completedByRunId}</a> : waitpoint.completedByBatchId ? `batch_${waitpoint.completedByBatchId}` : waitpoint.type === "MANUAL" ? "a token to be completed" : "a moment"}
+              {waitpoint.completedByRunId ? (
+                <a href={paths.run(`run_${waitpoint.completedByRunId}`)}>run_{waitpoint.completedByRunId}</a>
+              ) : waitpoint.completedByBatchId ? (
+                `batch_${waitpoint.completedByBatchId}`
+              ) : waitpoint.type === "MANUAL" ? (
+                "a token to be completed"
+              ) : (
+                "a moment"
+              )}
             </td>
             <td>
               <StatusBadge status={waitpoint.status === "COMPLETED" ? "COMPLETED" : "WAITING"} />
             </td>
-            <td>{waitpoint.status === "COMPLETED" ? formatTime(waitpoint.completedAt) : waitpoint.completeAfter ? `until ${formatTime(waitpoint.completeAfter)}` : "—"}</td>
+            <td>
+              {waitpoint.status === "COMPLETED"
+                ? formatTime(waitpoint.completedAt)
+                : waitpoint.completeAfter
+                  ? `until ${formatTime(waitpoint.completeAfter)}`
+                  : "—"}
+            </td>
             <td class="wrap">
               {waitpoint.type === "MANUAL" && waitpoint.status === "PENDING" ? (
                 <form method="post" action={`${base}/complete-token/${waitpoint.friendlyId}`} class="inline">
@@ -232,9 +256,15 @@ function Trace({ details }: { details: RunDetails }) {
   const { spans, logs } = details;
   if (spans.length === 0 && logs.length === 0) return <p class="muted">No spans or logs yet.</p>;
   const start = Math.min(...[...spans, ...logs].map((e) => e.startTime.getTime()));
-  const end = Math.max(...spans.map((s) => s.startTime.getTime() + (s.durationMs ?? 0)), ...logs.map((l) => l.startTime.getTime()), start + 1);
+  const end = Math.max(
+    ...spans.map((s) => s.startTime.getTime() + (s.durationMs ?? 0)),
+    ...logs.map((l) => l.startTime.getTime()),
+    start + 1,
+  );
   const width = (ms: number) => `${Math.max(0.5, (ms / (end - start)) * 100).toFixed(2)}%`;
-  const rows = [...spans.map((e) => ({ ...e, order: 0 })), ...logs.map((e) => ({ ...e, order: 1 }))].sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || a.order - b.order);
+  const rows = [...spans.map((e) => ({ ...e, order: 0 })), ...logs.map((e) => ({ ...e, order: 1 }))].sort(
+    (a, b) => a.startTime.getTime() - b.startTime.getTime() || a.order - b.order,
+  );
   return (
     <DataTable
       id="trace"
@@ -254,7 +284,10 @@ function Trace({ details }: { details: RunDetails }) {
           </td>
           <td>{e.kind === "span" ? formatDuration(e.durationMs) : ""}</td>
           <td>
-            <div class="bar" style={`margin-left:${width(e.startTime.getTime() - start)};width:${e.kind === "span" ? width(e.durationMs ?? 0) : "2px"}`}></div>
+            <div
+              class="bar"
+              style={`margin-left:${width(e.startTime.getTime() - start)};width:${e.kind === "span" ? width(e.durationMs ?? 0) : "2px"}`}
+            ></div>
           </td>
         </tr>
       ))}

@@ -11,7 +11,19 @@ export type RunsFilter = { task?: string; status?: string; tag?: string; from?: 
 
 export { API_STATUSES };
 
-function FilterChoice({ label, name, anyLabel, choices, chosen }: { label: string; name: string; anyLabel: string; choices: string[]; chosen: string | undefined }) {
+function FilterChoice({
+  label,
+  name,
+  anyLabel,
+  choices,
+  chosen,
+}: {
+  label: string;
+  name: string;
+  anyLabel: string;
+  choices: string[];
+  chosen: string | undefined;
+}) {
   return (
     <label>
       {label}
@@ -27,7 +39,17 @@ function FilterChoice({ label, name, anyLabel, choices, chosen }: { label: strin
   );
 }
 
-export function RunsPage({ page, filter, tasks, paths }: { page: Awaited<ReturnType<typeof listRuns>>; filter: RunsFilter; tasks: string[]; paths: ProjectPaths }) {
+export function RunsPage({
+  page,
+  filter,
+  tasks,
+  paths,
+}: {
+  page: Awaited<ReturnType<typeof listRuns>>;
+  filter: RunsFilter;
+  tasks: string[];
+  paths: ProjectPaths;
+}) {
   return (
     <>
       <h1>Runs</h1>

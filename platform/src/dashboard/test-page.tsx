@@ -6,7 +6,17 @@ import type { ProjectPaths } from "./project-paths";
 
 export type TestForm = { task?: string; payload?: string; delay?: string; tags?: string; idempotencyKey?: string };
 
-export function TestPage({ tasks, templates, form, paths }: { tasks: string[]; templates: Record<string, unknown>; form: TestForm; paths: ProjectPaths }) {
+export function TestPage({
+  tasks,
+  templates,
+  form,
+  paths,
+}: {
+  tasks: string[];
+  templates: Record<string, unknown>;
+  form: TestForm;
+  paths: ProjectPaths;
+}) {
   const selected = form.task && tasks.includes(form.task) ? form.task : tasks[0];
   const template = (task: string | undefined) => JSON.stringify(task && task in templates ? templates[task] : {}, null, 2);
   return (

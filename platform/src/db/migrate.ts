@@ -12,7 +12,11 @@ export async function migratePlatform(url: string): Promise<void> {
   const client = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await client`SELECT pg_advisory_lock(${LOCK_ID})`;
-    await migrate(drizzle(client), { migrationsFolder: PLATFORM_MIGRATIONS.folder, migrationsSchema: "drizzle", migrationsTable: PLATFORM_MIGRATIONS.table });
+    await migrate(drizzle(client), {
+      migrationsFolder: PLATFORM_MIGRATIONS.folder,
+      migrationsSchema: "drizzle",
+      migrationsTable: PLATFORM_MIGRATIONS.table,
+    });
   } finally {
     await client`SELECT pg_advisory_unlock(${LOCK_ID})`.catch(() => {});
     await client.end({ timeout: 5 });

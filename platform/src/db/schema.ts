@@ -64,7 +64,10 @@ export const runs = triggerPlatform.table(
     idempotencyKeyExpiresAt: at("idempotency_key_expires_at"),
     /** The key as the caller wrote it, and its scope, for display and reset. */
     idempotencyKeyOptions: jsonb("idempotency_key_options").$type<{ key: string; scope: string }>(),
-    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    tags: text("tags")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     metadata: text("metadata"),
     metadataType: text("metadata_type").notNull().default("application/json"),
     queue: text("queue").notNull(),
@@ -100,12 +103,16 @@ export const runs = triggerPlatform.table(
   },
   (t) => [
     index("runs_environment_created_idx").on(t.environmentId, t.createdAt, t.id),
-    index("runs_queued_idx").on(t.environmentId, t.availableAt).where(sql`${t.availableAt} IS NOT NULL`),
+    index("runs_queued_idx")
+      .on(t.environmentId, t.availableAt)
+      .where(sql`${t.availableAt} IS NOT NULL`),
     index("runs_task_idx").on(t.environmentId, t.taskIdentifier, t.createdAt),
     index("runs_tags_idx").using("gin", t.tags),
     index("runs_parent_idx").on(t.parentRunId),
     index("runs_batch_idx").on(t.batchId),
-    index("runs_lease_idx").on(t.leaseUntil).where(sql`${t.leaseUntil} IS NOT NULL`),
+    index("runs_lease_idx")
+      .on(t.leaseUntil)
+      .where(sql`${t.leaseUntil} IS NOT NULL`),
     index("runs_status_idx").on(t.environmentId, t.status, t.createdAt),
     // One live holder per idempotency key and task in an environment (a FAILED run gives its key up).
     uniqueIndex("runs_idempotency_key_unique").on(t.environmentId, t.taskIdentifier, t.idempotencyKey),
@@ -166,11 +173,16 @@ export const waitpoints = triggerPlatform.table(
     completedByBatchId: text("completed_by_batch_id"),
     idempotencyKey: text("idempotency_key"),
     idempotencyKeyExpiresAt: at("idempotency_key_expires_at"),
-    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    tags: text("tags")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdAt: createdAt(),
   },
   (t) => [
-    index("waitpoints_due_idx").on(t.completeAfter).where(sql`${t.status} = 'PENDING'`),
+    index("waitpoints_due_idx")
+      .on(t.completeAfter)
+      .where(sql`${t.status} = 'PENDING'`),
     index("waitpoints_run_idx").on(t.completedByRunId),
     uniqueIndex("waitpoints_idempotency_unique").on(t.environmentId, t.idempotencyKey),
   ],
@@ -229,7 +241,9 @@ export const schedules = triggerPlatform.table(
   },
   (t) => [
     uniqueIndex("schedules_dedup_unique").on(t.environmentId, t.deduplicationKey),
-    index("schedules_due_idx").on(t.nextRunAt).where(sql`${t.active}`),
+    index("schedules_due_idx")
+      .on(t.nextRunAt)
+      .where(sql`${t.active}`),
   ],
 );
 

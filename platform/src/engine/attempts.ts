@@ -20,7 +20,6 @@ import { changeRunWithSnapshot, latestSnapshot, runWithLatestSnapshot, runMessag
 import { workerById, type WorkerView } from "./workers";
 import { PlatformError } from "../platform-error";
 
-
 export type Completion = z.output<typeof TaskRunExecutionResult>;
 
 /** The environment's run, locked, with its latest snapshot; 404 if the environment has no such run. */
@@ -34,8 +33,10 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
     const { run, snapshot: latest } = await lockEnvironmentRun(tx, env, runId);
-    if (latest.friendlyId !== snapshotId && latest.id !== snapshotId) throw new PlatformError(`Snapshot ${snapshotId} is not the latest of run ${run.friendlyId} (${latest.friendlyId})`, 409);
-    if (latest.executionStatus !== "PENDING_EXECUTING") throw new PlatformError(`Run ${run.friendlyId} is ${latest.executionStatus}, not waiting to start`, 409);
+    if (latest.friendlyId !== snapshotId && latest.id !== snapshotId)
+      throw new PlatformError(`Snapshot ${snapshotId} is not the latest of run ${run.friendlyId} (${latest.friendlyId})`, 409);
+    if (latest.executionStatus !== "PENDING_EXECUTING")
+      throw new PlatformError(`Run ${run.friendlyId} is ${latest.executionStatus}, not waiting to start`, 409);
     const attemptNumber = run.attemptNumber + 1;
     return changeRunWithSnapshot(
       tx,
@@ -44,7 +45,9 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
           lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000}), updated_at = now()`,
       "EXECUTING",
       `Attempt ${attemptNumber} started`,
-      { alsoWith: sql`, attempt AS (INSERT INTO trigger_platform.attempts (run_id, number, status) SELECT id, attempt_number, 'EXECUTING' FROM changed ON CONFLICT DO NOTHING)` },
+      {
+        alsoWith: sql`, attempt AS (INSERT INTO trigger_platform.attempts (run_id, number, status) SELECT id, attempt_number, 'EXECUTING' FROM changed ON CONFLICT DO NOTHING)`,
+      },
     );
   });
   ctx.notifier.publish(effects);
@@ -96,12 +99,19 @@ export async function completeAttempt(ctx: EngineContext, env: ProjectEnvironmen
     }
     if (latest.executionStatus === "PENDING_CANCEL") {
       // We stopped it after its heartbeat stopped: the attempt failed; the run starts over (or crashes).
-      const status = await retryOrCrash(ctx, tx, effects, run, { code: "TASK_RUN_HEARTBEAT_TIMEOUT", message: "The run stopped sending heartbeats" });
+      const status = await retryOrCrash(ctx, tx, effects, run, {
+        code: "TASK_RUN_HEARTBEAT_TIMEOUT",
+        message: "The run stopped sending heartbeats",
+      });
       const now = (await tx.select().from(runs).where(eq(runs.id, run.id)))[0]!;
       return { attemptStatus: status as AttemptStatus, run: now, snapshot: await latestSnapshot(tx, run.id) };
     }
     if (completion.flushedMetadata?.data) {
-      await applyFlushedMetadata(tx, run.id, await parseFlushedPacket(completion.flushedMetadata.data, completion.flushedMetadata.dataType));
+      await applyFlushedMetadata(
+        tx,
+        run.id,
+        await parseFlushedPacket(completion.flushedMetadata.data, completion.flushedMetadata.dataType),
+      );
     } else if (completion.metadata) {
       await applyFlushedMetadata(tx, run.id, completion.metadata);
     }
@@ -111,7 +121,12 @@ export async function completeAttempt(ctx: EngineContext, env: ProjectEnvironmen
     );
 
     if (completion.ok) {
-      const done = await finishRun(ctx, tx, effects, run, { status: "COMPLETED_SUCCESSFULLY", output: completion.output ?? null, outputType: completion.outputType, reportedByRunner: true });
+      const done = await finishRun(ctx, tx, effects, run, {
+        status: "COMPLETED_SUCCESSFULLY",
+        output: completion.output ?? null,
+        outputType: completion.outputType,
+        reportedByRunner: true,
+      });
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
     }
 
@@ -123,7 +138,12 @@ export async function completeAttempt(ctx: EngineContext, env: ProjectEnvironmen
     const retry = completion.retry;
     const attemptsAllowed = run.maxAttempts ?? Number.POSITIVE_INFINITY; // otherwise the executor's retry config decides
     if (retry && run.attemptNumber < attemptsAllowed) {
-      const queued = await requeue(tx, run, new Date(retry.timestamp), `Attempt ${run.attemptNumber} failed, retrying in ${Math.round(retry.delay)} ms`);
+      const queued = await requeue(
+        tx,
+        run,
+        new Date(retry.timestamp),
+        `Attempt ${run.attemptNumber} failed, retrying in ${Math.round(retry.delay)} ms`,
+      );
       effects.timers.push(new Date(retry.timestamp));
       return { attemptStatus: "RETRY_QUEUED" as AttemptStatus, run: queued.run, snapshot: queued.snapshot };
     }
@@ -153,7 +173,12 @@ export function buildExecution(env: ProjectEnvironment, worker: WorkerView | und
       isReplay: run.replayedFromId !== null,
       createdAt: run.createdAt,
       startedAt: run.startedAt ?? now,
-      ...(run.idempotencyKeyOptions ? { idempotencyKey: run.idempotencyKeyOptions.key, idempotencyKeyScope: run.idempotencyKeyOptions.scope as "run" | "attempt" | "global" } : {}),
+      ...(run.idempotencyKeyOptions
+        ? {
+            idempotencyKey: run.idempotencyKeyOptions.key,
+            idempotencyKeyScope: run.idempotencyKeyOptions.scope as "run" | "attempt" | "global",
+          }
+        : {}),
       ...(run.maxAttempts ? { maxAttempts: run.maxAttempts } : {}),
       version: worker?.version,
       ...(run.metadata && run.metadataType === "application/json" ? { metadata: JSON.parse(run.metadata) as Record<string, never> } : {}),

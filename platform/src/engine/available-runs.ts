@@ -10,7 +10,10 @@ export function availableRunsDueWork(ctx: EngineContext): DueWork {
   return {
     name: "delayed and retrying runs",
     nextDue: async () => {
-      const [row] = await db.select({ at: sql<Date | null>`min(${runs.availableAt})` }).from(runs).where(sql`${runs.availableAt} > now()`);
+      const [row] = await db
+        .select({ at: sql<Date | null>`min(${runs.availableAt})` })
+        .from(runs)
+        .where(sql`${runs.availableAt} > now()`);
       return row?.at ? new Date(row.at) : null;
     },
     run: async (previousPass) => {

@@ -18,10 +18,20 @@ export async function createBatch(ctx: EngineContext, env: ProjectEnvironment, b
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
     if (body.idempotencyKey) {
-      const [cached] = await tx.select().from(batches).where(and(eq(batches.environmentId, env.id), eq(batches.idempotencyKey, body.idempotencyKey)));
+      const [cached] = await tx
+        .select()
+        .from(batches)
+        .where(and(eq(batches.environmentId, env.id), eq(batches.idempotencyKey, body.idempotencyKey)));
       if (cached) return { batch: cached, isCached: true };
     }
-    const parent = body.parentRunId ? (await tx.select().from(runs).where(and(eq(runs.id, internalId(body.parentRunId)), eq(runs.environmentId, env.id))))[0] : undefined;
+    const parent = body.parentRunId
+      ? (
+          await tx
+            .select()
+            .from(runs)
+            .where(and(eq(runs.id, internalId(body.parentRunId)), eq(runs.environmentId, env.id)))
+        )[0]
+      : undefined;
     if (body.parentRunId && !parent) throw new PlatformError(`parentRunId: no run ${body.parentRunId}`, 404);
     const { id, friendlyId } = newIds("batch");
     const [batch] = await tx
@@ -43,7 +53,12 @@ export async function createBatch(ctx: EngineContext, env: ProjectEnvironment, b
     return { batch: batch!, isCached: false };
   });
   ctx.notifier.publish(effects);
-  return { id: result.batch.friendlyId, runCount: result.batch.expectedCount, isCached: result.isCached, ...(result.batch.idempotencyKey ? { idempotencyKey: result.batch.idempotencyKey } : {}) };
+  return {
+    id: result.batch.friendlyId,
+    runCount: result.batch.expectedCount,
+    isCached: result.isCached,
+    ...(result.batch.idempotencyKey ? { idempotencyKey: result.batch.idempotencyKey } : {}),
+  };
 }
 
 /** Parses the NDJSON body: each line one item; a bad line is a 400 naming its line number and field. */
@@ -62,7 +77,8 @@ export function parseBatchItems(text: string): BatchItem[] {
         throw new PlatformError(`line ${n}: not valid JSON`);
       }
       const parsed = BatchItemNDJSON.safeParse(json);
-      if (!parsed.success) throw new PlatformError(`line ${n}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      if (!parsed.success)
+        throw new PlatformError(`line ${n}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
       return parsed.data;
     });
 }
@@ -70,13 +86,20 @@ export function parseBatchItems(text: string): BatchItem[] {
 export async function addBatchItems(ctx: EngineContext, env: ProjectEnvironment, batchFriendlyId: string, items: BatchItem[]) {
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
-    const [batch] = await tx.select().from(batches).where(and(eq(batches.id, internalId(batchFriendlyId)), eq(batches.environmentId, env.id))).for("update");
+    const [batch] = await tx
+      .select()
+      .from(batches)
+      .where(and(eq(batches.id, internalId(batchFriendlyId)), eq(batches.environmentId, env.id)))
+      .for("update");
     if (!batch) throw new PlatformError(`No batch ${batchFriendlyId}`, 404);
-    const existing = new Set((await tx.select({ index: runs.batchIndex }).from(runs).where(eq(runs.batchId, batch.id))).map((r) => r.index));
+    const existing = new Set(
+      (await tx.select({ index: runs.batchIndex }).from(runs).where(eq(runs.batchId, batch.id))).map((r) => r.index),
+    );
     let accepted = 0;
     let deduplicated = 0;
     for (const item of items) {
-      if (item.index >= batch.expectedCount) throw new PlatformError(`item ${item.index}: the batch has ${batch.expectedCount} items (indexes 0 to ${batch.expectedCount - 1})`);
+      if (item.index >= batch.expectedCount)
+        throw new PlatformError(`item ${item.index}: the batch has ${batch.expectedCount} items (indexes 0 to ${batch.expectedCount - 1})`);
       if (existing.has(item.index)) {
         deduplicated++;
         continue;
@@ -89,12 +112,23 @@ export async function addBatchItems(ctx: EngineContext, env: ProjectEnvironment,
         effects,
         env.id,
         item.task,
-        { payload: item.payload, options: { ...options, ...(batch.parentRunId ? { parentRunId: `run_${batch.parentRunId}`, resumeParentOnCompletion: batch.resumeParentOnCompletion } : {}) } },
+        {
+          payload: item.payload,
+          options: {
+            ...options,
+            ...(batch.parentRunId
+              ? { parentRunId: `run_${batch.parentRunId}`, resumeParentOnCompletion: batch.resumeParentOnCompletion }
+              : {}),
+          },
+        },
         { batchId: batch.id, index: item.index },
       );
       if (run.batchId !== batch.id) {
         // An idempotency key returned an existing run: it stands in for this item.
-        await tx.update(runs).set({ batchId: run.batchId ?? batch.id, batchIndex: run.batchIndex ?? item.index }).where(and(eq(runs.id, run.id), sql`${runs.batchId} IS NULL`));
+        await tx
+          .update(runs)
+          .set({ batchId: run.batchId ?? batch.id, batchIndex: run.batchIndex ?? item.index })
+          .where(and(eq(runs.id, run.id), sql`${runs.batchId} IS NULL`));
       }
       if (batch.parentRunId && batch.resumeParentOnCompletion) {
         const waitpoint = await runWaitpointFor(tx, run);
@@ -105,19 +139,35 @@ export async function addBatchItems(ctx: EngineContext, env: ProjectEnvironment,
     const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(runs).where(eq(runs.batchId, batch.id));
     const sealed = n >= batch.expectedCount;
     if (sealed && batch.status === "PENDING") await tx.update(batches).set({ status: "PROCESSING" }).where(eq(batches.id, batch.id));
-    return { id: batch.friendlyId, itemsAccepted: accepted, itemsDeduplicated: deduplicated, sealed, ...(sealed ? {} : { enqueuedCount: n, expectedCount: batch.expectedCount }) };
+    return {
+      id: batch.friendlyId,
+      itemsAccepted: accepted,
+      itemsDeduplicated: deduplicated,
+      sealed,
+      ...(sealed ? {} : { enqueuedCount: n, expectedCount: batch.expectedCount }),
+    };
   });
   ctx.notifier.publish(effects);
   return result;
 }
 
 export async function retrieveBatch(ctx: EngineContext, env: ProjectEnvironment, batchFriendlyId: string) {
-  const [batch] = await ctx.db.select().from(batches).where(and(eq(batches.id, internalId(batchFriendlyId)), eq(batches.environmentId, env.id)));
+  const [batch] = await ctx.db
+    .select()
+    .from(batches)
+    .where(and(eq(batches.id, internalId(batchFriendlyId)), eq(batches.environmentId, env.id)));
   if (!batch) return undefined;
-  const items = await ctx.db.select({ friendlyId: runs.friendlyId, completedAt: runs.completedAt }).from(runs).where(eq(runs.batchId, batch.id)).orderBy(runs.batchIndex);
+  const items = await ctx.db
+    .select({ friendlyId: runs.friendlyId, completedAt: runs.completedAt })
+    .from(runs)
+    .where(eq(runs.batchId, batch.id))
+    .orderBy(runs.batchIndex);
   const allDone = items.length >= batch.expectedCount && items.every((i) => i.completedAt !== null);
   const completedAt = allDone ? (batch.completedAt ?? new Date(Math.max(...items.map((i) => i.completedAt!.getTime())))) : null;
-  return batchView({ ...batch, status: allDone ? "COMPLETED" : batch.status, completedAt }, items.map((i) => i.friendlyId));
+  return batchView(
+    { ...batch, status: allDone ? "COMPLETED" : batch.status, completedAt },
+    items.map((i) => i.friendlyId),
+  );
 }
 
 function batchView(batch: Batch, runIds: string[]) {

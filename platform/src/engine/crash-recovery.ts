@@ -42,7 +42,13 @@ export async function recoverStalledRun(ctx: EngineContext, runId: string, stall
 }
 
 /** Ends the dead attempt: the run goes back to the queue while attempts are left, else CRASHED. */
-export async function retryOrCrash(ctx: EngineContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, stall: Omit<Stall, "cliGone">): Promise<"RETRY_QUEUED" | "RUN_FINISHED"> {
+export async function retryOrCrash(
+  ctx: EngineContext,
+  tx: DatabaseOrTransaction,
+  effects: Effects,
+  run: Run,
+  stall: Omit<Stall, "cliGone">,
+): Promise<"RETRY_QUEUED" | "RUN_FINISHED"> {
   const worker = run.workerId ? await workerById(ctx, run.workerId) : undefined;
   const maxAttempts = run.maxAttempts ?? worker?.tasks.get(run.taskIdentifier)?.retry?.maxAttempts ?? ctx.options.defaultMaxAttempts;
   const error = { type: "INTERNAL_ERROR", code: stall.code, message: stall.message };
@@ -55,7 +61,10 @@ export async function retryOrCrash(ctx: EngineContext, tx: DatabaseOrTransaction
   // Never started (DEQUEUED) costs no attempt; otherwise the next attempt starts from the top.
   if (run.status === "DEQUEUED" || run.attemptNumber < maxAttempts) {
     // What the dead attempt waited for is not handed to the next one.
-    await tx.update(runWaitpoints).set({ deliveredAt: sql`now()` }).where(and(eq(runWaitpoints.runId, run.id), sql`${runWaitpoints.deliveredAt} IS NULL`));
+    await tx
+      .update(runWaitpoints)
+      .set({ deliveredAt: sql`now()` })
+      .where(and(eq(runWaitpoints.runId, run.id), sql`${runWaitpoints.deliveredAt} IS NULL`));
     await requeue(tx, run, new Date(), `Requeued: ${stall.message}`);
     effects.wakeEnvironments.add(run.environmentId);
     effects.notifyRuns.add(run.friendlyId);
@@ -79,7 +88,10 @@ export function stalledRunsDueWork(ctx: EngineContext): DueWork {
   return {
     name: "stalled runs",
     nextDue: async () => {
-      const [row] = await db.select({ at: sql<Date | null>`min(${runs.leaseUntil})` }).from(runs).where(isNotNull(runs.leaseUntil));
+      const [row] = await db
+        .select({ at: sql<Date | null>`min(${runs.leaseUntil})` })
+        .from(runs)
+        .where(isNotNull(runs.leaseUntil));
       return row?.at ? new Date(row.at) : null;
     },
     run: async () => {
@@ -88,7 +100,12 @@ export function stalledRunsDueWork(ctx: EngineContext): DueWork {
         .from(runs)
         .where(and(isNotNull(runs.leaseUntil), lte(runs.leaseUntil, sql`now()`), inArray(runs.status, [...SLOT_HOLDING_STATUSES])))
         .limit(DUE_BATCH);
-      for (const { id } of stalled) await recoverStalledRun(ctx, id, { cliGone: false, code: "TASK_RUN_HEARTBEAT_TIMEOUT", message: "The run stopped sending heartbeats (its CLI or task process died)" });
+      for (const { id } of stalled)
+        await recoverStalledRun(ctx, id, {
+          cliGone: false,
+          code: "TASK_RUN_HEARTBEAT_TIMEOUT",
+          message: "The run stopped sending heartbeats (its CLI or task process died)",
+        });
     },
   };
 }

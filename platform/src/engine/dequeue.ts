@@ -49,9 +49,10 @@ export async function dequeueRuns(ctx: EngineContext, env: ProjectEnvironment, w
       const limit = queueLimit(worker, slot.slice(0, slot.indexOf(SLOT_SEPARATOR)));
       return limit !== undefined && n >= limit;
     });
-    const skipFull = full.length === 0
-      ? sql``
-      : sql`AND NOT ((queue || chr(1) || coalesce(concurrency_key, chr(2))) = ANY(string_to_array(${full.map(([slot]) => slot).join(SLOT_LIST_SEPARATOR)}, chr(3))))`;
+    const skipFull =
+      full.length === 0
+        ? sql``
+        : sql`AND NOT ((queue || chr(1) || coalesce(concurrency_key, chr(2))) = ANY(string_to_array(${full.map(([slot]) => slot).join(SLOT_LIST_SEPARATOR)}, chr(3))))`;
     const candidates = await selectRows(
       tx,
       runs,
@@ -73,7 +74,8 @@ export async function dequeueRuns(ctx: EngineContext, env: ProjectEnvironment, w
       }
       // A run locked to an older build goes to the CLI under that build's id: the CLI runs it if it still
       // has that build, and fails it (COULD_NOT_FIND_EXECUTOR, retried) if not — as on Trigger.dev.
-      const runsOn = run.lockedToWorkerId && run.lockedToWorkerId !== worker.id ? ((await workerById(ctx, run.lockedToWorkerId)) ?? worker) : worker;
+      const runsOn =
+        run.lockedToWorkerId && run.lockedToWorkerId !== worker.id ? ((await workerById(ctx, run.lockedToWorkerId)) ?? worker) : worker;
       const limit = queueLimit(worker, run.queue);
       const slot = slotOf(run.queue, run.concurrencyKey);
       if (limit !== undefined && (load.get(slot) ?? 0) >= limit) continue;
@@ -85,7 +87,8 @@ export async function dequeueRuns(ctx: EngineContext, env: ProjectEnvironment, w
   });
   // Most dequeue requests (the CLI's polls) change nothing: publishing those would wake every live
   // dashboard page about once a second for no change.
-  if (messages.length > 0 || effects.notifyRuns.size > 0 || effects.wakeEnvironments.size > 0 || effects.timers.length > 0) ctx.notifier.publish(effects);
+  if (messages.length > 0 || effects.notifyRuns.size > 0 || effects.wakeEnvironments.size > 0 || effects.timers.length > 0)
+    ctx.notifier.publish(effects);
   return messages;
 }
 
@@ -100,7 +103,13 @@ function queueLimit(worker: WorkerView, queueName: string): number | undefined {
   return typeof limit === "number" ? limit : undefined;
 }
 
-async function handOut(ctx: EngineContext, tx: Parameters<Parameters<EngineContext["db"]["transaction"]>[0]>[0], env: ProjectEnvironment, worker: WorkerView, run: Run): Promise<Dequeued> {
+async function handOut(
+  ctx: EngineContext,
+  tx: Parameters<Parameters<EngineContext["db"]["transaction"]>[0]>[0],
+  env: ProjectEnvironment,
+  worker: WorkerView,
+  run: Run,
+): Promise<Dequeued> {
   const { snapshot } = await changeRunWithSnapshot(
     tx,
     run.id,
@@ -111,7 +120,13 @@ async function handOut(ctx: EngineContext, tx: Parameters<Parameters<EngineConte
   );
   return {
     version: "1",
-    snapshot: { id: snapshot.id, friendlyId: snapshot.friendlyId, executionStatus: "PENDING_EXECUTING", description: snapshot.description, createdAt: snapshot.createdAt },
+    snapshot: {
+      id: snapshot.id,
+      friendlyId: snapshot.friendlyId,
+      executionStatus: "PENDING_EXECUTING",
+      description: snapshot.description,
+      createdAt: snapshot.createdAt,
+    },
     dequeuedAt: new Date(),
     completedWaitpoints: [],
     backgroundWorker: { id: worker.id, friendlyId: worker.id, version: worker.version },

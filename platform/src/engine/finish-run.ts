@@ -12,7 +12,10 @@ import { changeRunWithSnapshot, latestSnapshot } from "./snapshots";
 import { completeWaitpoint, runOutput } from "./waitpoints";
 
 export type Ending = {
-  status: Extract<EngineStatus, "COMPLETED_SUCCESSFULLY" | "COMPLETED_WITH_ERRORS" | "CRASHED" | "SYSTEM_FAILURE" | "EXPIRED" | "TIMED_OUT" | "CANCELED">;
+  status: Extract<
+    EngineStatus,
+    "COMPLETED_SUCCESSFULLY" | "COMPLETED_WITH_ERRORS" | "CRASHED" | "SYSTEM_FAILURE" | "EXPIRED" | "TIMED_OUT" | "CANCELED"
+  >;
   output?: string | null;
   outputType?: string | null;
   error?: Record<string, unknown>;
@@ -23,7 +26,13 @@ export type Ending = {
 
 const KEEPS_KEY: Ending["status"][] = ["COMPLETED_SUCCESSFULLY", "CANCELED"];
 
-export async function finishRun(_ctx: EngineContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, ending: Ending): Promise<{ run: Run; snapshot: Snapshot }> {
+export async function finishRun(
+  _ctx: EngineContext,
+  tx: DatabaseOrTransaction,
+  effects: Effects,
+  run: Run,
+  ending: Ending,
+): Promise<{ run: Run; snapshot: Snapshot }> {
   if (isFinal(run.status)) return { run, snapshot: await latestSnapshot(tx, run.id) };
   const releasesKey = !KEEPS_KEY.includes(ending.status);
   const finished = await changeRunWithSnapshot(
@@ -49,7 +58,9 @@ export async function finishRun(_ctx: EngineContext, tx: DatabaseOrTransaction, 
  * when the batch is read, so a thousand-run batch is not a thousand-way lock on one row.
  */
 async function settleBatchIfDone(tx: DatabaseOrTransaction, effects: Effects, batchId: string): Promise<void> {
-  const [waited] = await tx.execute<{ id: string }>(sql`SELECT id FROM trigger_platform.batches WHERE id = ${batchId} AND resume_parent_on_completion`);
+  const [waited] = await tx.execute<{ id: string }>(
+    sql`SELECT id FROM trigger_platform.batches WHERE id = ${batchId} AND resume_parent_on_completion`,
+  );
   if (!waited) return;
   const [batch] = await tx.select().from(batches).where(eq(batches.id, batchId)).for("update");
   if (!batch || batch.status === "COMPLETED") return;
@@ -58,7 +69,13 @@ async function settleBatchIfDone(tx: DatabaseOrTransaction, effects: Effects, ba
     .from(runs)
     .where(eq(runs.batchId, batchId));
   if (done < batch.expectedCount) return;
-  await tx.update(batches).set({ status: "COMPLETED", completedAt: sql`now()` }).where(eq(batches.id, batchId));
-  const [batchWaitpoint] = await tx.select().from(waitpoints).where(and(eq(waitpoints.type, "BATCH"), eq(waitpoints.completedByBatchId, batchId)));
+  await tx
+    .update(batches)
+    .set({ status: "COMPLETED", completedAt: sql`now()` })
+    .where(eq(batches.id, batchId));
+  const [batchWaitpoint] = await tx
+    .select()
+    .from(waitpoints)
+    .where(and(eq(waitpoints.type, "BATCH"), eq(waitpoints.completedByBatchId, batchId)));
   if (batchWaitpoint) await completeWaitpoint(tx, effects, batchWaitpoint.id, { output: null, outputType: null, isError: false });
 }

@@ -25,7 +25,15 @@ import { addTags, cancelRun, replayRun, rescheduleRun, resetIdempotencyKey, type
 import { applyFlushedMetadata, type Flushed } from "./run-metadata";
 import { noEffects, RunNotifier } from "./run-notifier";
 import { expiredRunsDueWork } from "./run-ttl";
-import { createSchedule, deleteSchedule, fireScheduleNow, schedulesDueWork, setScheduleActive, syncDeclarativeSchedules, updateSchedule } from "./schedules";
+import {
+  createSchedule,
+  deleteSchedule,
+  fireScheduleNow,
+  schedulesDueWork,
+  setScheduleActive,
+  syncDeclarativeSchedules,
+  updateSchedule,
+} from "./schedules";
 import { runWithLatestSnapshot } from "./snapshots";
 import { PlatformTimers, type DueWork } from "./timers";
 import { triggerTask, type TriggerBody } from "./trigger-run";
@@ -43,7 +51,9 @@ export class RunEngine {
 
   constructor({ db, options, origin = "" }: RunEngineOptions) {
     this.context = { db, options, notifier: this.notifier, origin };
-    const due: DueWork[] = [dueWaitsDueWork, availableRunsDueWork, expiredRunsDueWork, stalledRunsDueWork, schedulesDueWork].map((work) => work(this.context));
+    const due: DueWork[] = [dueWaitsDueWork, availableRunsDueWork, expiredRunsDueWork, stalledRunsDueWork, schedulesDueWork].map((work) =>
+      work(this.context),
+    );
     this.timers = new PlatformTimers(this.notifier, due);
   }
 
@@ -91,7 +101,11 @@ export class RunEngine {
    * Runs for the CLI's worker, held open up to `holdMs` while there are none (a long poll: a trigger, a retry
    * or a delay coming due answers it at once). A request from an older build gets nothing.
    */
-  async dequeue(env: ProjectEnvironment, workerId: string, hold: { holdMs: number; signal?: AbortSignal } = { holdMs: 0 }): Promise<Dequeued[]> {
+  async dequeue(
+    env: ProjectEnvironment,
+    workerId: string,
+    hold: { holdMs: number; signal?: AbortSignal } = { holdMs: 0 },
+  ): Promise<Dequeued[]> {
     const worker = await currentWorker(this.context, env.id);
     if (!worker || worker.id !== workerId) return [];
     const seen = this.notifier.wakeCount(env.id);
@@ -117,9 +131,16 @@ export class RunEngine {
   async disconnect(env: ProjectEnvironment, runFriendlyIds: string[]): Promise<number> {
     let affected = 0;
     for (const friendlyId of runFriendlyIds) {
-      const [run] = await this.context.db.select({ id: runs.id }).from(runs).where(sql`${runs.id} = ${internalId(friendlyId)} AND ${runs.environmentId} = ${env.id}`);
+      const [run] = await this.context.db
+        .select({ id: runs.id })
+        .from(runs)
+        .where(sql`${runs.id} = ${internalId(friendlyId)} AND ${runs.environmentId} = ${env.id}`);
       if (!run) continue;
-      await recoverStalledRun(this.context, run.id, { cliGone: true, code: "TASK_RUN_CRASHED", message: "The dev CLI running it disconnected" });
+      await recoverStalledRun(this.context, run.id, {
+        cliGone: true,
+        code: "TASK_RUN_CRASHED",
+        message: "The dev CLI running it disconnected",
+      });
       affected++;
     }
     return affected;

@@ -12,7 +12,9 @@ const decoders = new WeakMap<PgTable, Decoder[]>();
 function decodersOf(table: PgTable): Decoder[] {
   let list = decoders.get(table);
   if (!list) {
-    list = Object.entries(getTableColumns(table)).map(([field, column]) => [field, column.name, (value: unknown) => column.mapFromDriverValue(value)] as const);
+    list = Object.entries(getTableColumns(table)).map(
+      ([field, column]) => [field, column.name, (value: unknown) => column.mapFromDriverValue(value)] as const,
+    );
     decoders.set(table, list);
   }
   return list;
@@ -34,7 +36,11 @@ export async function selectRows<T extends PgTable>(db: DatabaseOrTransaction, t
   return raw.map((row) => decodeRow(table, row));
 }
 
-export async function selectRow<T extends PgTable>(db: DatabaseOrTransaction, table: T, query: SQL): Promise<T["$inferSelect"] | undefined> {
+export async function selectRow<T extends PgTable>(
+  db: DatabaseOrTransaction,
+  table: T,
+  query: SQL,
+): Promise<T["$inferSelect"] | undefined> {
   return (await selectRows(db, table, query))[0];
 }
 

@@ -40,7 +40,14 @@ async function descendants(tx: DatabaseOrTransaction, runId: string): Promise<st
   return rows.map((r) => r.id);
 }
 
-export type ReplayOptions = { payload?: unknown; payloadType?: string; metadata?: Record<string, unknown>; tags?: string | string[]; queue?: string; concurrencyKey?: string };
+export type ReplayOptions = {
+  payload?: unknown;
+  payloadType?: string;
+  metadata?: Record<string, unknown>;
+  tags?: string | string[];
+  queue?: string;
+  concurrencyKey?: string;
+};
 
 /** A new run of the same task with the same (or an edited) payload; the original is untouched. */
 export async function replayRun(ctx: EngineContext, env: ProjectEnvironment, run: Run, options: ReplayOptions): Promise<Run> {
@@ -48,13 +55,21 @@ export async function replayRun(ctx: EngineContext, env: ProjectEnvironment, run
   const replay = await ctx.db.transaction(async (tx) => {
     const payloadGiven = options.payload !== undefined;
     const body: TriggerBody = {
-      payload: payloadGiven ? (typeof options.payload === "string" && options.payloadType === "application/super+json" ? options.payload : JSON.stringify(options.payload)) : run.payload,
+      payload: payloadGiven
+        ? typeof options.payload === "string" && options.payloadType === "application/super+json"
+          ? options.payload
+          : JSON.stringify(options.payload)
+        : run.payload,
       options: {
         payloadType: payloadGiven ? (options.payloadType ?? "application/json") : run.payloadType,
         tags: options.tags ?? run.tags,
-        ...(options.metadata ? { metadata: JSON.stringify(options.metadata), metadataType: "application/json" } : run.metadata ? { metadata: run.metadata, metadataType: run.metadataType } : {}),
+        ...(options.metadata
+          ? { metadata: JSON.stringify(options.metadata), metadataType: "application/json" }
+          : run.metadata
+            ? { metadata: run.metadata, metadataType: run.metadataType }
+            : {}),
         queue: { name: options.queue ?? run.queue },
-        ...(options.concurrencyKey ?? run.concurrencyKey ? { concurrencyKey: options.concurrencyKey ?? run.concurrencyKey! } : {}),
+        ...((options.concurrencyKey ?? run.concurrencyKey) ? { concurrencyKey: options.concurrencyKey ?? run.concurrencyKey! } : {}),
         ...(run.maxAttempts ? { maxAttempts: run.maxAttempts } : {}),
         test: run.isTest,
       },
@@ -73,8 +88,13 @@ export async function rescheduleRun(ctx: EngineContext, run: Run, delay: string 
   const effects = noEffects();
   const updated = await ctx.db.transaction(async (tx) => {
     const locked = await lockRun(tx, run.id);
-    if (!locked || locked.status !== "DELAYED") throw new PlatformError(`Run ${run.friendlyId} is not delayed (it is ${locked?.status}); only a delayed run can be rescheduled`);
-    const [moved] = await tx.update(runs).set({ delayUntil: until, availableAt: until, updatedAt: sql`now()` }).where(eq(runs.id, run.id)).returning();
+    if (!locked || locked.status !== "DELAYED")
+      throw new PlatformError(`Run ${run.friendlyId} is not delayed (it is ${locked?.status}); only a delayed run can be rescheduled`);
+    const [moved] = await tx
+      .update(runs)
+      .set({ delayUntil: until, availableAt: until, updatedAt: sql`now()` })
+      .where(eq(runs.id, run.id))
+      .returning();
     await writeSnapshot(tx, moved!, "DELAYED", `Rescheduled to ${until.toISOString()}`);
     effects.timers.push(until);
     return moved!;
@@ -86,12 +106,20 @@ export async function rescheduleRun(ctx: EngineContext, run: Run, delay: string 
 export async function addTags(ctx: EngineContext, run: Run, tags: string[]): Promise<string[]> {
   const merged = [...new Set([...run.tags, ...tags])];
   if (merged.length > MAX_TAGS) throw new PlatformError(`tags: a run has at most ${MAX_TAGS} tags (this would make ${merged.length})`);
-  await ctx.db.update(runs).set({ tags: merged, updatedAt: sql`now()` }).where(eq(runs.id, run.id));
+  await ctx.db
+    .update(runs)
+    .set({ tags: merged, updatedAt: sql`now()` })
+    .where(eq(runs.id, run.id));
   return merged;
 }
 
 /** Frees an idempotency key: the runs that held it keep existing; the next trigger with it starts fresh. */
-export async function resetIdempotencyKey(ctx: EngineContext, env: ProjectEnvironment, taskIdentifier: string, key: string): Promise<number> {
+export async function resetIdempotencyKey(
+  ctx: EngineContext,
+  env: ProjectEnvironment,
+  taskIdentifier: string,
+  key: string,
+): Promise<number> {
   const cleared = await ctx.db
     .update(runs)
     .set({ idempotencyKey: null, idempotencyKeyExpiresAt: null, updatedAt: sql`now()` })

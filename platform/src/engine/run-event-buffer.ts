@@ -32,7 +32,9 @@ export class RunEventBuffer {
     this.rows = [];
     this.flushing = this.flushing.then(async () => {
       for (let i = 0; i < batch.length; i += this.maxRows) {
-        await insertRunEvents(this.db, batch.slice(i, i + this.maxRows)).catch((error: unknown) => console.error("[platform] could not store run events:", describeError(error)));
+        await insertRunEvents(this.db, batch.slice(i, i + this.maxRows)).catch((error: unknown) =>
+          console.error("[platform] could not store run events:", describeError(error)),
+        );
       }
     });
     return this.flushing;

@@ -73,7 +73,10 @@ export function applyOperations(current: Json, operations: MetadataOperation[]):
 
 export async function applyMetadataOperations(tx: DatabaseOrTransaction, run: Run, operations: MetadataOperation[]): Promise<Json> {
   const metadata = applyOperations(readMetadata(run), operations);
-  await tx.update(runs).set({ metadata: JSON.stringify(metadata), metadataType: "application/json", updatedAt: sql`now()` }).where(eq(runs.id, run.id));
+  await tx
+    .update(runs)
+    .set({ metadata: JSON.stringify(metadata), metadataType: "application/json", updatedAt: sql`now()` })
+    .where(eq(runs.id, run.id));
   return metadata;
 }
 
@@ -88,7 +91,10 @@ export async function applyFlushedMetadata(tx: DatabaseOrTransaction, runId: str
   if (!run) return {};
   let metadata = flushed.metadata ? (flushed.metadata as Json) : readMetadata(run);
   if (flushed.operations?.length) metadata = applyOperations(metadata, flushed.operations);
-  await tx.update(runs).set({ metadata: JSON.stringify(metadata), metadataType: "application/json", updatedAt: sql`now()` }).where(eq(runs.id, run.id));
+  await tx
+    .update(runs)
+    .set({ metadata: JSON.stringify(metadata), metadataType: "application/json", updatedAt: sql`now()` })
+    .where(eq(runs.id, run.id));
   for (const [targetId, operations] of [
     [run.parentRunId, flushed.parentOperations],
     [run.rootRunId, flushed.rootOperations],

@@ -11,7 +11,10 @@ import { DUE_BATCH, type DueWork } from "./timers";
 export const isExpired = (run: Pick<Run, "expireAt">, now = new Date()) => run.expireAt !== null && run.expireAt <= now;
 
 export async function expireRun(ctx: EngineContext, tx: DatabaseOrTransaction, effects: Effects, run: Run) {
-  return finishRun(ctx, tx, effects, run, { status: "EXPIRED", error: { type: "STRING_ERROR", raw: `Run expired: not started within its ttl (${run.ttl})` } });
+  return finishRun(ctx, tx, effects, run, {
+    status: "EXPIRED",
+    error: { type: "STRING_ERROR", raw: `Run expired: not started within its ttl (${run.ttl})` },
+  });
 }
 
 export function expiredRunsDueWork(ctx: EngineContext): DueWork {
@@ -19,11 +22,18 @@ export function expiredRunsDueWork(ctx: EngineContext): DueWork {
   return {
     name: "expired runs",
     nextDue: async () => {
-      const [row] = await db.select({ at: sql<Date | null>`min(${runs.expireAt})` }).from(runs).where(and(isNotNull(runs.availableAt), isNotNull(runs.expireAt)));
+      const [row] = await db
+        .select({ at: sql<Date | null>`min(${runs.expireAt})` })
+        .from(runs)
+        .where(and(isNotNull(runs.availableAt), isNotNull(runs.expireAt)));
       return row?.at ? new Date(row.at) : null;
     },
     run: async () => {
-      const due = await db.select().from(runs).where(and(isNotNull(runs.availableAt), lte(runs.expireAt, sql`now()`))).limit(DUE_BATCH);
+      const due = await db
+        .select()
+        .from(runs)
+        .where(and(isNotNull(runs.availableAt), lte(runs.expireAt, sql`now()`)))
+        .limit(DUE_BATCH);
       for (const run of due) {
         const effects = noEffects();
         await db.transaction(async (tx) => {

@@ -23,7 +23,9 @@ export function nextTick(cron: string, timezone: string, after: Date): Date {
   try {
     return CronExpressionParser.parse(cron, { currentDate: after, tz: timezone }).next().toDate();
   } catch (error) {
-    throw new PlatformError(`cron: "${cron}" (${timezone}) is not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`);
+    throw new PlatformError(
+      `cron: "${cron}" (${timezone}) is not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -51,12 +53,28 @@ export async function syncDeclarativeSchedules(ctx: EngineContext, env: ProjectE
       const cron = task.schedule!.cron;
       const timezone = task.schedule!.timezone || "UTC";
       const key = declarativeKey(task.id);
-      const [existing] = await tx.select().from(schedules).where(and(eq(schedules.environmentId, env.id), eq(schedules.deduplicationKey, key)));
+      const [existing] = await tx
+        .select()
+        .from(schedules)
+        .where(and(eq(schedules.environmentId, env.id), eq(schedules.deduplicationKey, key)));
       if (!existing) {
         const { id, friendlyId } = newIds("sched");
-        await tx.insert(schedules).values({ id, friendlyId, environmentId: env.id, taskIdentifier: task.id, type: "DECLARATIVE", cron, timezone, deduplicationKey: key, nextRunAt: nextTick(cron, timezone, now) });
+        await tx.insert(schedules).values({
+          id,
+          friendlyId,
+          environmentId: env.id,
+          taskIdentifier: task.id,
+          type: "DECLARATIVE",
+          cron,
+          timezone,
+          deduplicationKey: key,
+          nextRunAt: nextTick(cron, timezone, now),
+        });
       } else if (existing.cron !== cron || existing.timezone !== timezone || !existing.active) {
-        await tx.update(schedules).set({ cron, timezone, active: true, nextRunAt: nextTick(cron, timezone, now), updatedAt: sql`now()` }).where(eq(schedules.id, existing.id));
+        await tx
+          .update(schedules)
+          .set({ cron, timezone, active: true, nextRunAt: nextTick(cron, timezone, now), updatedAt: sql`now()` })
+          .where(eq(schedules.id, existing.id));
       }
     }
     // A declarative schedule whose task lost its cron (or is gone) stops.
@@ -67,16 +85,31 @@ export async function syncDeclarativeSchedules(ctx: EngineContext, env: ProjectE
         and(
           eq(schedules.environmentId, env.id),
           eq(schedules.type, "DECLARATIVE"),
-          wanted.length ? notInArray(schedules.deduplicationKey, wanted.map((t) => declarativeKey(t.id))) : sql`true`,
+          wanted.length
+            ? notInArray(
+                schedules.deduplicationKey,
+                wanted.map((t) => declarativeKey(t.id)),
+              )
+            : sql`true`,
         ),
       );
   });
-  const next = await ctx.db.select({ at: sql<Date | null>`min(${schedules.nextRunAt})` }).from(schedules).where(eq(schedules.environmentId, env.id));
+  const next = await ctx.db
+    .select({ at: sql<Date | null>`min(${schedules.nextRunAt})` })
+    .from(schedules)
+    .where(eq(schedules.environmentId, env.id));
   if (next[0]?.at) ctx.notifier.timerChanged(new Date(next[0].at));
 }
 
 /** Triggers one tick of a schedule (the due one, or "now" when fired by hand). */
-export async function fireSchedule(ctx: EngineContext, tx: DatabaseOrTransaction, effects: ReturnType<typeof noEffects>, schedule: Schedule, tick: Date, manual: boolean) {
+export async function fireSchedule(
+  ctx: EngineContext,
+  tx: DatabaseOrTransaction,
+  effects: ReturnType<typeof noEffects>,
+  schedule: Schedule,
+  tick: Date,
+  manual: boolean,
+) {
   const payload = {
     scheduleId: schedule.friendlyId,
     type: schedule.type,
@@ -103,7 +136,10 @@ export function schedulesDueWork(ctx: EngineContext): DueWork {
   return {
     name: "schedules",
     nextDue: async () => {
-      const [row] = await ctx.db.select({ at: sql<Date | null>`min(${schedules.nextRunAt})` }).from(schedules).where(and(eq(schedules.active, true), isNotNull(schedules.nextRunAt)));
+      const [row] = await ctx.db
+        .select({ at: sql<Date | null>`min(${schedules.nextRunAt})` })
+        .from(schedules)
+        .where(and(eq(schedules.active, true), isNotNull(schedules.nextRunAt)));
       return row?.at ? new Date(row.at) : null;
     },
     run: async () => {
@@ -119,7 +155,12 @@ export function schedulesDueWork(ctx: EngineContext): DueWork {
         for (const schedule of due) {
           // The latest tick that has passed (ticks missed while the platform was down collapse into it).
           let tick = schedule.nextRunAt!;
-          for (let next = nextTick(schedule.cron, schedule.timezone, tick); next <= now; next = nextTick(schedule.cron, schedule.timezone, tick)) tick = next;
+          for (
+            let next = nextTick(schedule.cron, schedule.timezone, tick);
+            next <= now;
+            next = nextTick(schedule.cron, schedule.timezone, tick)
+          )
+            tick = next;
           await fireSchedule(ctx, tx, effects, schedule, tick, false);
           await tx
             .update(schedules)
@@ -137,40 +178,77 @@ async function assertScheduledTask(ctx: EngineContext, environmentId: string, ta
   const worker = await currentWorker(ctx, environmentId);
   const definition = worker?.tasks.get(task);
   if (worker && !definition) throw new PlatformError(`task: no task "${task}" in the current worker`, 404);
-  if (definition && definition.triggerSource !== "schedule") throw new PlatformError(`task: "${task}" is not a schedules.task, so it cannot be scheduled`);
+  if (definition && definition.triggerSource !== "schedule")
+    throw new PlatformError(`task: "${task}" is not a schedules.task, so it cannot be scheduled`);
 }
 
 /** schedules.create: a new imperative schedule, or the one with the same deduplication key changed. */
-export async function createSchedule(ctx: EngineContext, env: ProjectEnvironment, body: z.output<typeof CreateScheduleOptions>): Promise<Schedule> {
+export async function createSchedule(
+  ctx: EngineContext,
+  env: ProjectEnvironment,
+  body: z.output<typeof CreateScheduleOptions>,
+): Promise<Schedule> {
   const timezone = body.timezone ?? "UTC";
   assertTimezone(timezone);
   await assertScheduledTask(ctx, env.id, body.task);
   const next = nextTick(body.cron, timezone, new Date());
   const { db } = ctx;
-  const [existing] = await db.select().from(schedules).where(and(eq(schedules.environmentId, env.id), eq(schedules.deduplicationKey, body.deduplicationKey)));
+  const [existing] = await db
+    .select()
+    .from(schedules)
+    .where(and(eq(schedules.environmentId, env.id), eq(schedules.deduplicationKey, body.deduplicationKey)));
   const [saved] = existing
     ? await db
         .update(schedules)
-        .set({ taskIdentifier: body.task, cron: body.cron, timezone, externalId: body.externalId ?? null, nextRunAt: existing.active ? next : null, updatedAt: new Date() })
+        .set({
+          taskIdentifier: body.task,
+          cron: body.cron,
+          timezone,
+          externalId: body.externalId ?? null,
+          nextRunAt: existing.active ? next : null,
+          updatedAt: new Date(),
+        })
         .where(eq(schedules.id, existing.id))
         .returning()
     : await db
         .insert(schedules)
-        .values({ ...newIds("sched"), environmentId: env.id, taskIdentifier: body.task, type: "IMPERATIVE", cron: body.cron, timezone, externalId: body.externalId ?? null, deduplicationKey: body.deduplicationKey, nextRunAt: next })
+        .values({
+          ...newIds("sched"),
+          environmentId: env.id,
+          taskIdentifier: body.task,
+          type: "IMPERATIVE",
+          cron: body.cron,
+          timezone,
+          externalId: body.externalId ?? null,
+          deduplicationKey: body.deduplicationKey,
+          nextRunAt: next,
+        })
         .returning();
   ctx.notifier.timerChanged(next);
   return saved!;
 }
 
-export async function updateSchedule(ctx: EngineContext, schedule: Schedule, body: z.output<typeof UpdateScheduleOptions>): Promise<Schedule> {
-  if (schedule.type === "DECLARATIVE") throw new PlatformError("A declarative schedule changes with the cron of its schedules.task, not through the API");
+export async function updateSchedule(
+  ctx: EngineContext,
+  schedule: Schedule,
+  body: z.output<typeof UpdateScheduleOptions>,
+): Promise<Schedule> {
+  if (schedule.type === "DECLARATIVE")
+    throw new PlatformError("A declarative schedule changes with the cron of its schedules.task, not through the API");
   const timezone = body.timezone ?? schedule.timezone;
   assertTimezone(timezone);
   await assertScheduledTask(ctx, schedule.environmentId, body.task);
   const next = nextTick(body.cron, timezone, new Date());
   const [saved] = await ctx.db
     .update(schedules)
-    .set({ taskIdentifier: body.task, cron: body.cron, timezone, externalId: body.externalId ?? null, nextRunAt: schedule.active ? next : null, updatedAt: new Date() })
+    .set({
+      taskIdentifier: body.task,
+      cron: body.cron,
+      timezone,
+      externalId: body.externalId ?? null,
+      nextRunAt: schedule.active ? next : null,
+      updatedAt: new Date(),
+    })
     .where(eq(schedules.id, schedule.id))
     .returning();
   ctx.notifier.timerChanged(next);
@@ -178,14 +256,19 @@ export async function updateSchedule(ctx: EngineContext, schedule: Schedule, bod
 }
 
 export async function deleteSchedule(ctx: EngineContext, schedule: Schedule): Promise<void> {
-  if (schedule.type === "DECLARATIVE") throw new PlatformError("A declarative schedule is removed by removing the cron from its schedules.task");
+  if (schedule.type === "DECLARATIVE")
+    throw new PlatformError("A declarative schedule is removed by removing the cron from its schedules.task");
   await ctx.db.delete(schedules).where(eq(schedules.id, schedule.id));
 }
 
 /** Activating starts from the next tick after now (ticks missed while inactive are not fired). */
 export async function setScheduleActive(ctx: EngineContext, schedule: Schedule, active: boolean): Promise<Schedule> {
   const next = active ? nextTick(schedule.cron, schedule.timezone, new Date()) : null;
-  const [saved] = await ctx.db.update(schedules).set({ active, nextRunAt: next, updatedAt: new Date() }).where(eq(schedules.id, schedule.id)).returning();
+  const [saved] = await ctx.db
+    .update(schedules)
+    .set({ active, nextRunAt: next, updatedAt: new Date() })
+    .where(eq(schedules.id, schedule.id))
+    .returning();
   if (next) ctx.notifier.timerChanged(next);
   return saved!;
 }

@@ -26,7 +26,11 @@ export async function writeSnapshot(
 }
 
 export async function latestSnapshot(tx: DatabaseOrTransaction, runId: string): Promise<Snapshot> {
-  const row = await selectRow(tx, snapshots, sql`SELECT * FROM trigger_platform.snapshots WHERE run_id = ${runId} ORDER BY seq DESC LIMIT 1`);
+  const row = await selectRow(
+    tx,
+    snapshots,
+    sql`SELECT * FROM trigger_platform.snapshots WHERE run_id = ${runId} ORDER BY seq DESC LIMIT 1`,
+  );
   if (!row) throw new Error(`Run ${runId} has no execution snapshot`);
   return row;
 }
@@ -37,7 +41,11 @@ export async function lockRun(tx: DatabaseOrTransaction, runId: string): Promise
 }
 
 /** The run and its latest snapshot in one round trip, the run locked for the transaction if `lock`. */
-export async function runWithLatestSnapshot(tx: DatabaseOrTransaction, runId: string, lock: boolean): Promise<{ run: Run; snapshot: Snapshot } | undefined> {
+export async function runWithLatestSnapshot(
+  tx: DatabaseOrTransaction,
+  runId: string,
+  lock: boolean,
+): Promise<{ run: Run; snapshot: Snapshot } | undefined> {
   const [row] = await tx.execute<Record<string, unknown>>(
     sql`SELECT r.*, (SELECT row_to_json(s) FROM trigger_platform.snapshots s WHERE s.run_id = r.id ORDER BY s.seq DESC LIMIT 1) AS latest_snapshot
           FROM trigger_platform.runs r WHERE r.id = ${runId} ${lock ? sql`FOR UPDATE` : sql``}`,

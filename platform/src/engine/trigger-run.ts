@@ -22,7 +22,6 @@ export type TriggerOutcome = { run: Run; isCached: boolean };
 const IDEMPOTENCY_TTL_MS = 30 * 24 * 3600 * 1000;
 const MAX_TAGS = 10;
 
-
 /** Parses Trigger.dev's duration strings ("30s", "1h30m", "2d") or a date; throws a PlatformError naming the option. */
 export function parseDelay(value: string | Date | undefined, option: string, now: Date): Date | undefined {
   if (value === undefined) return undefined;
@@ -57,7 +56,11 @@ export async function triggerRun(
   if (tags.length > MAX_TAGS) throw new PlatformError(`tags: at most ${MAX_TAGS} tags per run (got ${tags.length})`);
 
   const parent = options.parentRunId
-    ? await selectRow(tx, runs, sql`SELECT * FROM trigger_platform.runs WHERE id = ${internalId(options.parentRunId)} AND environment_id = ${environmentId}`)
+    ? await selectRow(
+        tx,
+        runs,
+        sql`SELECT * FROM trigger_platform.runs WHERE id = ${internalId(options.parentRunId)} AND environment_id = ${environmentId}`,
+      )
     : undefined;
   if (options.parentRunId && !parent) throw new PlatformError(`parentRunId: no run ${options.parentRunId}`, 404);
 
@@ -79,7 +82,9 @@ export async function triggerRun(
   const { id, friendlyId } = newIds("run");
   const traceContext = (body.context as { traceparent?: string } | undefined) ?? {};
   const status = delayUntil && delayUntil > now ? "DELAYED" : "PENDING";
-  const idempotencyTtlMs = options.idempotencyKeyTTL ? (parseNaturalLanguageDurationInMs(options.idempotencyKeyTTL) ?? IDEMPOTENCY_TTL_MS) : IDEMPOTENCY_TTL_MS;
+  const idempotencyTtlMs = options.idempotencyKeyTTL
+    ? (parseNaturalLanguageDurationInMs(options.idempotencyKeyTTL) ?? IDEMPOTENCY_TTL_MS)
+    : IDEMPOTENCY_TTL_MS;
   const firstSnapshot =
     status === "DELAYED"
       ? insertSnapshotFrom(sql`inserted`, "DELAYED", `Delayed until ${delayUntil!.toISOString()}`)
@@ -128,8 +133,17 @@ export async function triggerRun(
   return resumeParentWith(tx, effects, inserted, parent, options.resumeParentOnCompletion, batch, false);
 }
 
-async function findByIdempotencyKey(tx: DatabaseOrTransaction, environmentId: string, taskIdentifier: string, key: string): Promise<Run | undefined> {
-  return selectRow(tx, runs, sql`SELECT * FROM trigger_platform.runs WHERE environment_id = ${environmentId} AND task_identifier = ${taskIdentifier} AND idempotency_key = ${key}`);
+async function findByIdempotencyKey(
+  tx: DatabaseOrTransaction,
+  environmentId: string,
+  taskIdentifier: string,
+  key: string,
+): Promise<Run | undefined> {
+  return selectRow(
+    tx,
+    runs,
+    sql`SELECT * FROM trigger_platform.runs WHERE environment_id = ${environmentId} AND task_identifier = ${taskIdentifier} AND idempotency_key = ${key}`,
+  );
 }
 
 /** With triggerAndWait, the parent waits for the child (new or cached) from this moment on. */
@@ -157,11 +171,19 @@ function traceIdOf(traceparent: string | undefined): string | undefined {
 
 /** Clears a failed run's idempotency key, so the same key can trigger a fresh run. */
 export async function releaseIdempotencyKey(tx: DatabaseOrTransaction, runId: string): Promise<void> {
-  await tx.update(runs).set({ idempotencyKey: null, idempotencyKeyExpiresAt: null, updatedAt: sql`now()` }).where(eq(runs.id, runId));
+  await tx
+    .update(runs)
+    .set({ idempotencyKey: null, idempotencyKeyExpiresAt: null, updatedAt: sql`now()` })
+    .where(eq(runs.id, runId));
 }
 
 /** A trigger from the API: committed, then published (the CLI's held dequeue wakes; a blocked parent waits). */
-export async function triggerTask(ctx: EngineContext, environmentId: string, taskIdentifier: string, body: TriggerBody): Promise<TriggerOutcome> {
+export async function triggerTask(
+  ctx: EngineContext,
+  environmentId: string,
+  taskIdentifier: string,
+  body: TriggerBody,
+): Promise<TriggerOutcome> {
   const effects = noEffects();
   // Without an idempotency key or a parent to block, a trigger is one statement: no transaction needed.
   const simple = !body.options?.idempotencyKey && !body.options?.parentRunId;

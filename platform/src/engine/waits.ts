@@ -14,7 +14,6 @@ import { PlatformError } from "../platform-error";
 
 export const WAITPOINT_TIMEOUT_ERROR_CODE = "TRIGGER_WAITPOINT_TIMEOUT";
 
-
 type IdempotentWaitpoint = { idempotencyKey?: string | undefined; idempotencyKeyTTL?: string | undefined };
 
 /** The waitpoint with this idempotency key (unexpired), or a new one made by `create`. */
@@ -37,7 +36,10 @@ async function idempotentWaitpoint(
       );
     if (existing) return { waitpoint: existing, isCached: true };
     // An expired key is free again.
-    await tx.update(waitpoints).set({ idempotencyKey: null }).where(and(eq(waitpoints.environmentId, env.id), eq(waitpoints.idempotencyKey, options.idempotencyKey)));
+    await tx
+      .update(waitpoints)
+      .set({ idempotencyKey: null })
+      .where(and(eq(waitpoints.environmentId, env.id), eq(waitpoints.idempotencyKey, options.idempotencyKey)));
   }
   const ttl = options.idempotencyKeyTTL ? parseNaturalLanguageDurationInMs(options.idempotencyKeyTTL) : undefined;
   const waitpoint = await create({
@@ -48,16 +50,26 @@ async function idempotentWaitpoint(
 }
 
 async function runOf(tx: DatabaseOrTransaction, env: ProjectEnvironment, runFriendlyId: string) {
-  const [run] = await tx.select().from(runs).where(and(eq(runs.id, internalId(runFriendlyId)), eq(runs.environmentId, env.id)));
+  const [run] = await tx
+    .select()
+    .from(runs)
+    .where(and(eq(runs.id, internalId(runFriendlyId)), eq(runs.environmentId, env.id)));
   if (!run) throw new PlatformError(`No run ${runFriendlyId}`, 404);
   return run;
 }
 
-export async function waitForDuration(ctx: EngineContext, env: ProjectEnvironment, runFriendlyId: string, body: IdempotentWaitpoint & { date: Date }) {
+export async function waitForDuration(
+  ctx: EngineContext,
+  env: ProjectEnvironment,
+  runFriendlyId: string,
+  body: IdempotentWaitpoint & { date: Date },
+) {
   const effects = noEffects();
   const waitpoint = await ctx.db.transaction(async (tx) => {
     const run = await runOf(tx, env, runFriendlyId);
-    const { waitpoint } = await idempotentWaitpoint(tx, env, body, (key) => createWaitpoint(tx, { environmentId: env.id, type: "DATETIME", completeAfter: body.date, ...key }));
+    const { waitpoint } = await idempotentWaitpoint(tx, env, body, (key) =>
+      createWaitpoint(tx, { environmentId: env.id, type: "DATETIME", completeAfter: body.date, ...key }),
+    );
     await blockRun(tx, effects, run.id, [waitpoint.id]);
     return waitpoint;
   });
@@ -66,7 +78,11 @@ export async function waitForDuration(ctx: EngineContext, env: ProjectEnvironmen
   return { waitUntil: waitpoint.completeAfter ?? body.date, waitpoint: { id: waitpoint.friendlyId } };
 }
 
-export async function createToken(ctx: EngineContext, env: ProjectEnvironment, body: IdempotentWaitpoint & { timeout?: string | Date | undefined; tags?: string | string[] | undefined }) {
+export async function createToken(
+  ctx: EngineContext,
+  env: ProjectEnvironment,
+  body: IdempotentWaitpoint & { timeout?: string | Date | undefined; tags?: string | string[] | undefined },
+) {
   const timeoutAt =
     body.timeout === undefined
       ? null
@@ -75,10 +91,16 @@ export async function createToken(ctx: EngineContext, env: ProjectEnvironment, b
         : new Date(Date.now() + (parseNaturalLanguageDurationInMs(body.timeout) ?? failTimeout(body.timeout)));
   const tags = body.tags === undefined ? [] : Array.isArray(body.tags) ? body.tags : [body.tags];
   const result = await ctx.db.transaction((tx) =>
-    idempotentWaitpoint(tx, env, body, (key) => createWaitpoint(tx, { environmentId: env.id, type: "MANUAL", completeAfter: timeoutAt, tags, ...key })),
+    idempotentWaitpoint(tx, env, body, (key) =>
+      createWaitpoint(tx, { environmentId: env.id, type: "MANUAL", completeAfter: timeoutAt, tags, ...key }),
+    ),
   );
   if (timeoutAt) ctx.notifier.timerChanged(timeoutAt);
-  return { id: result.waitpoint.friendlyId, isCached: result.isCached, url: `${ctx.origin}/api/v1/waitpoints/tokens/${result.waitpoint.friendlyId}/callback` };
+  return {
+    id: result.waitpoint.friendlyId,
+    isCached: result.isCached,
+    url: `${ctx.origin}/api/v1/waitpoints/tokens/${result.waitpoint.friendlyId}/callback`,
+  };
 }
 
 function failTimeout(value: string): never {
@@ -100,14 +122,21 @@ export async function completeToken(ctx: EngineContext, environmentId: string, t
   const effects = noEffects();
   await ctx.db.transaction(async (tx) => {
     const token = await tokenOf(tx, environmentId, tokenFriendlyId);
-    await completeWaitpoint(tx, effects, token.id, { output: data === undefined || data === null ? null : JSON.stringify(data), outputType: "application/json", isError: false });
+    await completeWaitpoint(tx, effects, token.id, {
+      output: data === undefined || data === null ? null : JSON.stringify(data),
+      outputType: "application/json",
+      isError: false,
+    });
   });
   ctx.notifier.publish(effects);
   return { success: true as const };
 }
 
 export async function tokenOf(tx: DatabaseOrTransaction, environmentId: string, friendlyId: string): Promise<Waitpoint> {
-  const [token] = await tx.select().from(waitpoints).where(and(eq(waitpoints.id, internalId(friendlyId)), eq(waitpoints.environmentId, environmentId)));
+  const [token] = await tx
+    .select()
+    .from(waitpoints)
+    .where(and(eq(waitpoints.id, internalId(friendlyId)), eq(waitpoints.environmentId, environmentId)));
   if (!token || token.type !== "MANUAL") throw new PlatformError(`No waitpoint token ${friendlyId}`, 404);
   return token;
 }
@@ -139,7 +168,14 @@ export function dueWaitsDueWork(ctx: EngineContext): DueWork {
             effects,
             waitpoint.id,
             waitpoint.type === "MANUAL"
-              ? { output: JSON.stringify({ message: `Waitpoint timed out at ${waitpoint.completeAfter?.toISOString()}`, name: WAITPOINT_TIMEOUT_ERROR_CODE }), outputType: "application/json", isError: true }
+              ? {
+                  output: JSON.stringify({
+                    message: `Waitpoint timed out at ${waitpoint.completeAfter?.toISOString()}`,
+                    name: WAITPOINT_TIMEOUT_ERROR_CODE,
+                  }),
+                  outputType: "application/json",
+                  isError: true,
+                }
               : { output: null, outputType: null, isError: false },
           ),
         );

@@ -7,7 +7,10 @@ import { workers, type Worker } from "../db/schema";
 import { newIds } from "../ids";
 import type { EngineContext } from "./engine-context";
 
-export type TaskDefinition = Pick<z.output<typeof TaskManifest>, "id" | "filePath" | "exportName" | "queue" | "retry" | "maxDuration" | "triggerSource" | "schedule" | "ttl">;
+export type TaskDefinition = Pick<
+  z.output<typeof TaskManifest>,
+  "id" | "filePath" | "exportName" | "queue" | "retry" | "maxDuration" | "triggerSource" | "schedule" | "ttl"
+>;
 export type QueueDefinition = { name: string; concurrencyLimit?: number | null };
 export type WorkerView = Worker & { tasks: Map<string, TaskDefinition>; queues: Map<string, QueueDefinition> };
 
@@ -33,12 +36,21 @@ function view(worker: Worker): WorkerView {
  * Registers a build. The same code (content hash) as the current worker is that worker, as on
  * Trigger.dev: a restarted CLI keeps running the runs locked to its version (every triggerAndWait child).
  */
-export async function registerWorker(ctx: EngineContext, environmentId: string, metadata: Record<string, unknown> & { contentHash: string }): Promise<WorkerView> {
+export async function registerWorker(
+  ctx: EngineContext,
+  environmentId: string,
+  metadata: Record<string, unknown> & { contentHash: string },
+): Promise<WorkerView> {
   const existing = await currentWorker(ctx, environmentId);
   if (existing && existing.contentHash === metadata.contentHash) return existing;
   const { friendlyId } = newIds("worker");
   const today = new Date().toISOString().slice(0, 10).replace(/-/g, "");
-  const previous = await ctx.db.select({ version: workers.version }).from(workers).where(eq(workers.environmentId, environmentId)).orderBy(desc(workers.createdAt)).limit(1);
+  const previous = await ctx.db
+    .select({ version: workers.version })
+    .from(workers)
+    .where(eq(workers.environmentId, environmentId))
+    .orderBy(desc(workers.createdAt))
+    .limit(1);
   const sequence = previous[0]?.version.startsWith(`${today}.`) ? Number(previous[0].version.split(".")[1]) + 1 : 1;
   const [row] = await ctx.db
     .insert(workers)
@@ -53,7 +65,12 @@ export async function registerWorker(ctx: EngineContext, environmentId: string, 
 export async function currentWorker(ctx: EngineContext, environmentId: string): Promise<WorkerView | undefined> {
   const cached = cacheOf(ctx).get(environmentId);
   if (cached !== undefined) return cached ?? undefined;
-  const [row] = await ctx.db.select().from(workers).where(eq(workers.environmentId, environmentId)).orderBy(desc(workers.createdAt)).limit(1);
+  const [row] = await ctx.db
+    .select()
+    .from(workers)
+    .where(eq(workers.environmentId, environmentId))
+    .orderBy(desc(workers.createdAt))
+    .limit(1);
   if (!row) {
     cacheOf(ctx).set(environmentId, null);
     return undefined;

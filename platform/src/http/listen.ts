@@ -32,7 +32,9 @@ export async function listen(app: FetchApp, options: { port: number; name: strin
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(
         error.code === "EADDRINUSE"
-          ? new PortTakenError(`${options.name} cannot listen on ${LOCALHOST}:${options.port}: the port is taken. Stop what uses it or set ${options.portVariable}.`)
+          ? new PortTakenError(
+              `${options.name} cannot listen on ${LOCALHOST}:${options.port}: the port is taken. Stop what uses it or set ${options.portVariable}.`,
+            )
           : error,
       );
     });

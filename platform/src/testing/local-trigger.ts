@@ -78,7 +78,12 @@ export async function startLocalTrigger(options: LocalTriggerOptions): Promise<L
     cleanups.push(() => platform.close());
     const runDir = options.copy === false ? projectDir : copyProject(projectDir);
     if (runDir !== projectDir) cleanups.push(async () => fs.rmSync(runDir, { recursive: true, force: true }));
-    const cli = startDevCli({ projectDir: runDir, apiUrl: platform.url, env: options.cliEnvironment ?? {}, readyTimeoutMs: options.readyTimeoutMs });
+    const cli = startDevCli({
+      projectDir: runDir,
+      apiUrl: platform.url,
+      env: options.cliEnvironment ?? {},
+      readyTimeoutMs: options.readyTimeoutMs,
+    });
     cleanups.push(() => cli.stop());
     await cli.ready;
     return { apiUrl: platform.url, secretKey, projectRef, platform, cli, stop };

@@ -29,7 +29,9 @@ export async function startTestPostgres(options: TestPostgresOptions): Promise<T
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     // Databases left by an interrupted run, and last run's template (migrations may have changed since).
-    const leftovers = await admin<{ datname: string }[]>`SELECT datname FROM pg_database WHERE datname LIKE ${`${PREFIX}%`} OR datname = ${template}`;
+    const leftovers = await admin<
+      { datname: string }[]
+    >`SELECT datname FROM pg_database WHERE datname LIKE ${`${PREFIX}%`} OR datname = ${template}`;
     for (const { datname } of leftovers) await admin.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await admin.unsafe(`CREATE DATABASE "${template}"`);
     for (const migrate of options.migrations) await migrate(withDatabase(adminUrl, template));

@@ -45,7 +45,8 @@ async function runStatus(ref: string, runId: string): Promise<number | string> {
 }
 
 /** The projects list's row for a project's environment. */
-const projectRow = (html: string, ref: string) => html.match(new RegExp(`<tr data-project="${ref}" data-environment="dev">(.*?)</tr>`, "s"))?.[1] ?? "";
+const projectRow = (html: string, ref: string) =>
+  html.match(new RegExp(`<tr data-project="${ref}" data-environment="dev">(.*?)</tr>`, "s"))?.[1] ?? "";
 
 beforeAll(async () => {
   h = await startPlatformHarness();
@@ -60,7 +61,10 @@ beforeAll(async () => {
   const worker = await fetch(`${h.url}/api/v1/projects/${ALPHA}/background-workers`, {
     method: "POST",
     headers: { ...ACCESS_TOKEN, "content-type": "application/json" },
-    body: JSON.stringify({ localOnly: true, metadata: { packageVersion: "4.8.3", contentHash: "alpha-1", tasks: [{ id: "hello", filePath: "src/hello.ts" }] } }),
+    body: JSON.stringify({
+      localOnly: true,
+      metadata: { packageVersion: "4.8.3", contentHash: "alpha-1", tasks: [{ id: "hello", filePath: "src/hello.ts" }] },
+    }),
   });
   expect(worker.status).toBe(200);
   await trigger(ALPHA, "hello", { n: 1 });
@@ -153,7 +157,10 @@ describe("the links the CLI prints", () => {
 
 describe("actions act in the shown project", () => {
   it("a test run triggered from a project's test page is that project's, and lands on its page there", async () => {
-    const location = await redirectOf(`/projects/v3/${ALPHA}/test`, { method: "POST", body: new URLSearchParams({ task: "hello", payload: '{"n":4}' }) });
+    const location = await redirectOf(`/projects/v3/${ALPHA}/test`, {
+      method: "POST",
+      body: new URLSearchParams({ task: "hello", payload: '{"n":4}' }),
+    });
     const runId = location.match(/^\/projects\/v3\/proj_dashalpha\/runs\/(run_\w+)\?flash=/)?.[1];
     expect(runId, location).toBeDefined();
     expect(await runStatus(ALPHA, runId!)).toBe("QUEUED");

@@ -7,7 +7,14 @@ import { attempts } from "../../src/db/schema";
 import { internalId } from "../../src/ids";
 import { startPlatform } from "../../src/platform-server";
 import { copyProject, killWatchdog, startDevCli, type DevCli } from "../../src/cli/dev-cli";
-import { FIXTURE_PROJECT, startPlatformHarness, testPlatformOptions, waitForRun, waitForStatus, type PlatformHarness } from "../support/platform";
+import {
+  FIXTURE_PROJECT,
+  startPlatformHarness,
+  testPlatformOptions,
+  waitForRun,
+  waitForStatus,
+  type PlatformHarness,
+} from "../support/platform";
 
 const options = { heartbeatTimeoutMs: 8_000 };
 let h: PlatformHarness;
@@ -29,7 +36,11 @@ afterAll(async () => {
   await h?.database.close();
 });
 
-const attemptsOf = async (runId: string) => h.database.db.select().from(attempts).where(eq(attempts.runId, internalId(runId)));
+const attemptsOf = async (runId: string) =>
+  h.database.db
+    .select()
+    .from(attempts)
+    .where(eq(attempts.runId, internalId(runId)));
 
 describe("a platform restart", () => {
   it("loses nothing: a delayed run and a waiting run both finish, once", async () => {
@@ -40,7 +51,11 @@ describe("a platform restart", () => {
 
     await platform.close();
     await new Promise((r) => setTimeout(r, 4_000)); // the delay comes due while the platform is down
-    platform = await startPlatform({ databaseUrl: h.database.url, port: new URL(h.url).port ? Number(new URL(h.url).port) : 0, options: testPlatformOptions(options) });
+    platform = await startPlatform({
+      databaseUrl: h.database.url,
+      port: new URL(h.url).port ? Number(new URL(h.url).port) : 0,
+      options: testPlatformOptions(options),
+    });
 
     const [d, w] = await Promise.all([waitForRun(delayed.id, 30_000), waitForRun(waiting.id, 30_000)]);
     expect(d).toMatchObject({ status: "COMPLETED", attemptCount: 1 });

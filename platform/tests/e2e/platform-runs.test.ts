@@ -11,7 +11,14 @@ describe("a run", () => {
     const handle = await tasks.trigger("echo", { message: "hello" });
     expect(handle.id).toMatch(/^run_/);
     const run = await waitForRun(handle.id);
-    expect(run).toMatchObject({ status: "COMPLETED", isSuccess: true, isCompleted: true, taskIdentifier: "echo", attemptCount: 1, payload: { message: "hello" } });
+    expect(run).toMatchObject({
+      status: "COMPLETED",
+      isSuccess: true,
+      isCompleted: true,
+      taskIdentifier: "echo",
+      attemptCount: 1,
+      payload: { message: "hello" },
+    });
     // The task returned a Date: stored as superjson, decoded, and sent as JSON like Trigger.dev's API does.
     expect(run.output).toEqual({ echoed: "hello", at: "2026-01-02T03:04:05.000Z" });
     expect(run.version).toMatch(/^\d{8}\.\d+$/);

@@ -107,18 +107,33 @@ describe("schedules", () => {
     const declarative = list.data.find((s) => s.task === "every-minute");
     expect(declarative).toMatchObject({ type: "DECLARATIVE", active: true, generator: { expression: "* * * * *" }, timezone: "UTC" });
     expect(declarative!.nextRun!.getTime()).toBeGreaterThan(Date.now());
-    const fired = await fetch(`${fixture.h.url}/api/v1/schedules/${declarative!.id}/fire`, { method: "POST", headers: { authorization: `Bearer ${SECRET_KEY}` } });
+    const fired = await fetch(`${fixture.h.url}/api/v1/schedules/${declarative!.id}/fire`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${SECRET_KEY}` },
+    });
     const run = await waitForRun(((await fired.json()) as { id: string }).id);
     expect(run.output).toMatchObject({ scheduleId: declarative!.id, type: "DECLARATIVE" });
   });
 
   it("imperative schedules: create (deduplicated), update, deactivate, activate, delete", async () => {
-    const created = await schedules.create({ task: "on-schedule", cron: "0 9 * * 1", timezone: "Europe/Paris", externalId: "user-1", deduplicationKey: "user-1-weekly" });
+    const created = await schedules.create({
+      task: "on-schedule",
+      cron: "0 9 * * 1",
+      timezone: "Europe/Paris",
+      externalId: "user-1",
+      deduplicationKey: "user-1-weekly",
+    });
     expect(created).toMatchObject({ type: "IMPERATIVE", task: "on-schedule", externalId: "user-1", timezone: "Europe/Paris" });
     const nextRun = created.nextRun!;
     expect(nextRun.getUTCDay()).toBe(1);
     expect([7, 8]).toContain(nextRun.getUTCHours()); // 09:00 in Paris
-    const again = await schedules.create({ task: "on-schedule", cron: "0 10 * * 1", timezone: "Europe/Paris", externalId: "user-1", deduplicationKey: "user-1-weekly" });
+    const again = await schedules.create({
+      task: "on-schedule",
+      cron: "0 10 * * 1",
+      timezone: "Europe/Paris",
+      externalId: "user-1",
+      deduplicationKey: "user-1-weekly",
+    });
     expect(again.id).toBe(created.id);
     expect((await schedules.retrieve(created.id)).generator.expression).toBe("0 10 * * 1");
     expect((await schedules.deactivate(created.id)).active).toBe(false);
@@ -129,14 +144,24 @@ describe("schedules", () => {
 
   it("refuses a bad cron or timezone, naming it", async () => {
     await expect(schedules.create({ task: "on-schedule", cron: "every day", deduplicationKey: "bad-cron" })).rejects.toThrow(/cron/);
-    await expect(schedules.create({ task: "on-schedule", cron: "0 9 * * *", timezone: "Mars/Olympus", deduplicationKey: "bad-tz" })).rejects.toThrow(/timezone/);
+    await expect(
+      schedules.create({ task: "on-schedule", cron: "0 9 * * *", timezone: "Mars/Olympus", deduplicationKey: "bad-tz" }),
+    ).rejects.toThrow(/timezone/);
   });
 
   it("fires on its tick, once", async () => {
-    const created = await schedules.create({ task: "on-schedule", cron: "* * * * *", externalId: "tick", deduplicationKey: `tick-${Date.now()}` });
+    const created = await schedules.create({
+      task: "on-schedule",
+      cron: "* * * * *",
+      externalId: "tick",
+      deduplicationKey: `tick-${Date.now()}`,
+    });
     // Pull its next tick to 1 s from now instead of waiting up to a minute.
     const tick = new Date(Math.ceil((Date.now() + 1_000) / 1000) * 1000);
-    await fixture.h.database.db.update(scheduleRows).set({ nextRunAt: tick }).where(eq(scheduleRows.id, internalId(created.id)));
+    await fixture.h.database.db
+      .update(scheduleRows)
+      .set({ nextRunAt: tick })
+      .where(eq(scheduleRows.id, internalId(created.id)));
     fixture.h.platform.context.notifier.timerChanged(tick);
     await new Promise((r) => setTimeout(r, 2_500));
     const fired = (await runs.list({ taskIdentifier: "on-schedule" })).data;
@@ -159,7 +184,10 @@ describe("logs and traces", () => {
     let events: (typeof runEvents.$inferSelect)[] = [];
     for (let i = 0; i < 100 && !events.some((e) => e.kind === "log" && e.name === "echoing"); i++) {
       await new Promise((r) => setTimeout(r, 100));
-      events = await fixture.h.database.db.select().from(runEvents).where(eq(runEvents.runId, internalId(handle.id)));
+      events = await fixture.h.database.db
+        .select()
+        .from(runEvents)
+        .where(eq(runEvents.runId, internalId(handle.id)));
     }
     const line = events.find((e) => e.kind === "log" && e.name === "echoing");
     expect(line).toMatchObject({ level: "info" });

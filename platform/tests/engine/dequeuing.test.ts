@@ -3,9 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { useEngine } from "./engine-harness";
 
-const h = useEngine([{ id: "plain" }, { id: "limited", queue: { name: "one-at-a-time", concurrencyLimit: 1 } }, { id: "short-lived", ttl: "1s" }], {
-  dequeue: { holdMs: 0, intervalWithRunMs: 0, intervalWithoutRunMs: 20, maxConcurrentRuns: 3 },
-});
+const h = useEngine(
+  [{ id: "plain" }, { id: "limited", queue: { name: "one-at-a-time", concurrencyLimit: 1 } }, { id: "short-lived", ttl: "1s" }],
+  {
+    dequeue: { holdMs: 0, intervalWithRunMs: 0, intervalWithoutRunMs: 20, maxConcurrentRuns: 3 },
+  },
+);
 
 describe("a run's life", () => {
   it("is queued, dequeued once, executed, and completed with its output", async () => {
@@ -19,7 +22,12 @@ describe("a run's life", () => {
     const result = await h().succeed(started, { doubled: 2 });
     expect(result.attemptStatus).toBe("RUN_FINISHED");
     expect(await h().run(started)).toMatchObject({ status: "COMPLETED_SUCCESSFULLY", output: '{"doubled":2}' });
-    expect((await h().snapshotsOf(started)).map((s) => s.executionStatus)).toEqual(["QUEUED", "PENDING_EXECUTING", "EXECUTING", "FINISHED"]);
+    expect((await h().snapshotsOf(started)).map((s) => s.executionStatus)).toEqual([
+      "QUEUED",
+      "PENDING_EXECUTING",
+      "EXECUTING",
+      "FINISHED",
+    ]);
   });
 
   it("a failed attempt with a retry goes back to the queue, available from the retry's time", async () => {

@@ -36,7 +36,14 @@ export async function startEngine(database: TestDatabase, tasks: TaskSpec[], opt
   const register = (contentHash: string) =>
     engine.registerWorker(env, {
       contentHash,
-      tasks: tasks.map((t) => ({ id: t.id, filePath: `src/${t.id}.ts`, exportName: t.id, ...(t.queue ? { queue: t.queue } : {}), ...(t.retry ? { retry: t.retry } : {}), ...(t.ttl ? { ttl: t.ttl } : {}) })),
+      tasks: tasks.map((t) => ({
+        id: t.id,
+        filePath: `src/${t.id}.ts`,
+        exportName: t.id,
+        ...(t.queue ? { queue: t.queue } : {}),
+        ...(t.retry ? { retry: t.retry } : {}),
+        ...(t.ttl ? { ttl: t.ttl } : {}),
+      })),
       queues: tasks.flatMap((t) => (t.queue ? [t.queue] : [])),
     });
   let worker = await register("build-1");
@@ -53,7 +60,8 @@ export async function startEngine(database: TestDatabase, tasks: TaskSpec[], opt
       worker = await register(contentHash);
       return worker;
     },
-    trigger: (task: string, body: Partial<TriggerBody> = {}) => engine.trigger(env, task, { payload: body.payload ?? "{}", options: { payloadType: "application/json", ...body.options } }),
+    trigger: (task: string, body: Partial<TriggerBody> = {}) =>
+      engine.trigger(env, task, { payload: body.payload ?? "{}", options: { payloadType: "application/json", ...body.options } }),
     dequeue: () => engine.dequeue(env, worker.id),
     /** Dequeues and starts an attempt on the one run expected; returns its friendly id. */
     async startNext(expectedRunId?: string) {
@@ -65,7 +73,8 @@ export async function startEngine(database: TestDatabase, tasks: TaskSpec[], opt
       return message!.run.friendlyId;
     },
     complete: (runFriendlyId: string, completion: Completion) => engine.completeAttempt(env, internalId(runFriendlyId), completion),
-    succeed: (runFriendlyId: string, output: unknown = null) => h.complete(runFriendlyId, { ok: true, id: runFriendlyId, output: JSON.stringify(output), outputType: "application/json" }),
+    succeed: (runFriendlyId: string, output: unknown = null) =>
+      h.complete(runFriendlyId, { ok: true, id: runFriendlyId, output: JSON.stringify(output), outputType: "application/json" }),
     fail: (runFriendlyId: string, retryInMs?: number) =>
       h.complete(runFriendlyId, {
         ok: false,
@@ -74,11 +83,18 @@ export async function startEngine(database: TestDatabase, tasks: TaskSpec[], opt
         ...(retryInMs === undefined ? {} : { retry: { timestamp: Date.now() + retryInMs, delay: retryInMs } }),
       }),
     async run(runFriendlyId: string) {
-      const [row] = await database.db.select().from(runs).where(eq(runs.id, internalId(runFriendlyId)));
+      const [row] = await database.db
+        .select()
+        .from(runs)
+        .where(eq(runs.id, internalId(runFriendlyId)));
       return row!;
     },
     async snapshotsOf(runFriendlyId: string) {
-      return database.db.select().from(snapshots).where(eq(snapshots.runId, internalId(runFriendlyId))).orderBy(snapshots.seq);
+      return database.db
+        .select()
+        .from(snapshots)
+        .where(eq(snapshots.runId, internalId(runFriendlyId)))
+        .orderBy(snapshots.seq);
     },
     async close() {
       await engine.stop();

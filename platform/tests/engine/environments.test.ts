@@ -13,8 +13,16 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 it("a new default project whose preferred key is taken gets its ref-suffixed key; both keys find their own project", async () => {
-  const first = await ensureProjectEnvironment(t.db, "proj_first", { ...ENGINE_OPTIONS, secretKey: "tr_dev_same", defaultProjectRef: "proj_first" });
-  const second = await ensureProjectEnvironment(t.db, "proj_second", { ...ENGINE_OPTIONS, secretKey: "tr_dev_same", defaultProjectRef: "proj_second" });
+  const first = await ensureProjectEnvironment(t.db, "proj_first", {
+    ...ENGINE_OPTIONS,
+    secretKey: "tr_dev_same",
+    defaultProjectRef: "proj_first",
+  });
+  const second = await ensureProjectEnvironment(t.db, "proj_second", {
+    ...ENGINE_OPTIONS,
+    secretKey: "tr_dev_same",
+    defaultProjectRef: "proj_second",
+  });
   expect(first.apiKey).toBe("tr_dev_same");
   expect(second.apiKey).toBe("tr_dev_same-proj_second");
   expect((await environmentByApiKey(t.db, "tr_dev_same"))?.projectRef).toBe("proj_first");

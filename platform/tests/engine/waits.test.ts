@@ -17,7 +17,9 @@ describe("waiting", () => {
 
     const resumed = (await h().snapshotsOf(parent)).at(-1)!;
     expect(resumed.executionStatus).toBe("EXECUTING");
-    expect(resumed.completedWaitpoints).toEqual([expect.objectContaining({ type: "RUN", output: '{"fromChild":true}', outputIsError: false })]);
+    expect(resumed.completedWaitpoints).toEqual([
+      expect.objectContaining({ type: "RUN", output: '{"fromChild":true}', outputIsError: false }),
+    ]);
     expect(await h().run(parent)).toMatchObject({ status: "EXECUTING" });
   });
 

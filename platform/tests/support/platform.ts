@@ -29,7 +29,11 @@ export type PlatformHarness = Awaited<ReturnType<typeof startPlatformHarness>>;
 
 export async function startPlatformHarness(options: { port?: number; platform?: Partial<PlatformOptions>; database?: TestDatabase } = {}) {
   const database = options.database ?? (await createTestDatabase());
-  const platform = await startPlatform({ databaseUrl: database.url, port: options.port ?? 0, options: testPlatformOptions(options.platform) });
+  const platform = await startPlatform({
+    databaseUrl: database.url,
+    port: options.port ?? 0,
+    options: testPlatformOptions(options.platform),
+  });
   configure({ baseURL: platform.url, accessToken: SECRET_KEY });
   return { database, platform, url: platform.url };
 }

@@ -40,7 +40,10 @@ function resolveLocal(from: string, specifier: string): string | undefined {
 const files = [...sourceFiles(SOURCE), ...sourceFiles(path.join(PACKAGE, "tests")), ...sourceFiles(path.join(PACKAGE, "bin"))];
 
 it("imports nothing outside the package but declared dependencies", () => {
-  const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE, "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
   const declared = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies)]);
   const problems: string[] = [];
   for (const file of files) {
@@ -48,7 +51,8 @@ it("imports nothing outside the package but declared dependencies", () => {
     for (const { specifier } of importsOf(file)) {
       if (specifier.startsWith(".")) {
         const target = path.resolve(path.dirname(file), specifier);
-        if (!target.startsWith(PACKAGE + path.sep)) problems.push(`${path.relative(PACKAGE, file)} imports ${specifier}, outside the package`);
+        if (!target.startsWith(PACKAGE + path.sep))
+          problems.push(`${path.relative(PACKAGE, file)} imports ${specifier}, outside the package`);
         continue;
       }
       if (specifier.startsWith("node:") || builtinModules.includes(specifier)) continue;
@@ -77,7 +81,8 @@ it("has no import cycle among its modules", () => {
     state.set(file, "open");
     stack.push(file);
     for (const next of edges.get(file) ?? []) {
-      if (state.get(next) === "open") cycles.push([...stack.slice(stack.indexOf(next)), next].map((f) => path.relative(SOURCE, f)).join(" → "));
+      if (state.get(next) === "open")
+        cycles.push([...stack.slice(stack.indexOf(next)), next].map((f) => path.relative(SOURCE, f)).join(" → "));
       else if (!state.has(next)) visit(next);
     }
     stack.pop();

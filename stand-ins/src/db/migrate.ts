@@ -12,7 +12,11 @@ export async function migrateStandIns(url: string): Promise<void> {
   const client = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await client`SELECT pg_advisory_lock(${LOCK_ID})`;
-    await migrate(drizzle(client), { migrationsFolder: STAND_IN_MIGRATIONS.folder, migrationsSchema: "drizzle", migrationsTable: STAND_IN_MIGRATIONS.table });
+    await migrate(drizzle(client), {
+      migrationsFolder: STAND_IN_MIGRATIONS.folder,
+      migrationsSchema: "drizzle",
+      migrationsTable: STAND_IN_MIGRATIONS.table,
+    });
   } finally {
     await client`SELECT pg_advisory_unlock(${LOCK_ID})`.catch(() => {});
     await client.end({ timeout: 5 });

@@ -51,7 +51,9 @@ export async function startMailCatcher(options: { databaseUrl: string; port: num
     logger: false,
     onMailFrom(_address, _session, callback) {
       if (!refusals.take()) return callback();
-      const refusal = Object.assign(new Error("Mailbox busy, try again later (refusal injected by the mail catcher)"), { responseCode: 451 });
+      const refusal = Object.assign(new Error("Mailbox busy, try again later (refusal injected by the mail catcher)"), {
+        responseCode: 451,
+      });
       callback(refusal);
     },
     onData(stream, session, callback) {
@@ -70,7 +72,9 @@ export async function startMailCatcher(options: { databaseUrl: string; port: num
           });
           callback();
         })
-        .catch((error: Error) => callback(Object.assign(new Error(`Could not store the message: ${error.message}`), { responseCode: 451 })));
+        .catch((error: Error) =>
+          callback(Object.assign(new Error(`Could not store the message: ${error.message}`), { responseCode: 451 })),
+        );
     },
   });
 
@@ -78,7 +82,9 @@ export async function startMailCatcher(options: { databaseUrl: string; port: num
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(
         error.code === "EADDRINUSE"
-          ? new PortTakenError(`The mail catcher cannot listen on ${LOCALHOST}:${options.port}: the port is taken. Stop what uses it or set SMTP_CATCHER_PORT.`)
+          ? new PortTakenError(
+              `The mail catcher cannot listen on ${LOCALHOST}:${options.port}: the port is taken. Stop what uses it or set SMTP_CATCHER_PORT.`,
+            )
           : error,
       ),
     );

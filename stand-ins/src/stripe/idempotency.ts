@@ -17,7 +17,9 @@ const ABANDONED_AFTER = "30 seconds";
 const CLAIM_REFRESH_MS = 10_000;
 
 export function requestFingerprint(method: string, path: string, params: unknown): string {
-  return createHash("sha256").update(`${method} ${path} ${stableJson(params)}`).digest("hex");
+  return createHash("sha256")
+    .update(`${method} ${path} ${stableJson(params)}`)
+    .digest("hex");
 }
 
 /**
@@ -37,8 +39,14 @@ export async function runIdempotently(
     return db.transaction((tx) => execute(tx, handler));
   }
 
-  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.key, key), lt(idempotencyKeys.createdAt, sql`now() - ${KEY_TTL}::interval`)));
-  const [claimed] = await db.insert(idempotencyKeys).values({ key, requestFingerprint: fingerprint, state: "in_flight" }).onConflictDoNothing().returning();
+  await db
+    .delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.key, key), lt(idempotencyKeys.createdAt, sql`now() - ${KEY_TTL}::interval`)));
+  const [claimed] = await db
+    .insert(idempotencyKeys)
+    .values({ key, requestFingerprint: fingerprint, state: "in_flight" })
+    .onConflictDoNothing()
+    .returning();
   if (!claimed) {
     const [takenOver] = await db
       .update(idempotencyKeys)

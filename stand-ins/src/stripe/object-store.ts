@@ -19,7 +19,10 @@ export async function insertObject(db: DatabaseOrTransaction, data: StripeObject
 }
 
 export async function saveObject(db: DatabaseOrTransaction, data: StripeObject, settlesAt: Date | null = null): Promise<void> {
-  await db.update(stripeObjects).set({ data, settlesAt, updatedAt: sql`now()` }).where(eq(stripeObjects.id, data.id));
+  await db
+    .update(stripeObjects)
+    .set({ data, settlesAt, updatedAt: sql`now()` })
+    .where(eq(stripeObjects.id, data.id));
 }
 
 /** Reads an object, locking it for the transaction when `forUpdate`; 404 in Stripe's words when missing. */
@@ -29,7 +32,10 @@ export async function loadObject<T extends StripeObject>(
   id: string,
   options: { forUpdate?: boolean; param?: string } = {},
 ): Promise<T> {
-  const query = db.select().from(stripeObjects).where(and(eq(stripeObjects.id, id), eq(stripeObjects.type, type)));
+  const query = db
+    .select()
+    .from(stripeObjects)
+    .where(and(eq(stripeObjects.id, id), eq(stripeObjects.type, type)));
   const [row] = options.forUpdate ? await query.for("update") : await query;
   if (!row) throw resourceMissing(type, id, options.param);
   return row.data as T;
@@ -44,7 +50,10 @@ export async function listObjects(
   const conditions = [eq(stripeObjects.type, type)];
   if (options.filter) conditions.push(sql`${stripeObjects.data} ->> ${options.filter.field} = ${options.filter.value}`);
   if (options.startingAfter) {
-    const [cursor] = await db.select({ createdAt: stripeObjects.createdAt }).from(stripeObjects).where(eq(stripeObjects.id, options.startingAfter));
+    const [cursor] = await db
+      .select({ createdAt: stripeObjects.createdAt })
+      .from(stripeObjects)
+      .where(eq(stripeObjects.id, options.startingAfter));
     if (!cursor) throw resourceMissing(type, options.startingAfter, "starting_after");
     conditions.push(lt(stripeObjects.createdAt, cursor.createdAt));
   }

@@ -5,7 +5,13 @@ import type { DatabaseOrTransaction } from "../db/client";
 import type { StripeObject } from "../db/schema";
 import type { FaultPlan } from "./faults";
 import { insertObject, loadObject, saveObject, stripeId, unixNow } from "./object-store";
-import type { PaymentIntentCancel, PaymentIntentCapture, PaymentIntentConfirm, PaymentIntentCreate, PaymentIntentUpdate } from "./request-params";
+import type {
+  PaymentIntentCancel,
+  PaymentIntentCapture,
+  PaymentIntentConfirm,
+  PaymentIntentCreate,
+  PaymentIntentUpdate,
+} from "./request-params";
 import { invalidRequest, StripeHttpError } from "./stripe-error";
 import { TEST_PAYMENT_METHODS, type CardOutcome } from "./test-payment-methods";
 import { recordEvent, type WebhookTarget } from "./webhook-events";
@@ -29,13 +35,22 @@ export type PaymentIntent = StripeObject & {
 };
 
 /** What a POST handler runs with; `faults` for the faults matched inside the work (refund faults). */
-export type IntentContext = { db: DatabaseOrTransaction; webhook: WebhookTarget; idempotencyKey: string | null; processingDelayMs: number; faults: FaultPlan };
+export type IntentContext = {
+  db: DatabaseOrTransaction;
+  webhook: WebhookTarget;
+  idempotencyKey: string | null;
+  processingDelayMs: number;
+  faults: FaultPlan;
+};
 
 const CARD_DOCS = "https://docs.stripe.com/error-codes";
 
 export async function createPaymentIntent(ctx: IntentContext, params: z.output<typeof PaymentIntentCreate>): Promise<PaymentIntent> {
   if (params.confirm && !params.payment_method) {
-    throw invalidRequest("You cannot confirm this PaymentIntent because it's missing a payment method.", { code: "payment_intent_unexpected_state", param: "payment_method" });
+    throw invalidRequest("You cannot confirm this PaymentIntent because it's missing a payment method.", {
+      code: "payment_intent_unexpected_state",
+      param: "payment_method",
+    });
   }
   if (params.payment_method) lookUpPaymentMethod(params.payment_method);
   const id = stripeId("pi");
@@ -70,7 +85,11 @@ export async function createPaymentIntent(ctx: IntentContext, params: z.output<t
   return params.confirm ? confirm(ctx, intent, params.payment_method!) : intent;
 }
 
-export async function updatePaymentIntent(ctx: IntentContext, id: string, params: z.output<typeof PaymentIntentUpdate>): Promise<PaymentIntent> {
+export async function updatePaymentIntent(
+  ctx: IntentContext,
+  id: string,
+  params: z.output<typeof PaymentIntentUpdate>,
+): Promise<PaymentIntent> {
   const intent = await loadObject<PaymentIntent>(ctx.db, "payment_intent", id, { forUpdate: true });
   if (["succeeded", "canceled", "processing"].includes(intent.status) && params.amount !== undefined) {
     throw unexpectedState(intent, "update the amount of");
@@ -88,34 +107,66 @@ export async function updatePaymentIntent(ctx: IntentContext, id: string, params
   return updated;
 }
 
-export async function confirmPaymentIntent(ctx: IntentContext, id: string, params: z.output<typeof PaymentIntentConfirm>): Promise<PaymentIntent> {
+export async function confirmPaymentIntent(
+  ctx: IntentContext,
+  id: string,
+  params: z.output<typeof PaymentIntentConfirm>,
+): Promise<PaymentIntent> {
   const intent = await loadObject<PaymentIntent>(ctx.db, "payment_intent", id, { forUpdate: true });
-  if (!["requires_payment_method", "requires_confirmation", "requires_action"].includes(intent.status)) throw unexpectedState(intent, "confirm");
+  if (!["requires_payment_method", "requires_confirmation", "requires_action"].includes(intent.status))
+    throw unexpectedState(intent, "confirm");
   const paymentMethod = params.payment_method ?? intent.payment_method;
   if (!paymentMethod) {
-    throw invalidRequest("You cannot confirm this PaymentIntent because it's missing a payment method.", { code: "payment_intent_unexpected_state", param: "payment_method" });
+    throw invalidRequest("You cannot confirm this PaymentIntent because it's missing a payment method.", {
+      code: "payment_intent_unexpected_state",
+      param: "payment_method",
+    });
   }
   lookUpPaymentMethod(paymentMethod);
   return confirm(ctx, intent, paymentMethod);
 }
 
-export async function capturePaymentIntent(ctx: IntentContext, id: string, params: z.output<typeof PaymentIntentCapture>): Promise<PaymentIntent> {
+export async function capturePaymentIntent(
+  ctx: IntentContext,
+  id: string,
+  params: z.output<typeof PaymentIntentCapture>,
+): Promise<PaymentIntent> {
   const intent = await loadObject<PaymentIntent>(ctx.db, "payment_intent", id, { forUpdate: true });
   if (intent.status !== "requires_capture") throw unexpectedState(intent, "capture");
   const amount = params.amount_to_capture ?? intent.amount_capturable;
   if (amount > intent.amount_capturable) {
-    throw invalidRequest(`The amount to capture (${amount}) is greater than the amount capturable (${intent.amount_capturable}).`, { code: "amount_too_large", param: "amount_to_capture" });
+    throw invalidRequest(`The amount to capture (${amount}) is greater than the amount capturable (${intent.amount_capturable}).`, {
+      code: "amount_too_large",
+      param: "amount_to_capture",
+    });
   }
-  const captured: PaymentIntent = { ...intent, status: "succeeded", amount_received: amount, amount_capturable: 0, metadata: { ...intent.metadata, ...(params.metadata ?? {}) } };
+  const captured: PaymentIntent = {
+    ...intent,
+    status: "succeeded",
+    amount_received: amount,
+    amount_capturable: 0,
+    metadata: { ...intent.metadata, ...(params.metadata ?? {}) },
+  };
   await saveObject(ctx.db, captured);
   await recordEvent(ctx.db, ctx.webhook, "payment_intent.succeeded", captured, ctx.idempotencyKey);
   return captured;
 }
 
-export async function cancelPaymentIntent(ctx: IntentContext, id: string, params: z.output<typeof PaymentIntentCancel>): Promise<PaymentIntent> {
+export async function cancelPaymentIntent(
+  ctx: IntentContext,
+  id: string,
+  params: z.output<typeof PaymentIntentCancel>,
+): Promise<PaymentIntent> {
   const intent = await loadObject<PaymentIntent>(ctx.db, "payment_intent", id, { forUpdate: true });
-  if (intent.status === "succeeded" || intent.status === "canceled" || intent.status === "processing") throw unexpectedState(intent, "cancel");
-  const canceled: PaymentIntent = { ...intent, status: "canceled", canceled_at: unixNow(), cancellation_reason: params.cancellation_reason ?? null, amount_capturable: 0 };
+  if (intent.status === "succeeded" || intent.status === "canceled" || intent.status === "processing")
+    throw unexpectedState(intent, "cancel");
+  const canceled: PaymentIntent = {
+    ...intent,
+    status: "canceled",
+    canceled_at: unixNow(),
+    cancellation_reason: params.cancellation_reason ?? null,
+    amount_capturable: 0,
+  };
   await saveObject(ctx.db, canceled);
   await recordEvent(ctx.db, ctx.webhook, "payment_intent.canceled", canceled, ctx.idempotencyKey);
   return canceled;
@@ -123,7 +174,10 @@ export async function cancelPaymentIntent(ctx: IntentContext, id: string, params
 
 /** Settles a "processing" intent whose time has come (called by settle-due-objects.ts, in its transaction). */
 export async function settlePaymentIntent(tx: DatabaseOrTransaction, webhook: WebhookTarget, intent: PaymentIntent): Promise<void> {
-  const outcome = intent["stand_in_settles_to"] === "declined" ? decline(intent, { kind: "declined", code: "card_declined", declineCode: "generic_decline", message: "Your card was declined." }) : succeed(intent);
+  const outcome =
+    intent["stand_in_settles_to"] === "declined"
+      ? decline(intent, { kind: "declined", code: "card_declined", declineCode: "generic_decline", message: "Your card was declined." })
+      : succeed(intent);
   await saveObject(tx, outcome.intent, null);
   await recordEvent(tx, webhook, outcome.event, outcome.intent, null);
 }
@@ -182,7 +236,13 @@ async function confirm(ctx: IntentContext, intent: PaymentIntent, paymentMethod:
 }
 
 function succeed(intent: PaymentIntent) {
-  const done: PaymentIntent = { ...intent, status: "succeeded", amount_received: intent.amount, latest_charge: stripeId("ch"), next_action: null };
+  const done: PaymentIntent = {
+    ...intent,
+    status: "succeeded",
+    amount_received: intent.amount,
+    latest_charge: stripeId("ch"),
+    next_action: null,
+  };
   delete done["stand_in_settles_to"];
   return { intent: done, event: "payment_intent.succeeded" };
 }

@@ -31,17 +31,27 @@ export async function createRefund(ctx: IntentContext, params: z.output<typeof R
     if (!owner) throw invalidRequest(`No such charge: '${params.charge}'`, { code: "resource_missing", param: "charge", status: 404 });
     intentId = owner.id;
   }
-  if (!intentId) throw invalidRequest("One of the following params should be provided for this request: payment_intent or charge.", { code: "parameter_missing" });
+  if (!intentId)
+    throw invalidRequest("One of the following params should be provided for this request: payment_intent or charge.", {
+      code: "parameter_missing",
+    });
   const intent = await loadObject<PaymentIntent>(ctx.db, "payment_intent", intentId, { forUpdate: true, param: "payment_intent" });
   if (intent.status !== "succeeded") {
-    throw invalidRequest(`This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, { code: "charge_not_refundable", param: "payment_intent" });
+    throw invalidRequest(`This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, {
+      code: "charge_not_refundable",
+      param: "payment_intent",
+    });
   }
   const refunded = await amountRefunded(ctx.db, intent.id);
   const remaining = intent.amount_received - refunded;
-  if (remaining <= 0) throw invalidRequest(`Charge ${intent.latest_charge} has already been refunded.`, { code: "charge_already_refunded" });
+  if (remaining <= 0)
+    throw invalidRequest(`Charge ${intent.latest_charge} has already been refunded.`, { code: "charge_already_refunded" });
   const amount = params.amount ?? remaining;
   if (amount > remaining) {
-    throw invalidRequest(`Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`, { code: "amount_too_large", param: "amount" });
+    throw invalidRequest(`Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`, {
+      code: "amount_too_large",
+      param: "amount",
+    });
   }
   // Taken only now, so that a refund refused above does not use up the fault.
   const fault = ctx.faults.takeForRefund();
@@ -97,6 +107,12 @@ async function amountRefunded(db: DatabaseOrTransaction, intentId: string): Prom
   const [row] = await db
     .select({ refunded: sql<number>`coalesce(sum((${stripeObjects.data} ->> 'amount')::int), 0)::int` })
     .from(stripeObjects)
-    .where(and(eq(stripeObjects.type, "refund"), sql`${stripeObjects.data} ->> 'payment_intent' = ${intentId}`, inArray(sql`${stripeObjects.data} ->> 'status'`, ["pending", "succeeded"])));
+    .where(
+      and(
+        eq(stripeObjects.type, "refund"),
+        sql`${stripeObjects.data} ->> 'payment_intent' = ${intentId}`,
+        inArray(sql`${stripeObjects.data} ->> 'status'`, ["pending", "succeeded"]),
+      ),
+    );
   return row?.refunded ?? 0;
 }

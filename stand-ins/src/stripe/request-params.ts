@@ -5,13 +5,19 @@ import { z } from "zod";
 import { invalidRequest } from "./stripe-error";
 
 const integer = (name: string) =>
-  z.string().regex(/^-?\d+$/, `Invalid integer: must be a whole number (${name})`).transform(Number);
+  z
+    .string()
+    .regex(/^-?\d+$/, `Invalid integer: must be a whole number (${name})`)
+    .transform(Number);
 const boolean = z.enum(["true", "false"]).transform((v) => v === "true");
 const metadata = z.record(z.string().max(40), z.string().max(500)).optional();
 
 export const PaymentIntentCreate = z.strictObject({
   amount: integer("amount").pipe(z.number().min(1, "Amount must be at least 1")),
-  currency: z.string().regex(/^[a-z]{3}$/i, "Invalid currency").transform((c) => c.toLowerCase()),
+  currency: z
+    .string()
+    .regex(/^[a-z]{3}$/i, "Invalid currency")
+    .transform((c) => c.toLowerCase()),
   payment_method: z.string().optional(),
   confirm: boolean.optional(),
   capture_method: z.enum(["automatic", "automatic_async", "manual"]).optional(),

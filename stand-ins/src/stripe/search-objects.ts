@@ -16,7 +16,9 @@ export async function searchObjects(
   const conditions: SQL[] = [eq(stripeObjects.type, type), ...clauses.map(matches)];
   // (created_at, id) as the cursor, compared in SQL: a JS Date would lose the microseconds that order objects made within one millisecond.
   if (options.page !== undefined) {
-    conditions.push(sql`(${stripeObjects.createdAt}, ${stripeObjects.id}) < (select o.created_at, o.id from ${stripeObjects} o where o.id = ${afterIdOf(options.page)})`);
+    conditions.push(
+      sql`(${stripeObjects.createdAt}, ${stripeObjects.id}) < (select o.created_at, o.id from ${stripeObjects} o where o.id = ${afterIdOf(options.page)})`,
+    );
   }
   const rows = await db
     .select({ id: stripeObjects.id, data: stripeObjects.data })
@@ -47,6 +49,10 @@ const pageAfter = (id: string) => Buffer.from(`${PAGE_PREFIX}${id}`).toString("b
 
 function afterIdOf(page: string): string {
   const decoded = Buffer.from(page, "base64url").toString("utf8");
-  if (!decoded.startsWith(PAGE_PREFIX)) throw invalidRequest(`Invalid page: ${JSON.stringify(page)} is not a next_page this search returned.`, { code: "parameter_invalid", param: "page" });
+  if (!decoded.startsWith(PAGE_PREFIX))
+    throw invalidRequest(`Invalid page: ${JSON.stringify(page)} is not a next_page this search returned.`, {
+      code: "parameter_invalid",
+      param: "page",
+    });
   return decoded.slice(PAGE_PREFIX.length);
 }

@@ -24,7 +24,12 @@ export class StripeHttpError extends Error {
 
 export const invalidRequest = (message: string, extra: { code?: string; param?: string; status?: number } = {}) =>
   new StripeHttpError(extra.status ?? 400, {
-    error: { type: "invalid_request_error", message, ...(extra.code ? { code: extra.code } : {}), ...(extra.param ? { param: extra.param } : {}) },
+    error: {
+      type: "invalid_request_error",
+      message,
+      ...(extra.code ? { code: extra.code } : {}),
+      ...(extra.param ? { param: extra.param } : {}),
+    },
   });
 
 export const resourceMissing = (resource: string, id: string, param = "id") =>

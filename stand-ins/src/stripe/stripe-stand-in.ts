@@ -84,10 +84,21 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
     }
     const fault = faults.takeForRequest(c.req.method, c.req.path);
     // What Stripe answers a key that was rolled or revoked: the well-formed key is not checked further.
-    if (fault?.kind === "status_401") return c.json({ error: { type: "invalid_request_error", message: `Invalid API Key provided: ${key.slice(0, 8)}****` } }, 401);
-    if (fault?.kind === "status_500") return c.json({ error: { type: "api_error", message: "An unknown error occurred (injected by the stand-in)." } }, 500);
+    if (fault?.kind === "status_401")
+      return c.json({ error: { type: "invalid_request_error", message: `Invalid API Key provided: ${key.slice(0, 8)}****` } }, 401);
+    if (fault?.kind === "status_500")
+      return c.json({ error: { type: "api_error", message: "An unknown error occurred (injected by the stand-in)." } }, 500);
     if (fault?.kind === "status_429") {
-      return c.json({ error: { type: "invalid_request_error", code: "rate_limit", message: "Too many requests hit the API too quickly (injected by the stand-in)." } }, 429);
+      return c.json(
+        {
+          error: {
+            type: "invalid_request_error",
+            code: "rate_limit",
+            message: "Too many requests hit the API too quickly (injected by the stand-in).",
+          },
+        },
+        429,
+      );
     }
     if (fault?.kind === "hang") {
       await hangUntilClosed(c, fault.hangMs);
@@ -98,7 +109,13 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
     if (fault?.kind === "drop_after_processing") c.env.incoming.socket.destroy();
   });
 
-  const intentContext = (tx: IntentContext["db"], key: string | null): IntentContext => ({ db: tx, webhook, idempotencyKey: key, processingDelayMs, faults });
+  const intentContext = (tx: IntentContext["db"], key: string | null): IntentContext => ({
+    db: tx,
+    webhook,
+    idempotencyKey: key,
+    processingDelayMs,
+    faults,
+  });
 
   /**
    * A POST: parameters checked first (a bad one saves no idempotent result), then run idempotently. The
@@ -112,7 +129,13 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
         const key = c.req.header("idempotency-key") ?? null;
         const id = c.req.param("id") ?? "";
         const fingerprint = requestFingerprint("POST", c.req.path, params);
-        const result = await runIdempotently(db, key, fingerprint, (tx) => handler(intentContext(tx, key), params, id), c.get("slowMs") ?? 0);
+        const result = await runIdempotently(
+          db,
+          key,
+          fingerprint,
+          (tx) => handler(intentContext(tx, key), params, id),
+          c.get("slowMs") ?? 0,
+        );
         return respond(c, result, key);
       } catch (error) {
         return respondError(c, error);
@@ -129,22 +152,69 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
     }
   };
 
-  app.post("/v1/payment_intents", post(PaymentIntentCreate, (ctx, p) => createPaymentIntent(ctx, p)));
-  app.post("/v1/payment_intents/:id", post(PaymentIntentUpdate, (ctx, p, id) => updatePaymentIntent(ctx, id, p)));
-  app.post("/v1/payment_intents/:id/confirm", post(PaymentIntentConfirm, (ctx, p, id) => confirmPaymentIntent(ctx, id, p)));
-  app.post("/v1/payment_intents/:id/capture", post(PaymentIntentCapture, (ctx, p, id) => capturePaymentIntent(ctx, id, p)));
-  app.post("/v1/payment_intents/:id/cancel", post(PaymentIntentCancel, (ctx, p, id) => cancelPaymentIntent(ctx, id, p)));
+  app.post(
+    "/v1/payment_intents",
+    post(PaymentIntentCreate, (ctx, p) => createPaymentIntent(ctx, p)),
+  );
+  app.post(
+    "/v1/payment_intents/:id",
+    post(PaymentIntentUpdate, (ctx, p, id) => updatePaymentIntent(ctx, id, p)),
+  );
+  app.post(
+    "/v1/payment_intents/:id/confirm",
+    post(PaymentIntentConfirm, (ctx, p, id) => confirmPaymentIntent(ctx, id, p)),
+  );
+  app.post(
+    "/v1/payment_intents/:id/capture",
+    post(PaymentIntentCapture, (ctx, p, id) => capturePaymentIntent(ctx, id, p)),
+  );
+  app.post(
+    "/v1/payment_intents/:id/cancel",
+    post(PaymentIntentCancel, (ctx, p, id) => cancelPaymentIntent(ctx, id, p)),
+  );
   // Before /:id, which would take "search" for an id.
-  app.get("/v1/payment_intents/search", get((c) => search(c, "payment_intent")));
-  app.get("/v1/payment_intents/:id", get((c) => loadObject(db, "payment_intent", c.req.param("id")!)));
-  app.get("/v1/payment_intents", get((c) => list(c, "payment_intent")));
-  app.post("/v1/refunds", post(RefundCreate, (ctx, p) => createRefund(ctx, p)));
-  app.get("/v1/refunds/:id", get((c) => loadObject(db, "refund", c.req.param("id")!)));
-  app.get("/v1/refunds", get((c) => list(c, "refund", "payment_intent")));
-  app.get("/v1/events/:id", get((c) => loadObject(db, "event", c.req.param("id")!)));
-  app.get("/v1/events", get((c) => list(c, "event", "type")));
+  app.get(
+    "/v1/payment_intents/search",
+    get((c) => search(c, "payment_intent")),
+  );
+  app.get(
+    "/v1/payment_intents/:id",
+    get((c) => loadObject(db, "payment_intent", c.req.param("id")!)),
+  );
+  app.get(
+    "/v1/payment_intents",
+    get((c) => list(c, "payment_intent")),
+  );
+  app.post(
+    "/v1/refunds",
+    post(RefundCreate, (ctx, p) => createRefund(ctx, p)),
+  );
+  app.get(
+    "/v1/refunds/:id",
+    get((c) => loadObject(db, "refund", c.req.param("id")!)),
+  );
+  app.get(
+    "/v1/refunds",
+    get((c) => list(c, "refund", "payment_intent")),
+  );
+  app.get(
+    "/v1/events/:id",
+    get((c) => loadObject(db, "event", c.req.param("id")!)),
+  );
+  app.get(
+    "/v1/events",
+    get((c) => list(c, "event", "type")),
+  );
   app.all("/v1/*", (c) =>
-    c.json({ error: { type: "invalid_request_error", message: `Unrecognized request URL (${c.req.method}: ${c.req.path}). The local stand-in serves PaymentIntents, Refunds and Events.` } }, 404),
+    c.json(
+      {
+        error: {
+          type: "invalid_request_error",
+          message: `Unrecognized request URL (${c.req.method}: ${c.req.path}). The local stand-in serves PaymentIntents, Refunds and Events.`,
+        },
+      },
+      404,
+    ),
   );
 
   async function list(c: Context<Env>, type: string, filterField?: string) {
@@ -162,7 +232,11 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
 
   async function search(c: Context<Env>, type: string) {
     const params = parseParams(SearchParams, parseForm(new URL(c.req.url).search.slice(1)));
-    return searchObjects(db, type, parseSearchQuery(params.query), { url: c.req.path, limit: params.limit, ...(params.page !== undefined ? { page: params.page } : {}) });
+    return searchObjects(db, type, parseSearchQuery(params.query), {
+      url: c.req.path,
+      limit: params.limit,
+      ...(params.page !== undefined ? { page: params.page } : {}),
+    });
   }
 
   const listening = await listen(app, { port: options.port, name: "The Stripe stand-in", portVariable: "STRIPE_FAKE_PORT" });
@@ -170,7 +244,10 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
   // Timers: settle "processing" intents and "pending" refunds, deliver webhooks (the fault plan reaches the
   // deliveries through here). Each skips a tick while its last run is busy.
   const tick = options.tickMs ?? 100;
-  const startTimers = () => [everyTick(tick, () => settleDueObjects(db, webhook)), everyTick(tick, () => deliverDueWebhooks(db, webhook.secret, { faults }))];
+  const startTimers = () => [
+    everyTick(tick, () => settleDueObjects(db, webhook)),
+    everyTick(tick, () => deliverDueWebhooks(db, webhook.secret, { faults })),
+  ];
   let timers = startTimers();
 
   return {

@@ -7,7 +7,12 @@ export type CardOutcome =
   | { kind: "requires_action" }
   | { kind: "processing"; then: "succeeds" | "declined" };
 
-const declined = (code: string, message: string, declineCode?: string): CardOutcome => ({ kind: "declined", code, message, ...(declineCode ? { declineCode } : {}) });
+const declined = (code: string, message: string, declineCode?: string): CardOutcome => ({
+  kind: "declined",
+  code,
+  message,
+  ...(declineCode ? { declineCode } : {}),
+});
 
 export const TEST_PAYMENT_METHODS: Record<string, CardOutcome> = {
   pm_card_visa: { kind: "succeeds", brand: "visa", last4: "4242" },
@@ -27,7 +32,10 @@ export const TEST_PAYMENT_METHODS: Record<string, CardOutcome> = {
   pm_card_chargeDeclinedVelocityLimitExceeded: declined("card_declined", "Your card was declined.", "card_velocity_exceeded"),
   pm_card_chargeDeclinedExpiredCard: declined("expired_card", "Your card has expired."),
   pm_card_chargeDeclinedIncorrectCvc: declined("incorrect_cvc", "Your card's security code is incorrect."),
-  pm_card_chargeDeclinedProcessingError: declined("processing_error", "An error occurred while processing your card. Try again in a little bit."),
+  pm_card_chargeDeclinedProcessingError: declined(
+    "processing_error",
+    "An error occurred while processing your card. Try again in a little bit.",
+  ),
   pm_card_authenticationRequired: { kind: "requires_action" },
   /** Not Stripe's: answers "processing", then succeeds and sends payment_intent.succeeded. */
   pm_stand_in_processing: { kind: "processing", then: "succeeds" },

@@ -43,10 +43,20 @@ type DueDelivery = { eventId: string; url: string; attempts: number; lastError: 
  * Delivers due webhook events; returns how many it looked at. Webhook faults from `faults` apply to an
  * event's first delivery only (never sent, no note yet), so a delayed event is not delayed again.
  */
-export async function deliverDueWebhooks(db: Database, secret: string, options: { faults?: FaultPlan; limit?: number } = {}): Promise<number> {
+export async function deliverDueWebhooks(
+  db: Database,
+  secret: string,
+  options: { faults?: FaultPlan; limit?: number } = {},
+): Promise<number> {
   return db.transaction(async (tx) => {
     const due: DueDelivery[] = await tx
-      .select({ eventId: webhookDeliveries.eventId, url: webhookDeliveries.url, attempts: webhookDeliveries.attempts, lastError: webhookDeliveries.lastError, data: stripeObjects.data })
+      .select({
+        eventId: webhookDeliveries.eventId,
+        url: webhookDeliveries.url,
+        attempts: webhookDeliveries.attempts,
+        lastError: webhookDeliveries.lastError,
+        data: stripeObjects.data,
+      })
       .from(webhookDeliveries)
       .innerJoin(stripeObjects, eq(stripeObjects.id, webhookDeliveries.eventId))
       .where(and(isNull(webhookDeliveries.deliveredAt), lte(webhookDeliveries.nextAttemptAt, sql`now()`)))
@@ -58,13 +68,19 @@ export async function deliverDueWebhooks(db: Database, secret: string, options: 
       const fault = firstDelivery ? options.faults?.takeForWebhook(String(delivery.data["type"])) : undefined;
       const thisDelivery = eq(webhookDeliveries.eventId, delivery.eventId);
       if (fault?.kind === "webhook_drop") {
-        await tx.update(webhookDeliveries).set({ deliveredAt: sql`now()`, lastError: "dropped by the webhook_drop fault: never sent" }).where(thisDelivery);
+        await tx
+          .update(webhookDeliveries)
+          .set({ deliveredAt: sql`now()`, lastError: "dropped by the webhook_drop fault: never sent" })
+          .where(thisDelivery);
         continue;
       }
       if (fault?.kind === "webhook_delay") {
         await tx
           .update(webhookDeliveries)
-          .set({ nextAttemptAt: sql`now() + make_interval(secs => ${fault.delayMs / 1000})`, lastError: `held back ${fault.delayMs} ms by the webhook_delay fault` })
+          .set({
+            nextAttemptAt: sql`now() + make_interval(secs => ${fault.delayMs / 1000})`,
+            lastError: `held back ${fault.delayMs} ms by the webhook_delay fault`,
+          })
           .where(thisDelivery);
         continue;
       }
@@ -92,7 +108,11 @@ async function send(delivery: DueDelivery, secret: string): Promise<string | nul
   try {
     const response = await fetch(delivery.url, {
       method: "POST",
-      headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": signature, "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)" },
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "stripe-signature": signature,
+        "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+      },
       body: payload,
       signal: AbortSignal.timeout(10_000),
     });

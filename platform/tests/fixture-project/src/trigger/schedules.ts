@@ -9,5 +9,9 @@ export const everyMinute = schedules.task({
 
 export const onSchedule = schedules.task({
   id: "on-schedule",
-  run: async (payload) => ({ externalId: payload.externalId ?? null, timestamp: payload.timestamp.toISOString(), timezone: payload.timezone }),
+  run: async (payload) => ({
+    externalId: payload.externalId ?? null,
+    timestamp: payload.timestamp.toISOString(),
+    timezone: payload.timezone,
+  }),
 });
