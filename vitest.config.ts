@@ -10,6 +10,10 @@ export default defineConfig({
     // cloned from a template with every chain migrated.
     globalSetup: ["tests/support/global-postgres.ts"],
     pool: "forks",
+    // One file at a time: the e2e files each run the real CLI, task processes and a whole stack, and on two
+    // cores two of them at once take longer together than one after the other (the fault explorer alone
+    // settles in ~25 s, beside another stack in ~290 s, near its deadline).
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 120_000,
     reporters: ["default", "./tests/support/summary-reporter.ts"],

@@ -4,9 +4,23 @@
 import { EventEmitter } from "node:events";
 import type { Namespace } from "socket.io";
 
-export type Effects = { wakeEnvironments: Set<string>; notifyRuns: Set<string>; timers: Date[] };
+export type Effects = {
+  wakeEnvironments: Set<string>;
+  notifyRuns: Set<string>;
+  /** Runs resumed by their waitpoints: told again a moment later (see publish). */
+  resumedRuns: Set<string>;
+  timers: Date[];
+};
 
-export const noEffects = (): Effects => ({ wakeEnvironments: new Set(), notifyRuns: new Set(), timers: [] });
+/**
+ * When a resumed run is told again. The CLI handles one snapshot change of a run at a time and drops a
+ * notification that arrives meanwhile: a run that blocks (EXECUTING_WITH_WAITPOINTS, whose handling flushes
+ * the task process) and is resumed a moment later would otherwise wait for the CLI's 5 s poll. A repeat
+ * about an unchanged snapshot costs the CLI one read.
+ */
+const RESUME_REPEATS_MS = [300, 1_200];
+
+export const noEffects = (): Effects => ({ wakeEnvironments: new Set(), notifyRuns: new Set(), resumedRuns: new Set(), timers: [] });
 
 export class RunNotifier {
   private readonly wakeups = new EventEmitter();
@@ -32,9 +46,14 @@ export class RunNotifier {
     this.wakeups.emit(CHANGE_EVENT);
     for (const at of effects.timers) this.timerChanged(at);
     for (const environmentId of effects.wakeEnvironments) this.wake(environmentId);
-    for (const runFriendlyId of effects.notifyRuns) {
-      this.devWorkers?.to(roomFor(runFriendlyId)).emit("run:notify", { version: "1", run: { friendlyId: runFriendlyId } });
+    for (const runFriendlyId of effects.notifyRuns) this.notifyRun(runFriendlyId);
+    for (const runFriendlyId of effects.resumedRuns) {
+      for (const ms of RESUME_REPEATS_MS) setTimeout(() => this.notifyRun(runFriendlyId), ms).unref();
     }
+  }
+
+  private notifyRun(runFriendlyId: string): void {
+    this.devWorkers?.to(roomFor(runFriendlyId)).emit("run:notify", { version: "1", run: { friendlyId: runFriendlyId } });
   }
 
   /** Something is now due at `at` (a wait, a delay, a retry, a timeout): the timers re-arm if it is sooner. */

@@ -54,7 +54,8 @@ export class PlatformTimers {
   }
 
   private rearm(at: number): void {
-    if (at >= this.armedFor && this.timer) return;
+    // A pass that was running when stop() came must not arm the next one (the database may be closed by then).
+    if (this.stopped || (at >= this.armedFor && this.timer)) return;
     clearTimeout(this.timer);
     this.armedFor = at;
     this.timer = setTimeout(() => void this.pass(), Math.max(0, at - Date.now()));

@@ -165,6 +165,7 @@ export async function refreshBlockedRun(tx: DatabaseOrTransaction, effects: Effe
     .set({ status: "EXECUTING", updatedAt: sql`now()` })
     .where(eq(runs.id, runId));
   effects.notifyRuns.add(run.friendlyId);
+  effects.resumedRuns.add(run.friendlyId);
 }
 
 function completedWaitpointMessage(
