@@ -1,24 +1,12 @@
-// Applies the platform's own migrations (schema trigger_platform), recorded in drizzle.trigger_platform_migrations.
-// startPlatform calls it, so a platform migrates its database itself. Safe from several processes at once.
+// The platform's own migrations (schema trigger_platform), recorded in drizzle.trigger_platform_migrations.
+// startPlatform applies them, so a platform migrates its database itself.
 import path from "node:path";
-import { drizzle } from "drizzle-orm/postgres-js";
-import { migrate } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
+import { applyMigrationChain, type MigrationChain } from "./migration-chain";
 
-export const PLATFORM_MIGRATIONS = { folder: path.resolve(import.meta.dirname, "../../migrations"), table: "trigger_platform_migrations" };
-const LOCK_ID = 727_002;
+export const PLATFORM_MIGRATIONS: MigrationChain = {
+  folder: path.resolve(import.meta.dirname, "../../migrations"),
+  table: "trigger_platform_migrations",
+  lockId: 727_002,
+};
 
-export async function migratePlatform(url: string): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await client`SELECT pg_advisory_lock(${LOCK_ID})`;
-    await migrate(drizzle(client), {
-      migrationsFolder: PLATFORM_MIGRATIONS.folder,
-      migrationsSchema: "drizzle",
-      migrationsTable: PLATFORM_MIGRATIONS.table,
-    });
-  } finally {
-    await client`SELECT pg_advisory_unlock(${LOCK_ID})`.catch(() => {});
-    await client.end({ timeout: 5 });
-  }
-}
+export const migratePlatform = (url: string) => applyMigrationChain(url, PLATFORM_MIGRATIONS);

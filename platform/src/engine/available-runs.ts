@@ -3,19 +3,13 @@
 import { and, eq, gt, isNotNull, lte, sql } from "drizzle-orm";
 import { runs } from "../db/schema";
 import type { EngineContext } from "./engine-context";
-import type { DueWork } from "./timers";
+import { earliest, type DueWork } from "./timers";
 
 export function availableRunsDueWork(ctx: EngineContext): DueWork {
   const { db } = ctx;
   return {
     name: "delayed and retrying runs",
-    nextDue: async () => {
-      const [row] = await db
-        .select({ at: sql<Date | null>`min(${runs.availableAt})` })
-        .from(runs)
-        .where(sql`${runs.availableAt} > now()`);
-      return row?.at ? new Date(row.at) : null;
-    },
+    nextDue: () => earliest(db, runs, runs.availableAt, sql`${runs.availableAt} > now()`),
     run: async (previousPass) => {
       // Runs that became available since the last pass: wake the CLI's held dequeue for their environment.
       const woken = await db

@@ -14,7 +14,7 @@ import { requeue } from "./requeue";
 import { finishRun } from "./finish-run";
 import { noEffects, type Effects } from "./run-notifier";
 import { holdsSlot, SLOT_HOLDING_STATUSES } from "./run-statuses";
-import { DUE_BATCH, type DueWork } from "./timers";
+import { DUE_BATCH, earliest, type DueWork } from "./timers";
 import { latestSnapshot, lockRun, writeSnapshot } from "./snapshots";
 import { workerById } from "./workers";
 
@@ -87,13 +87,7 @@ export function stalledRunsDueWork(ctx: EngineContext): DueWork {
   const { db } = ctx;
   return {
     name: "stalled runs",
-    nextDue: async () => {
-      const [row] = await db
-        .select({ at: sql<Date | null>`min(${runs.leaseUntil})` })
-        .from(runs)
-        .where(isNotNull(runs.leaseUntil));
-      return row?.at ? new Date(row.at) : null;
-    },
+    nextDue: () => earliest(db, runs, runs.leaseUntil, isNotNull(runs.leaseUntil)),
     run: async () => {
       const stalled = await db
         .select({ id: runs.id })

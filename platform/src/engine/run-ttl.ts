@@ -6,7 +6,7 @@ import type { EngineContext } from "./engine-context";
 import { finishRun } from "./finish-run";
 import { noEffects, type Effects } from "./run-notifier";
 import { lockRun } from "./snapshots";
-import { DUE_BATCH, type DueWork } from "./timers";
+import { DUE_BATCH, earliest, type DueWork } from "./timers";
 
 export const isExpired = (run: Pick<Run, "expireAt">, now = new Date()) => run.expireAt !== null && run.expireAt <= now;
 
@@ -21,13 +21,7 @@ export function expiredRunsDueWork(ctx: EngineContext): DueWork {
   const { db } = ctx;
   return {
     name: "expired runs",
-    nextDue: async () => {
-      const [row] = await db
-        .select({ at: sql<Date | null>`min(${runs.expireAt})` })
-        .from(runs)
-        .where(and(isNotNull(runs.availableAt), isNotNull(runs.expireAt)));
-      return row?.at ? new Date(row.at) : null;
-    },
+    nextDue: () => earliest(db, runs, runs.expireAt, and(isNotNull(runs.availableAt), isNotNull(runs.expireAt))),
     run: async () => {
       const due = await db
         .select()

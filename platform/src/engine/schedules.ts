@@ -14,7 +14,7 @@ import { newIds } from "../ids";
 import type { EngineContext } from "./engine-context";
 import { noEffects } from "./run-notifier";
 import { triggerRun } from "./trigger-run";
-import type { DueWork } from "./timers";
+import { earliest, type DueWork } from "./timers";
 import { currentWorker, type WorkerView } from "./workers";
 import { PlatformError } from "../platform-error";
 
@@ -94,11 +94,8 @@ export async function syncDeclarativeSchedules(ctx: EngineContext, env: ProjectE
         ),
       );
   });
-  const next = await ctx.db
-    .select({ at: sql<Date | null>`min(${schedules.nextRunAt})` })
-    .from(schedules)
-    .where(eq(schedules.environmentId, env.id));
-  if (next[0]?.at) ctx.notifier.timerChanged(new Date(next[0].at));
+  const next = await earliest(ctx.db, schedules, schedules.nextRunAt, eq(schedules.environmentId, env.id));
+  if (next) ctx.notifier.timerChanged(next);
 }
 
 /** Triggers one tick of a schedule (the due one, or "now" when fired by hand). */
@@ -135,13 +132,7 @@ export async function fireSchedule(
 export function schedulesDueWork(ctx: EngineContext): DueWork {
   return {
     name: "schedules",
-    nextDue: async () => {
-      const [row] = await ctx.db
-        .select({ at: sql<Date | null>`min(${schedules.nextRunAt})` })
-        .from(schedules)
-        .where(and(eq(schedules.active, true), isNotNull(schedules.nextRunAt)));
-      return row?.at ? new Date(row.at) : null;
-    },
+    nextDue: () => earliest(ctx.db, schedules, schedules.nextRunAt, and(eq(schedules.active, true), isNotNull(schedules.nextRunAt))),
     run: async () => {
       const effects = noEffects();
       await ctx.db.transaction(async (tx) => {
@@ -182,48 +173,63 @@ async function assertScheduledTask(ctx: EngineContext, environmentId: string, ta
     throw new PlatformError(`task: "${task}" is not a schedules.task, so it cannot be scheduled`);
 }
 
+type ScheduleChange = { task: string; cron: string; timezone: string; externalId: string | null };
+
+/** A checked change of an imperative schedule's task, cron, timezone or external id; the timers re-arm. */
+async function changeSchedule(ctx: EngineContext, schedule: Schedule, change: ScheduleChange): Promise<Schedule> {
+  if (schedule.type === "DECLARATIVE")
+    throw new PlatformError("A declarative schedule changes with the cron of its schedules.task, not through the API");
+  const next = await checkedNextTick(ctx, schedule.environmentId, change);
+  const [saved] = await ctx.db
+    .update(schedules)
+    .set({
+      taskIdentifier: change.task,
+      cron: change.cron,
+      timezone: change.timezone,
+      externalId: change.externalId,
+      nextRunAt: schedule.active ? next : null,
+      updatedAt: new Date(),
+    })
+    .where(eq(schedules.id, schedule.id))
+    .returning();
+  ctx.notifier.timerChanged(next);
+  return saved!;
+}
+
+/** The schedule's first tick, once its timezone, cron and task are known to be good. */
+async function checkedNextTick(ctx: EngineContext, environmentId: string, change: ScheduleChange): Promise<Date> {
+  assertTimezone(change.timezone);
+  await assertScheduledTask(ctx, environmentId, change.task);
+  return nextTick(change.cron, change.timezone, new Date());
+}
+
 /** schedules.create: a new imperative schedule, or the one with the same deduplication key changed. */
 export async function createSchedule(
   ctx: EngineContext,
   env: ProjectEnvironment,
   body: z.output<typeof CreateScheduleOptions>,
 ): Promise<Schedule> {
-  const timezone = body.timezone ?? "UTC";
-  assertTimezone(timezone);
-  await assertScheduledTask(ctx, env.id, body.task);
-  const next = nextTick(body.cron, timezone, new Date());
-  const { db } = ctx;
-  const [existing] = await db
+  const change = { task: body.task, cron: body.cron, timezone: body.timezone ?? "UTC", externalId: body.externalId ?? null };
+  const [existing] = await ctx.db
     .select()
     .from(schedules)
     .where(and(eq(schedules.environmentId, env.id), eq(schedules.deduplicationKey, body.deduplicationKey)));
-  const [saved] = existing
-    ? await db
-        .update(schedules)
-        .set({
-          taskIdentifier: body.task,
-          cron: body.cron,
-          timezone,
-          externalId: body.externalId ?? null,
-          nextRunAt: existing.active ? next : null,
-          updatedAt: new Date(),
-        })
-        .where(eq(schedules.id, existing.id))
-        .returning()
-    : await db
-        .insert(schedules)
-        .values({
-          ...newIds("sched"),
-          environmentId: env.id,
-          taskIdentifier: body.task,
-          type: "IMPERATIVE",
-          cron: body.cron,
-          timezone,
-          externalId: body.externalId ?? null,
-          deduplicationKey: body.deduplicationKey,
-          nextRunAt: next,
-        })
-        .returning();
+  if (existing) return changeSchedule(ctx, existing, change);
+  const next = await checkedNextTick(ctx, env.id, change);
+  const [saved] = await ctx.db
+    .insert(schedules)
+    .values({
+      ...newIds("sched"),
+      environmentId: env.id,
+      taskIdentifier: change.task,
+      type: "IMPERATIVE",
+      cron: change.cron,
+      timezone: change.timezone,
+      externalId: change.externalId,
+      deduplicationKey: body.deduplicationKey,
+      nextRunAt: next,
+    })
+    .returning();
   ctx.notifier.timerChanged(next);
   return saved!;
 }
@@ -233,26 +239,12 @@ export async function updateSchedule(
   schedule: Schedule,
   body: z.output<typeof UpdateScheduleOptions>,
 ): Promise<Schedule> {
-  if (schedule.type === "DECLARATIVE")
-    throw new PlatformError("A declarative schedule changes with the cron of its schedules.task, not through the API");
-  const timezone = body.timezone ?? schedule.timezone;
-  assertTimezone(timezone);
-  await assertScheduledTask(ctx, schedule.environmentId, body.task);
-  const next = nextTick(body.cron, timezone, new Date());
-  const [saved] = await ctx.db
-    .update(schedules)
-    .set({
-      taskIdentifier: body.task,
-      cron: body.cron,
-      timezone,
-      externalId: body.externalId ?? null,
-      nextRunAt: schedule.active ? next : null,
-      updatedAt: new Date(),
-    })
-    .where(eq(schedules.id, schedule.id))
-    .returning();
-  ctx.notifier.timerChanged(next);
-  return saved!;
+  return changeSchedule(ctx, schedule, {
+    task: body.task,
+    cron: body.cron,
+    timezone: body.timezone ?? schedule.timezone,
+    externalId: body.externalId ?? null,
+  });
 }
 
 export async function deleteSchedule(ctx: EngineContext, schedule: Schedule): Promise<void> {

@@ -4,6 +4,9 @@
 // until the soonest due moment in the database (at most `maxSleepMs`) and is re-armed when something
 // sooner is created, so a due wait resumes within milliseconds instead of on a polling interval. All state
 // is in Postgres: after a restart the first pass catches up on whatever came due while the platform was down.
+import { sql, type SQL } from "drizzle-orm";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { DatabaseOrTransaction } from "../db/client";
 import { describeError } from "../describe-error";
 import type { RunNotifier } from "./run-notifier";
 
@@ -11,6 +14,15 @@ import type { RunNotifier } from "./run-notifier";
 export const DUE_BATCH = 100;
 
 /** A system's work that comes due: when next, and what to do (`previousPass`: when the last pass began). */
+/** The earliest `column` of the rows `where` picks: when a kind of work next comes due (null: never). */
+export async function earliest(db: DatabaseOrTransaction, table: PgTable, column: PgColumn, where: SQL | undefined): Promise<Date | null> {
+  const [row] = await db
+    .select({ at: sql<Date | null>`min(${column})` })
+    .from(table)
+    .where(where);
+  return row?.at ? new Date(row.at) : null;
+}
+
 export type DueWork = { name: string; nextDue: () => Promise<Date | null>; run: (previousPass: Date) => Promise<void> };
 
 export class PlatformTimers {

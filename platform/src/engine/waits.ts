@@ -8,7 +8,7 @@ import type { ProjectEnvironment } from "../environments";
 import { internalId } from "../ids";
 import type { EngineContext } from "./engine-context";
 import { noEffects } from "./run-notifier";
-import { DUE_BATCH, type DueWork } from "./timers";
+import { DUE_BATCH, earliest, type DueWork } from "./timers";
 import { blockRun, completeWaitpoint, createWaitpoint } from "./waitpoints";
 import { PlatformError } from "../platform-error";
 
@@ -146,13 +146,8 @@ export function dueWaitsDueWork(ctx: EngineContext): DueWork {
   const { db } = ctx;
   return {
     name: "waits and token timeouts",
-    nextDue: async () => {
-      const [row] = await db
-        .select({ at: sql<Date | null>`min(${waitpoints.completeAfter})` })
-        .from(waitpoints)
-        .where(and(eq(waitpoints.status, "PENDING"), isNotNull(waitpoints.completeAfter)));
-      return row?.at ? new Date(row.at) : null;
-    },
+    nextDue: () =>
+      earliest(db, waitpoints, waitpoints.completeAfter, and(eq(waitpoints.status, "PENDING"), isNotNull(waitpoints.completeAfter))),
     run: async () => {
       const due = await db
         .select()

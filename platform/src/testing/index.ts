@@ -3,4 +3,11 @@
 import "./provided-context";
 
 export { startLocalTrigger, projectRefOf, type LocalTrigger, type LocalTriggerOptions } from "./local-trigger";
-export { cloneTestDatabase, startTestPostgres, withDatabase, type TestPostgres, type TestPostgresOptions } from "./test-postgres";
+export {
+  cloneTestDatabase,
+  openTestDatabase,
+  startTestPostgres,
+  withDatabase,
+  type TestPostgres,
+  type TestPostgresOptions,
+} from "./test-postgres";

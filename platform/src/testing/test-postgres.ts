@@ -66,6 +66,28 @@ export async function cloneTestDatabase(adminUrl: string, template: string): Pro
   };
 }
 
+/**
+ * A cloned database opened with the caller's own handle (typed with its own tables); closing the handle also
+ * drops the database. In a test file: openTestDatabase(inject("postgresAdminUrl"), inject("templateDatabase"), open).
+ */
+export async function openTestDatabase<Handle extends { close: () => Promise<void> }>(
+  adminUrl: string,
+  template: string,
+  open: (url: string) => Handle,
+): Promise<Handle & { url: string; name: string }> {
+  const clone = await cloneTestDatabase(adminUrl, template);
+  const handle = open(clone.url);
+  return {
+    ...handle,
+    url: clone.url,
+    name: clone.name,
+    close: async () => {
+      await handle.close();
+      await clone.drop();
+    },
+  };
+}
+
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;

@@ -1,24 +1,12 @@
-// Applies the stand-ins' own migrations (schemas stripe_stand_in and mail_catcher), recorded in
-// drizzle.stand_ins_migrations. Safe from several processes at once: an advisory lock makes them take turns.
+// The stand-ins' own migrations (schemas stripe_stand_in and mail_catcher), recorded in
+// drizzle.stand_ins_migrations; each stand-in applies them when it starts.
 import path from "node:path";
-import { drizzle } from "drizzle-orm/postgres-js";
-import { migrate } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
+import { applyMigrationChain, type MigrationChain } from "local-trigger/migrations";
 
-export const STAND_IN_MIGRATIONS = { folder: path.resolve(import.meta.dirname, "../../migrations"), table: "stand_ins_migrations" };
-const LOCK_ID = 727_003;
+export const STAND_IN_MIGRATIONS: MigrationChain = {
+  folder: path.resolve(import.meta.dirname, "../../migrations"),
+  table: "stand_ins_migrations",
+  lockId: 727_003,
+};
 
-export async function migrateStandIns(url: string): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await client`SELECT pg_advisory_lock(${LOCK_ID})`;
-    await migrate(drizzle(client), {
-      migrationsFolder: STAND_IN_MIGRATIONS.folder,
-      migrationsSchema: "drizzle",
-      migrationsTable: STAND_IN_MIGRATIONS.table,
-    });
-  } finally {
-    await client`SELECT pg_advisory_unlock(${LOCK_ID})`.catch(() => {});
-    await client.end({ timeout: 5 });
-  }
-}
+export const migrateStandIns = (url: string) => applyMigrationChain(url, STAND_IN_MIGRATIONS);

@@ -6,7 +6,8 @@ import { SMTPServer } from "smtp-server";
 import { createDatabaseHandle } from "../db/client";
 import { migrateStandIns } from "../db/migrate";
 import { caughtMessages } from "../db/schema";
-import { LOCALHOST, PortTakenError } from "../listen";
+import { LOCALHOST } from "local-trigger/config";
+import { PortTakenError } from "local-trigger/listen";
 
 export type MailCatcher = Awaited<ReturnType<typeof startMailCatcher>>;
 

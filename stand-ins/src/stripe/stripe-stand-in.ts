@@ -9,7 +9,7 @@ import { z } from "zod";
 import { createDatabaseHandle } from "../db/client";
 import { migrateStandIns } from "../db/migrate";
 import { describeError } from "../describe-error";
-import { listen } from "../listen";
+import { listen } from "local-trigger/listen";
 import { FaultPlan, FaultSpec } from "./faults";
 import { requestFingerprint, runIdempotently, type ApiResult } from "./idempotency";
 import { listObjects, loadObject, stripeId } from "./object-store";

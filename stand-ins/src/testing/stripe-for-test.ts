@@ -2,7 +2,7 @@
 // app would (stripe.webhooks.constructEvent) and keeps the events.
 import { Hono } from "hono";
 import Stripe from "stripe";
-import { listen } from "../listen";
+import { listen } from "local-trigger/listen";
 import { startStripeStandIn } from "../stripe/stripe-stand-in";
 
 export const WEBHOOK_SECRET = "whsec_test_secret";
