@@ -15,7 +15,7 @@ function roleOf(comm: string, cmdline: string, pid: number): string | undefined 
   if (cmdline.includes("devWatchdog")) return "CLI watchdog";
   if (cmdline.includes("trigger.dev") && cmdline.includes(" dev")) return "trigger.dev dev CLI";
   if (cmdline.includes("esbuild")) return "esbuild (CLI builds)";
-  if (cmdline.includes("platform/src/main")) return "platform";
+  if (cmdline.includes("platform/lib/main")) return "platform";
   if (cmdline.includes("src/stack/main")) return "stack (app, stand-ins, platform)";
   return undefined;
 }

@@ -4,9 +4,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { and, count, eq, isNull, sql } from "drizzle-orm";
 import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { idempotencyKeys, webhookDeliveries } from "../src/db/schema";
-import { startStripeStandIn } from "../src/stripe/stripe-stand-in";
-import { startStripeForTest, WEBHOOK_SECRET, type StripeForTest } from "../src/testing/stripe-for-test";
+import { idempotencyKeys, webhookDeliveries } from "../lib/db/schema";
+import { startStripeStandIn } from "../lib/stripe/stripe-stand-in";
+import { startStripeForTest, WEBHOOK_SECRET, type StripeForTest } from "../lib/testing/stripe-for-test";
 import { createTestDatabase, type TestDatabase } from "./support/test-database";
 
 let t: TestDatabase;
@@ -245,9 +245,9 @@ describe("idempotency", () => {
     const key = freshKey();
     const body = { amount: "100", currency: "usd" };
     // The first request is mid-flight: its key is claimed but its result not yet saved.
-    const { requestFingerprint } = await import("../src/stripe/idempotency");
-    const { parseForm } = await import("../src/stripe/request-params");
-    const { PaymentIntentCreate } = await import("../src/stripe/request-params");
+    const { requestFingerprint } = await import("../lib/stripe/idempotency");
+    const { parseForm } = await import("../lib/stripe/request-params");
+    const { PaymentIntentCreate } = await import("../lib/stripe/request-params");
     await t.db.insert(idempotencyKeys).values({
       key,
       state: "in_flight",

@@ -17,14 +17,14 @@ const CHAINS = [
   {
     name: "the platform",
     dir: "platform",
-    schema: "./src/db/schema.ts",
+    schema: "./lib/db/schema.ts",
     migrations: "migrations",
     command: "npm run db:generate -w local-trigger",
   },
   {
     name: "the stand-ins",
     dir: "stand-ins",
-    schema: "./src/db/schema.ts",
+    schema: "./lib/db/schema.ts",
     migrations: "migrations",
     command: "npm run db:generate -w local-stand-ins",
   },

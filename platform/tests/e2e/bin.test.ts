@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { freePort } from "../../src/http/listen";
+import { freePort } from "../../lib/http/listen";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 const BIN = path.resolve(import.meta.dirname, "../../bin/local-trigger.mjs");
@@ -27,7 +27,13 @@ it("starts, prints the URL and the project's key, serves /projects, and stops on
   const port = await freePort();
   const child = spawn(process.execPath, [BIN], {
     cwd: elsewhere,
-    env: { ...process.env, DATABASE_URL: database.url, PLATFORM_PORT: String(port), TRIGGER_SECRET_KEY: "tr_dev_bintest", TRIGGER_PROJECT_REF: "proj_bintest" },
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      PLATFORM_PORT: String(port),
+      TRIGGER_SECRET_KEY: "tr_dev_bintest",
+      TRIGGER_PROJECT_REF: "proj_bintest",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

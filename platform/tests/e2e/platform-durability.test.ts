@@ -3,10 +3,10 @@
 import { runs, tasks } from "@trigger.dev/sdk";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attempts } from "../../src/db/schema";
-import { internalId } from "../../src/ids";
-import { startPlatform } from "../../src/platform-server";
-import { copyProject, killWatchdog, startDevCli, type DevCli } from "../../src/cli/dev-cli";
+import { attempts } from "../../lib/db/schema";
+import { internalId } from "../../lib/ids";
+import { startPlatform } from "../../lib/platform-server";
+import { copyProject, killWatchdog, startDevCli, type DevCli } from "../../lib/cli/dev-cli";
 import {
   FIXTURE_PROJECT,
   startPlatformHarness,

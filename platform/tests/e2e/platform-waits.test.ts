@@ -2,8 +2,8 @@
 import { batch, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { runEvents, schedules as scheduleRows } from "../../src/db/schema";
-import { internalId } from "../../src/ids";
+import { runEvents, schedules as scheduleRows } from "../../lib/db/schema";
+import { internalId } from "../../lib/ids";
 import { SECRET_KEY, useFixturePlatform, waitForRun, waitForStatus } from "../support/platform";
 
 const fixture = useFixturePlatform();

@@ -7,8 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { auth, runs, tasks } from "@trigger.dev/sdk";
 import { afterAll, describe, expect, it } from "vitest";
-import { COPIES_FOLDER, copyProject, processGroupIsLive, processIsLive } from "../../src/cli/dev-cli";
-import { projectRefOf, startLocalTrigger, type LocalTrigger } from "../../src/testing";
+import { COPIES_FOLDER, copyProject, processGroupIsLive, processIsLive } from "../../lib/cli/dev-cli";
+import { projectRefOf, startLocalTrigger, type LocalTrigger } from "../../lib/testing";
 import { FIXTURE_PROJECT, FIXTURE_REF } from "../support/platform";
 import { createTestDatabase } from "../support/test-database";
 

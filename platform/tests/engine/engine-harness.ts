@@ -3,13 +3,13 @@
 // milliseconds. Modelled on Trigger.dev's engine/tests (setupTestEnvironment + engine calls).
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { eq } from "drizzle-orm";
-import { runs, snapshots } from "../../src/db/schema";
-import { RunEngine } from "../../src/engine";
-import type { Completion } from "../../src/engine/attempts";
-import type { TriggerBody } from "../../src/engine/trigger-run";
-import { ensureProjectEnvironment, type ProjectEnvironment } from "../../src/environments";
-import { internalId } from "../../src/ids";
-import type { PlatformOptions } from "../../src/platform-options";
+import { runs, snapshots } from "../../lib/db/schema";
+import { RunEngine } from "../../lib/engine";
+import type { Completion } from "../../lib/engine/attempts";
+import type { TriggerBody } from "../../lib/engine/trigger-run";
+import { ensureProjectEnvironment, type ProjectEnvironment } from "../../lib/environments";
+import { internalId } from "../../lib/ids";
+import type { PlatformOptions } from "../../lib/platform-options";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 export type TaskSpec = { id: string; queue?: { name: string; concurrencyLimit?: number }; retry?: { maxAttempts: number }; ttl?: string };

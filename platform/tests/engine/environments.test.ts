@@ -2,7 +2,7 @@
 // default project or the secret key changed, or `npm run platform` started on the data of `npm start`) still
 // gets an environment for every project, and each answers to its own stored key.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ensureProjectEnvironment, environmentByApiKey } from "../../src/environments";
+import { ensureProjectEnvironment, environmentByApiKey } from "../../lib/environments";
 import { ENGINE_OPTIONS } from "./engine-harness";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 

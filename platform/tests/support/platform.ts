@@ -4,9 +4,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { configure, runs } from "@trigger.dev/sdk";
 import { afterAll, beforeAll } from "vitest";
-import { copyProject, startDevCli, type DevCli } from "../../src/cli/dev-cli";
-import type { PlatformOptions } from "../../src/platform-context";
-import { startPlatform } from "../../src/platform-server";
+import { copyProject, startDevCli, type DevCli } from "../../lib/cli/dev-cli";
+import type { PlatformOptions } from "../../lib/platform-context";
+import { startPlatform } from "../../lib/platform-server";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 export const FIXTURE_PROJECT = path.resolve(import.meta.dirname, "../fixture-project");

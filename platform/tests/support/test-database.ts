@@ -1,7 +1,7 @@
 // A fresh database for one test file, cloned from the run's migrated template, with the platform's typed handle.
 import { inject } from "vitest";
-import { createDatabaseHandle } from "../../src/db/client";
-import { openTestDatabase } from "../../src/testing";
+import { createDatabaseHandle } from "../../lib/db/client";
+import { openTestDatabase } from "../../lib/testing";
 
 export type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 

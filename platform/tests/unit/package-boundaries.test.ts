@@ -7,7 +7,7 @@ import path from "node:path";
 import { expect, it } from "vitest";
 
 const PACKAGE = path.resolve(import.meta.dirname, "../..");
-const SOURCE = path.join(PACKAGE, "src");
+const SOURCE = path.join(PACKAGE, "lib");
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -2,7 +2,7 @@
 // resumed run is told again a moment later; other changes are told once.
 import type { Namespace } from "socket.io";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import { noEffects, RunNotifier } from "../../src/engine/run-notifier";
+import { noEffects, RunNotifier } from "../../lib/engine/run-notifier";
 
 let sent: { room: string; at: number }[];
 let notifier: RunNotifier;

@@ -1,8 +1,8 @@
 // The timer loop: a pass in progress when stop() is called finishes, and nothing runs after it (a platform
 // restarting closes its database right after stop()).
 import { expect, it } from "vitest";
-import { RunNotifier } from "../../src/engine/run-notifier";
-import { PlatformTimers, type DueWork } from "../../src/engine/timers";
+import { RunNotifier } from "../../lib/engine/run-notifier";
+import { PlatformTimers, type DueWork } from "../../lib/engine/timers";
 
 it("stop() during a pass: the pass ends, and no further pass is armed", async () => {
   let passes = 0;

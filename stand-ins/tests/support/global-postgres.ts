@@ -2,7 +2,7 @@
 // (the platform's test kit provides it), a template with the stand-ins' tables, cloned by each test file.
 import { startTestPostgres } from "local-trigger/testing";
 import type { TestProject } from "vitest/node";
-import { migrateStandIns } from "../../src/db/migrate";
+import { migrateStandIns } from "../../lib/db/migrate";
 
 export default async function setup(project: TestProject) {
   const pg = await startTestPostgres({ migrations: [migrateStandIns], template: "stand_ins_test_template" });

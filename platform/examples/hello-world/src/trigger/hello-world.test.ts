@@ -5,8 +5,8 @@ import path from "node:path";
 import { configure, runs, tasks } from "@trigger.dev/sdk";
 import { startLocalTrigger, type LocalTrigger } from "local-trigger/testing";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { greetUser } from "../src/trigger/greet-user";
-import type { greetMany, helloWorld } from "../src/trigger/hello-world";
+import { greetUser } from "./greet-user";
+import type { greetMany, helloWorld } from "./hello-world";
 
 // Each run starts a task process (a second or two; more on a busy machine), and a parent waits for its children.
 vi.setConfig({ testTimeout: 30_000 });
@@ -14,7 +14,7 @@ vi.setConfig({ testTimeout: 30_000 });
 let local: LocalTrigger | undefined;
 
 beforeAll(async () => {
-  local = await startLocalTrigger({ projectDir: path.resolve(import.meta.dirname, "..") });
+  local = await startLocalTrigger({ projectDir: path.resolve(import.meta.dirname, "../..") });
   configure({ baseURL: local.apiUrl, accessToken: local.secretKey });
 }, 120_000); // the CLI builds the tasks before its worker is ready: 10–15 s
 
