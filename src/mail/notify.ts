@@ -1,6 +1,9 @@
 // Sending an order's mail of one kind at most once, even when called concurrently or retried. The
 // notifications row (unique per order and kind) is claimed before sending: only the claimer sends, and a
-// claim lapses after a lease, so a sender that died mid-send is replaced by the next retry.
+// claim lapses after a lease, so a sender that died mid-send is replaced by the next retry. That is the one
+// case SMTP cannot settle: whether the dead sender's message was accepted is known to nobody but the relay,
+// which cannot be asked. The mail is then sent again under the same Message-ID (receivers such as Gmail drop
+// the second), and the resend is recorded (mail.<kind>.resent) so that it is never a silent duplicate.
 import { and, asc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../../db/client";
 import { notifications, orderItems, orders, type Notification, type NotificationKind } from "../../db/schema";
@@ -39,6 +42,10 @@ export async function notify(
     .insert(notifications)
     .values({ orderId, kind, messageId: messageIdFor(orderId, kind), recipient: order.customerEmail })
     .onConflictDoNothing();
+  const [before] = await db
+    .select({ status: notifications.status, lapsed: sql<boolean>`${notifications.claimedUntil} < now()` })
+    .from(notifications)
+    .where(and(eq(notifications.orderId, orderId), eq(notifications.kind, kind)));
   const [claimed] = await db
     .update(notifications)
     .set({
@@ -68,6 +75,12 @@ export async function notify(
       : { outcome: "in_flight", notification: current! };
   }
 
+  if (before?.status === "sending" && before.lapsed) {
+    await recordOrderEvent(db, orderId, `mail.${kind}.resent`, {
+      messageId: claimed.messageId,
+      reason: "the previous sender died mid-send",
+    });
+  }
   const items = await db.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.sku));
   const mail = await renderOrderMail(kind, { ...order, items });
   try {

@@ -114,7 +114,7 @@ export async function exploreFaults(options: ExploreOptions): Promise<ExploreRep
           slowest.slice(0, options.showSlowest).map((o) => o.id),
         )
       ).forEach((line) => log(line));
-    const names = (v: string, id: string) => new RegExp(`order ${id}(?![\\w-])`).test(v);
+    const names = (v: string, id: string) => new RegExp(`(order ${id}|<${id}\\.)(?![\\w-])`).test(v);
     const named = [...new Set(violations.flatMap((v) => plan.orders.filter((o) => names(v, o.id)).map((o) => o.id)))];
     const timelines =
       violations.length > 0 ? await timelinesOf(stack.db, named.length > 0 ? named : plan.orders.map((o) => o.id).slice(0, 5)) : [];

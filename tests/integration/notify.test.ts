@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { caughtMessages } from "local-stand-ins/schema";
-import { notifications } from "../../db/schema";
+import { notifications, orderEvents } from "../../db/schema";
 import { startMailCatcher, type MailCatcher } from "local-stand-ins/smtp";
 import { MailRetryableError } from "../../src/mail/mail-errors";
 import { createMailTransport, type MailTransport } from "../../src/mail/mail-transport";
@@ -36,6 +36,30 @@ const caught = (orderId: string) =>
 const row = async (orderId: string) => (await t.db.select().from(notifications).where(eq(notifications.orderId, orderId)))[0];
 
 describe("notify", () => {
+  it("a sender that died mid-send (its claim lapsed after SMTP took the mail): resent under the same Message-ID and recorded; only an unrecorded duplicate breaks invariant 4", async () => {
+    await placeOrder(t.db, "mail-lapsed", { "MAIL-A": 1 });
+    await notify(t.db, "mail-lapsed", "confirmation", { transport, from: FROM });
+    // As if the sender had died after SMTP accepted the message, before it could mark the row sent.
+    await t.db
+      .update(notifications)
+      .set({ status: "sending", claimedUntil: sql`now() - interval '1 second'` })
+      .where(eq(notifications.orderId, "mail-lapsed"));
+    expect((await notify(t.db, "mail-lapsed", "confirmation", { transport, from: FROM })).outcome).toBe("sent");
+    expect(await caught("mail-lapsed")).toHaveLength(2);
+    const resent = await t.db
+      .select()
+      .from(orderEvents)
+      .where(and(eq(orderEvents.orderId, "mail-lapsed"), eq(orderEvents.type, "mail.confirmation.resent")));
+    expect(resent).toHaveLength(1);
+    expect((await checkInvariants(t.db)).filter((v) => v.includes("mail-lapsed"))).toEqual([]);
+
+    await t.db.delete(orderEvents).where(eq(orderEvents.id, resent[0]!.id));
+    expect((await checkInvariants(t.db)).filter((v) => v.includes("mail-lapsed"))).toEqual([
+      expect.stringMatching(/message <mail-lapsed\.confirmation@orders\.shop\.localhost> was delivered 2 times \(0 resend/),
+    ]);
+    await t.db.delete(caughtMessages).where(eq(caughtMessages.messageId, messageIdFor("mail-lapsed", "confirmation")));
+  });
+
   it("sends a confirmation with text, HTML and a deterministic Message-ID", async () => {
     await placeOrder(t.db, "mail-1", { "MAIL-A": 2 }, { customer: { email: "ada@example.com", name: "Ada" } });
     const result = await notify(t.db, "mail-1", "confirmation", { transport, from: FROM });

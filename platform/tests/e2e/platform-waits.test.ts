@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runEvents, schedules as scheduleRows } from "../../lib/db/schema";
 import { internalId } from "../../lib/ids";
-import { SECRET_KEY, useFixturePlatform, waitForRun, waitForStatus } from "../support/platform";
+import { useFixturePlatform, waitForRun, waitForStatus } from "../support/platform";
 
 const fixture = useFixturePlatform();
 
@@ -109,7 +109,7 @@ describe("schedules", () => {
     expect(declarative!.nextRun!.getTime()).toBeGreaterThan(Date.now());
     const fired = await fetch(`${fixture.h.url}/api/v1/schedules/${declarative!.id}/fire`, {
       method: "POST",
-      headers: { authorization: `Bearer ${SECRET_KEY}` },
+      headers: { authorization: `Bearer ${fixture.h.secretKey}` },
     });
     const run = await waitForRun(((await fired.json()) as { id: string }).id);
     expect(run.output).toMatchObject({ scheduleId: declarative!.id, type: "DECLARATIVE" });

@@ -1,9 +1,9 @@
 // The local platform for an e2e test file: its own database, port 0, tuned for fast tests, plus the SDK
 // configured to trigger into it, and the real CLI running the fixture project against it.
-import fs from "node:fs";
 import path from "node:path";
 import { configure, runs } from "@trigger.dev/sdk";
 import { afterAll, beforeAll } from "vitest";
+import { startLocalTrigger, type LocalTrigger } from "../../lib/testing";
 import { copyProject, startDevCli, type DevCli } from "../../lib/cli/dev-cli";
 import type { PlatformOptions } from "../../lib/platform-context";
 import { startPlatform } from "../../lib/platform-server";
@@ -66,24 +66,25 @@ export async function waitForStatus(id: string, statuses: string[], ms = 30_000)
   }
 }
 
-/** For an e2e file: the platform and the fixture project's CLI, started before its tests, stopped after. */
+/** For an e2e file: the fixture project run by the test kit (startLocalTrigger: the platform on the file's
+ *  database and the real CLI in a private copy), started before its tests, stopped after. */
 export function useFixturePlatform(options: { platform?: Partial<PlatformOptions> } = {}) {
-  const state: { h?: PlatformHarness; cli?: DevCli } = {};
+  const state: { database?: TestDatabase; local?: LocalTrigger } = {};
   beforeAll(async () => {
-    state.h = await startPlatformHarness(options);
+    state.database = await createTestDatabase();
     const started = Date.now();
-    state.cli = await startFixtureCli(state.h.url);
+    const { secretKey: _key, defaultProjectRef: _ref, taskEnvironment: _env, ...tuning } = testPlatformOptions(options.platform);
+    state.local = await startLocalTrigger({ projectDir: FIXTURE_PROJECT, databaseUrl: state.database.url, platform: tuning });
+    configure({ baseURL: state.local.apiUrl, accessToken: state.local.secretKey });
     console.log(`trigger.dev dev ready in ${Date.now() - started} ms`);
   }, 120_000);
   afterAll(async () => {
-    await state.cli?.stop();
-    await state.h?.platform.close();
-    await state.h?.database.close();
-    if (state.cli) fs.rmSync(state.cli.projectDir, { recursive: true, force: true });
+    await state.local?.stop();
+    await state.database?.close();
   });
   return {
-    get h(): PlatformHarness {
-      return state.h!;
+    get h() {
+      return { database: state.database!, platform: state.local!.platform, url: state.local!.apiUrl, secretKey: state.local!.secretKey };
     },
   };
 }
