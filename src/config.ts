@@ -47,10 +47,15 @@ const EnvSchema = z.object({
       .regex(/^(sk|rk)_(test|live)_/, "must be a Stripe secret key (sk_test_… or rk_test_…)")
       .optional(),
   ),
-  STRIPE_WEBHOOK_SECRET: z
-    .string()
-    .regex(/^whsec_/, "must start with whsec_")
-    .default("whsec_local_stand_in"),
+  /** Unset with the stand-in: its own per-project secret. A real STRIPE_SECRET_KEY needs the real one. */
+  STRIPE_WEBHOOK_SECRET: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .regex(/^whsec_/, "must start with whsec_")
+      .optional(),
+  ),
+  ALLOW_LIVE_STRIPE: z.preprocess(emptyAsUnset, z.enum(["1"], { error: "must be 1 (or unset)" }).optional()),
   STRIPE_FAKE_PORT: port(12111),
   STRIPE_WEBHOOK_URL: z.preprocess(emptyAsUnset, optionalUrl(["http", "https"])),
 
@@ -80,6 +85,27 @@ export const ORDER_PROJECT_REF = "proj_orderfulfillment";
 /** The stand-in accepts any key of this shape; real Stripe is used only when STRIPE_SECRET_KEY is set. */
 export const STAND_IN_STRIPE_KEY = "sk_test_local_stand_in";
 
+/** What the stand-in signs its webhooks with when STRIPE_WEBHOOK_SECRET is unset (only ever with the stand-in). */
+export const STAND_IN_WEBHOOK_SECRET = "whsec_local_stand_in";
+
+/** Real Stripe: its webhooks must be verified with the endpoint's own secret (the stand-in's default is public,
+ *  so anyone who reaches the app could sign a payment_intent.succeeded), and live money only when asked for. */
+function realStripeIssues(e: z.output<typeof EnvSchema>): ConfigIssue[] {
+  if (e.STRIPE_SECRET_KEY === undefined) return [];
+  const issues: ConfigIssue[] = [];
+  if (e.STRIPE_WEBHOOK_SECRET === undefined || e.STRIPE_WEBHOOK_SECRET === STAND_IN_WEBHOOK_SECRET)
+    issues.push({
+      variable: "STRIPE_WEBHOOK_SECRET",
+      message: "must be set to your webhook endpoint's signing secret (whsec_…) when STRIPE_SECRET_KEY is a real key",
+    });
+  if (/^(sk|rk)_live_/.test(e.STRIPE_SECRET_KEY) && e.ALLOW_LIVE_STRIPE !== "1")
+    issues.push({
+      variable: "STRIPE_SECRET_KEY",
+      message: "is a live key: charges would be real money; use a test key (sk_test_…), or set ALLOW_LIVE_STRIPE=1",
+    });
+  return issues;
+}
+
 /** Reads the environment (process.env by default) into the project's configuration, or throws ConfigError. */
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   // The platform reads its own variables (ports, database, tuning); both sets of issues are reported at once.
@@ -93,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) issues.push(...configIssues(parsed.error));
+  else issues.push(...realStripeIssues(parsed.data));
   if (!parsed.success || !platform || issues.length) throw new ConfigError(issues);
   const e = parsed.data;
   const appUrl = `http://${LOCALHOST}:${e.APP_PORT}`;
@@ -102,7 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stripe: {
       useStandIn: e.STRIPE_SECRET_KEY === undefined,
       secretKey: e.STRIPE_SECRET_KEY ?? STAND_IN_STRIPE_KEY,
-      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? STAND_IN_WEBHOOK_SECRET,
       standInPort: e.STRIPE_FAKE_PORT,
       webhookUrl: e.STRIPE_WEBHOOK_URL ?? `${appUrl}/api/stripe/webhook`,
       timeoutMs: e.STRIPE_TIMEOUT.ms,

@@ -203,6 +203,7 @@ function taskEnvironment(config: Config, databaseUrl: string): Record<string, st
     STRIPE_TIMEOUT: `${config.stripe.timeoutMs}ms`,
   };
   if (!config.stripe.useStandIn) env.STRIPE_SECRET_KEY = config.stripe.secretKey;
+  if (process.env.ALLOW_LIVE_STRIPE) env.ALLOW_LIVE_STRIPE = process.env.ALLOW_LIVE_STRIPE;
   return env;
 }
 

@@ -18,6 +18,7 @@ describe("loadConfig", () => {
     const config = loadConfig({
       DATABASE_URL: "postgres://u:p@db.example:5432/shop",
       STRIPE_SECRET_KEY: "sk_test_123",
+      STRIPE_WEBHOOK_SECRET: "whsec_real",
       SMTP_URL: "smtp://relay.example:587",
       TRIGGER_API_URL: "https://api.trigger.dev",
     });
@@ -25,6 +26,22 @@ describe("loadConfig", () => {
     expect(config.stripe).toMatchObject({ useStandIn: false, secretKey: "sk_test_123" });
     expect(config.mail).toMatchObject({ useCatcher: false, smtpUrl: "smtp://relay.example:587" });
     expect(config.trigger).toMatchObject({ useLocalPlatform: false, apiUrl: "https://api.trigger.dev" });
+  });
+
+  it("a real Stripe key needs its webhook secret (the stand-in's is public), and a live key needs ALLOW_LIVE_STRIPE=1", () => {
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: "sk_test_123" })).toThrow(
+      /STRIPE_WEBHOOK_SECRET: must be set to your webhook endpoint's signing secret/,
+    );
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: "sk_test_123", STRIPE_WEBHOOK_SECRET: "whsec_local_stand_in" })).toThrow(
+      /STRIPE_WEBHOOK_SECRET/,
+    );
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: "sk_live_123", STRIPE_WEBHOOK_SECRET: "whsec_real" })).toThrow(
+      /STRIPE_SECRET_KEY: is a live key.*ALLOW_LIVE_STRIPE=1/,
+    );
+    expect(
+      loadConfig({ STRIPE_SECRET_KEY: "sk_live_123", STRIPE_WEBHOOK_SECRET: "whsec_real", ALLOW_LIVE_STRIPE: "1" }).stripe.useStandIn,
+    ).toBe(false);
+    expect(loadConfig({}).stripe.webhookSecret).toBe("whsec_local_stand_in");
   });
 
   it("treats an empty variable as unset", () => {
