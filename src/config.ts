@@ -64,6 +64,12 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().min(3).default('"Order desk" <orders@shop.localhost>'),
 
   APP_PORT: port(3000),
+  APP_BODY_LIMIT_MB: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number of megabytes")
+    .min(1, "must be at least 1")
+    .max(64, "must be at most 64")
+    .default(1),
   TRIGGER_API_URL: z.preprocess(emptyAsUnset, optionalUrl(["http", "https"])),
 
   ORDER_REMINDER_DELAY: triggerDelay("24h"),
@@ -140,7 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       catcherPort: e.SMTP_CATCHER_PORT,
       from: e.MAIL_FROM,
     },
-    app: { port: e.APP_PORT, url: appUrl },
+    app: { port: e.APP_PORT, url: appUrl, bodyLimitBytes: e.APP_BODY_LIMIT_MB * 1024 * 1024 },
     trigger: {
       useLocalPlatform: e.TRIGGER_API_URL === undefined,
       apiUrl: e.TRIGGER_API_URL ?? platform.url,

@@ -60,6 +60,12 @@ const PlatformEnvSchema = z.object({
   PLATFORM_DEQUEUE_HOLD: durationVariable("1s"),
   PLATFORM_DEQUEUE_INTERVAL: durationVariable("50ms"),
   PLATFORM_HEARTBEAT_TIMEOUT: durationVariable("90s"),
+  PLATFORM_BODY_LIMIT_MB: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number of megabytes")
+    .min(1, "must be at least 1")
+    .max(1024, "must be at most 1024")
+    .default(32),
 });
 
 export type ConfigIssue = { variable: string; message: string };
@@ -105,6 +111,7 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
         maxConcurrentRuns: e.PLATFORM_MAX_CONCURRENT_RUNS,
       },
       heartbeatTimeoutMs: e.PLATFORM_HEARTBEAT_TIMEOUT.ms,
+      bodyLimitBytes: e.PLATFORM_BODY_LIMIT_MB * 1024 * 1024,
       defaultMaxAttempts: 3,
       taskEnvironment: {},
     } satisfies PlatformOptions,

@@ -13,6 +13,8 @@ export type PlatformOptions = {
     /** Runs of one environment executing at once (also the CLI's own limit). */
     maxConcurrentRuns: number;
   };
+  /** The largest request body any route reads (PLATFORM_BODY_LIMIT_MB; default 32 MB). */
+  bodyLimitBytes?: number;
   /** A run whose task process sends no heartbeat for this long is retried or marked crashed. */
   heartbeatTimeoutMs: number;
   /** Attempts a run gets when neither the trigger nor the task's retry config says (crash recovery). */

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { Server as SocketServer } from "socket.io";
 import { createDatabaseHandle } from "./db/client";
 import { migratePlatform } from "./db/migrate";
+import { limitBodies } from "./http/body-limit";
 import { listen } from "./http/listen";
 import { bearerToken, requireEnvironmentKey } from "./api/auth";
 import { batchesApi } from "./api/batches-api";
@@ -24,6 +25,8 @@ import { RunEventBuffer } from "./engine/run-event-buffer";
 import { roomFor } from "./engine/run-notifier";
 import { ensureProjectEnvironment, environmentByApiKey } from "./environments";
 import type { PlatformContext, PlatformOptions } from "./platform-context";
+
+const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 
 export type StartPlatformOptions = {
   /** The Postgres the platform keeps its state in (schema trigger_platform, migrated on start). */
@@ -58,6 +61,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options, dash
     await next();
   });
   app.onError((error, c) => errorResponse(c, error));
+  app.use("*", limitBodies(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, "the platform", "PLATFORM_BODY_LIMIT_MB"));
   const timings = new RouteTimings();
   app.use("*", timings.middleware());
   app.get("/_platform/timings", (c) => c.json({ routes: timings.report() }));

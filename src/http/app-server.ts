@@ -17,12 +17,14 @@ import { readStock } from "../inventory/read-stock";
 import { orderRuns } from "../events/order-runs";
 import { applyStripeEvent, UnmatchedStripeEventError } from "../payments/apply-stripe-event";
 import { PaymentRetryableError } from "../payments/payment-errors";
+import { limitBodies } from "local-trigger/body-limit";
 import { startRefund, wakeChargeWaiter } from "../events/payment-follow-ups";
 
-export type AppServerOptions = { db: Database; stripe: Stripe; stripeWebhookSecret: string };
+export type AppServerOptions = { db: Database; stripe: Stripe; stripeWebhookSecret: string; bodyLimitBytes: number };
 
-export function createAppServer({ db, stripe, stripeWebhookSecret }: AppServerOptions) {
+export function createAppServer({ db, stripe, stripeWebhookSecret, bodyLimitBytes }: AppServerOptions) {
   const app = new Hono();
+  app.use("*", limitBodies(bodyLimitBytes, "the app", "APP_BODY_LIMIT_MB"));
   app.onError((error, c) => {
     if (error instanceof InvalidInputError) return c.json({ error: error.message, issues: error.issues }, 400);
     if (error instanceof OrderConflictError || error instanceof EventIdConflictError) return c.json({ error: error.message }, 409);

@@ -146,7 +146,12 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
     "app",
     async () => {
       const started = await listen(
-        createAppServer({ db: database.db, stripe: createStripeClient(config.stripe), stripeWebhookSecret: config.stripe.webhookSecret }),
+        createAppServer({
+          db: database.db,
+          stripe: createStripeClient(config.stripe),
+          stripeWebhookSecret: config.stripe.webhookSecret,
+          bodyLimitBytes: config.app.bodyLimitBytes,
+        }),
         {
           port: config.app.port,
           name: "The app's HTTP API",

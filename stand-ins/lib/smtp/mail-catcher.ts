@@ -48,7 +48,9 @@ export async function startMailCatcher(options: { databaseUrl: string; port: num
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     banner: "order-fulfillment mail catcher",
+    // smtp-server only enforces `size` with rejectOversized: without it a 30 MB message was taken whole.
     size: 10 * 1024 * 1024,
+    rejectOversized: true,
     logger: false,
     onMailFrom(_address, _session, callback) {
       if (!refusals.take()) return callback();
@@ -60,6 +62,9 @@ export async function startMailCatcher(options: { databaseUrl: string; port: num
     onData(stream, session, callback) {
       simpleParser(stream)
         .then(async (mail) => {
+          // Over `size`: refused (552) and not kept; smtp-server still streams it to the end, so say it here.
+          if (stream.sizeExceeded)
+            return callback(Object.assign(new Error("Message exceeds the catcher's size limit of 10 MB"), { responseCode: 552 }));
           await database.db.insert(caughtMessages).values({
             messageId: mail.messageId ?? null,
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",

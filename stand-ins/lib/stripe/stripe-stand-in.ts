@@ -9,6 +9,7 @@ import { z } from "zod";
 import { createDatabaseHandle } from "../db/client";
 import { migrateStandIns } from "../db/migrate";
 import { describeError } from "../describe-error";
+import { limitBodies } from "local-trigger/body-limit";
 import { listen } from "local-trigger/listen";
 import { FaultPlan, FaultSpec } from "./faults";
 import { requestFingerprint, runIdempotently, type ApiResult } from "./idempotency";
@@ -40,6 +41,8 @@ import { settleDueObjects } from "./settle-due-objects";
 import { StripeHttpError } from "./stripe-error";
 import { deliverDueWebhooks, type WebhookTarget } from "./webhook-events";
 
+const STAND_IN_BODY_LIMIT_BYTES = 1024 * 1024;
+
 export type StripeStandInOptions = {
   /** The Postgres the stand-in keeps its objects in (schema stripe_stand_in, migrated on start). */
   databaseUrl: string;
@@ -64,6 +67,8 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
   const faults = new FaultPlan();
   const processingDelayMs = options.processingDelayMs ?? 1_500;
   const app = new Hono<Env>();
+  // Stripe's own requests are small (form-encoded parameters); nothing a client sends needs more.
+  app.use("*", limitBodies(STAND_IN_BODY_LIMIT_BYTES, "the Stripe stand-in", "fixed; Stripe's requests are far smaller"));
 
   app.get("/_stand_in/faults", (c) => c.json({ faults: faults.pending() }));
   app.post("/_stand_in/faults", async (c) => {
