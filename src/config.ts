@@ -47,7 +47,7 @@ const EnvSchema = z.object({
       .regex(/^(sk|rk)_(test|live)_/, "must be a Stripe secret key (sk_test_… or rk_test_…)")
       .optional(),
   ),
-  /** Unset with the stand-in: its own per-project secret. A real STRIPE_SECRET_KEY needs the real one. */
+  /** Unset: the stand-in signs with STAND_IN_WEBHOOK_SECRET (public). A real STRIPE_SECRET_KEY needs the endpoint's own. */
   STRIPE_WEBHOOK_SECRET: z.preprocess(
     emptyAsUnset,
     z
