@@ -14,7 +14,9 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database"
 /** A command in a pseudo-terminal: what it prints (links written out, colours removed) as it prints it. */
 function inTerminal(command: string, cwd: string, env: Record<string, string>) {
   let raw = "";
-  const child: ChildProcess = spawn("script", ["-qfec", command, "/dev/null"], {
+  // `exec`: script runs the command through $SHELL -c, and a non-interactive dash (CI's /bin/sh) dies of the
+  // Ctrl-C itself instead of waiting for npm, as a user's interactive shell would.
+  const child: ChildProcess = spawn("script", ["-qfec", `exec ${command}`, "/dev/null"], {
     cwd,
     env: { ...process.env, ...env, TERM: "xterm-256color" },
     detached: true,
