@@ -45,11 +45,11 @@ async function fillRuns(db: Database, environmentId: string, total: number, pref
   await db.execute(sql`ANALYZE trigger_platform.runs`);
 }
 
-async function timePage(url: string, times = 15): Promise<number> {
+async function timePage(url: string, cookie: string, times = 15): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < times; i++) {
     const started = performance.now();
-    const response = await fetch(url);
+    const response = await fetch(url, { headers: { cookie } });
     const body = await response.text();
     if (!response.ok || !body.includes("</html>")) throw new Error(`${url} answered ${response.status}`);
     samples.push(performance.now() - started);
@@ -73,7 +73,7 @@ async function measure({ url, db }: { url: string; db: Database }, total: number
     ["one run's page", `/runs/${deep}`],
   ];
   const figures: Record<string, number> = {};
-  for (const [name, path] of pages) figures[name] = await timePage(`${platform.url}${path}`);
+  for (const [name, path] of pages) figures[name] = await timePage(`${platform.url}${path}`, platform.sessionCookie);
   await platform.close();
   return { total, fillSeconds: round(fillMs / 1000), medianMs: figures };
 }

@@ -100,7 +100,7 @@ async function main() {
     memory.phase("warm-up");
     progress(`warm-up: ${WARM_UP_ORDERS} orders at once (the CLI starts its task processes)…`);
     const warmStarted = performance.now();
-    const warm = await fireBurst(stack.appUrl, WARM_UP_ORDERS, WARM_UP_ORDERS, () => benchOrder("warm", PLENTY));
+    const warm = await fireBurst(stack.app, WARM_UP_ORDERS, WARM_UP_ORDERS, () => benchOrder("warm", PLENTY));
     await fulfil(warm, 180_000, "warm-up");
     const warmUpMs = Math.round(performance.now() - warmStarted);
 
@@ -116,7 +116,7 @@ async function main() {
       progress(`${rate} orders/s offered for ${SETTINGS.offeredSeconds} s…`);
       const cpuBefore = sampleProcesses();
       const started = performance.now();
-      const accepted = await fireAtRate(stack.appUrl, rate, SETTINGS.offeredSeconds, () => benchOrder(prefix, PLENTY));
+      const accepted = await fireAtRate(stack.app, rate, SETTINGS.offeredSeconds, () => benchOrder(prefix, PLENTY));
       await fulfil(accepted, 120_000, `${rate}/s`);
       const valuesMs = latencies(accepted, watcher);
       return {
@@ -142,7 +142,7 @@ async function main() {
       windowCpuBefore = sampleProcesses();
       routesBefore = readRoutes(stack.platformUrl);
     }, RAMP_SECONDS * 1000);
-    const flood = await fireWithBacklog(stack.appUrl, watcher, SETTINGS.backlog, RAMP_SECONDS + SETTINGS.sustainSeconds, () =>
+    const flood = await fireWithBacklog(stack.app, watcher, SETTINGS.backlog, RAMP_SECONDS + SETTINGS.sustainSeconds, () =>
       benchOrder("flood", PLENTY),
     );
     const windowCloses = Date.now();
@@ -162,7 +162,7 @@ async function main() {
     memory.phase("contention");
     progress(`contention: ${SETTINGS.contentionOrders} orders for ${SETTINGS.contentionUnits} units of ${SCARCE}…`);
     const contentionStarted = performance.now();
-    const contended = await fireBurst(stack.appUrl, SETTINGS.contentionOrders, 20, () => benchOrder("scarce", SCARCE));
+    const contended = await fireBurst(stack.app, SETTINGS.contentionOrders, 20, () => benchOrder("scarce", SCARCE));
     await watcher.waitFor(
       contended.map((a) => a.id),
       "terminal",

@@ -16,10 +16,13 @@ export function benchOrder(prefix: string, sku: string): OrderCreatedInput {
 }
 
 /** POST /api/events/order.created; resolves when the app has accepted it (202), with that moment. */
-export async function fireOrder(appUrl: string, order: OrderCreatedInput): Promise<Accepted> {
-  const response = await fetch(`${appUrl}/api/events/order.created`, {
+/** The app's API and the token it takes. */
+export type AppEndpoint = { url: string; token: string };
+
+export async function fireOrder(app: AppEndpoint, order: OrderCreatedInput): Promise<Accepted> {
+  const response = await fetch(`${app.url}/api/events/order.created`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${app.token}` },
     body: JSON.stringify(order),
   });
   const acceptedAt = Date.now();
@@ -30,20 +33,20 @@ export async function fireOrder(appUrl: string, order: OrderCreatedInput): Promi
 
 /** A burst: `count` orders, `inParallel` at a time, each group sent as soon as the last was accepted. */
 export async function fireBurst(
-  appUrl: string,
+  app: AppEndpoint,
   count: number,
   inParallel: number,
   makeOrder: () => OrderCreatedInput,
 ): Promise<Accepted[]> {
   const accepted: Accepted[] = [];
   for (let i = 0; i < count; i += inParallel) {
-    accepted.push(...(await Promise.all(Array.from({ length: Math.min(inParallel, count - i) }, () => fireOrder(appUrl, makeOrder())))));
+    accepted.push(...(await Promise.all(Array.from({ length: Math.min(inParallel, count - i) }, () => fireOrder(app, makeOrder())))));
   }
   return accepted;
 }
 
 /** Offered load: one order every 1/rate seconds for `seconds`, each sent without waiting for the last. */
-export async function fireAtRate(appUrl: string, rate: number, seconds: number, makeOrder: () => OrderCreatedInput): Promise<Accepted[]> {
+export async function fireAtRate(app: AppEndpoint, rate: number, seconds: number, makeOrder: () => OrderCreatedInput): Promise<Accepted[]> {
   const count = Math.round(rate * seconds);
   const started = performance.now();
   const sends: Promise<Accepted>[] = [];
@@ -51,7 +54,7 @@ export async function fireAtRate(appUrl: string, rate: number, seconds: number, 
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    sends.push(fireOrder(appUrl, makeOrder()));
+    sends.push(fireOrder(app, makeOrder()));
   }
   return Promise.all(sends);
 }
@@ -61,7 +64,7 @@ export async function fireAtRate(appUrl: string, rate: number, seconds: number, 
  * confirmations arrive, for `seconds`. Returns every order it sent (the last ones still in flight).
  */
 export async function fireWithBacklog(
-  appUrl: string,
+  app: AppEndpoint,
   watcher: OrderWatcher,
   backlog: number,
   seconds: number,
@@ -72,7 +75,7 @@ export async function fireWithBacklog(
   while (performance.now() < deadline) {
     const inFlight = sent.length - sent.filter((a) => watcher.confirmedAt(a.id) !== undefined).length;
     const toSend = backlog - inFlight;
-    if (toSend > 0) sent.push(...(await fireBurst(appUrl, toSend, toSend, makeOrder)));
+    if (toSend > 0) sent.push(...(await fireBurst(app, toSend, toSend, makeOrder)));
     await new Promise((r) => setTimeout(r, 50));
   }
   return sent;

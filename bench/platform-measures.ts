@@ -18,6 +18,7 @@ export const FIXTURE = path.resolve(import.meta.dirname, "../platform/tests/fixt
 const KEY = "tr_dev_bench";
 export const PLATFORM_BENCH_OPTIONS: PlatformOptions = {
   secretKey: KEY,
+  accessToken: "tr_pat_bench",
   defaultProjectRef: "proj_platformfixture",
   dequeue: { holdMs: 1_000, intervalWithRunMs: 0, intervalWithoutRunMs: 50, maxConcurrentRuns: 25 },
   heartbeatTimeoutMs: 90_000,
@@ -75,7 +76,7 @@ export async function measurePlatform({ url, db }: { url: string; db: Database }
       .where(eq(runRows.taskIdentifier, "noop"));
 
     const cliStarted = performance.now();
-    cli = startDevCli({ projectDir: copyProject(FIXTURE), apiUrl: platform.url });
+    cli = startDevCli({ projectDir: copyProject(FIXTURE), apiUrl: platform.url, accessToken: platform.accessToken });
     await cli.ready;
     const cliReadyMs = Math.round(performance.now() - cliStarted);
     for (let i = 0; i < 30; i++) await runs.poll((await tasks.trigger("noop", null)).id, { pollIntervalMs: 20 });

@@ -16,7 +16,7 @@ async function measureBaseline(runCount: number, triggerCount: number) {
   const projectDir = copyProject(FIXTURE);
   const triggersPerSecond = round(await triggerLoad(triggerCount, 32));
   baseline.cancelQueued();
-  const cli = startDevCli({ projectDir, apiUrl: baseline.url });
+  const cli = startDevCli({ projectDir, apiUrl: baseline.url, accessToken: "tr_pat_baseline" });
   try {
     await cli.ready;
     for (let i = 0; i < 30; i++) await baseline.waitAllFinished([(await tasks.trigger("noop", null)).id], 20_000);

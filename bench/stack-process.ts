@@ -8,6 +8,9 @@ import { freePort } from "local-trigger/listen";
 import { killWatchdog } from "local-trigger/dev-cli";
 import { copyRepository } from "../src/stack/repository-copy";
 
+/** The app token the benchmark's stack is started with (APP_API_TOKEN), so the bench can fire orders. */
+const BENCH_APP_TOKEN = "bench-app-token-0123456789abcdef";
+
 export async function startStackProcess(options: { databaseUrl: string; logFile: string }) {
   const [app, platform, stripe, smtp] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const projectDir = copyRepository();
@@ -28,6 +31,7 @@ export async function startStackProcess(options: { databaseUrl: string; logFile:
       DATABASE_URL: options.databaseUrl,
       DATA_DIR: path.join(projectDir, ".data"),
       APP_PORT: String(app),
+      APP_API_TOKEN: BENCH_APP_TOKEN,
       PLATFORM_PORT: String(platform),
       STRIPE_FAKE_PORT: String(stripe),
       SMTP_CATCHER_PORT: String(smtp),
@@ -63,6 +67,7 @@ export async function startStackProcess(options: { databaseUrl: string; logFile:
     projectDir,
     readyMs: Math.round(performance.now() - started),
     appUrl: `http://127.0.0.1:${app}`,
+    app: { url: `http://127.0.0.1:${app}`, token: BENCH_APP_TOKEN },
     platformUrl: `http://127.0.0.1:${platform}`,
     stripePort: stripe,
     smtpPort: smtp,

@@ -13,12 +13,17 @@ async function migrate(url: string) {
 
 export type StartedDatabase = { url: string; embedded: boolean; stop: () => Promise<void> };
 
-export async function startDatabase(database: Config["database"], log: (line: string) => void): Promise<StartedDatabase> {
+/** `password`: the embedded cluster's (the install's own, from the platform's secrets). */
+export async function startDatabase(
+  database: Config["database"],
+  log: (line: string) => void,
+  password?: string,
+): Promise<StartedDatabase> {
   if (database.url) {
     await migrate(database.url);
     return { url: database.url, embedded: false, stop: async () => {} };
   }
-  const pg = await startEmbeddedPostgres({ dataDir: database.embeddedDir, port: database.embeddedPort, log });
+  const pg = await startEmbeddedPostgres({ dataDir: database.embeddedDir, port: database.embeddedPort, password, log });
   try {
     await migrate(pg.url);
   } catch (error) {

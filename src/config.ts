@@ -55,6 +55,14 @@ const EnvSchema = z.object({
       .regex(/^whsec_/, "must start with whsec_")
       .optional(),
   ),
+  /** The stand-in's key: made per install by `npm start` (app-secrets.json) and handed to the task processes. */
+  STRIPE_STAND_IN_KEY: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .regex(/^sk_test_\w+$/, "must be sk_test_…")
+      .optional(),
+  ),
   ALLOW_LIVE_STRIPE: z.preprocess(emptyAsUnset, z.enum(["1"], { error: "must be 1 (or unset)" }).optional()),
   STRIPE_FAKE_PORT: port(12111),
   STRIPE_WEBHOOK_URL: z.preprocess(emptyAsUnset, optionalUrl(["http", "https"])),
@@ -64,6 +72,14 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().min(3).default('"Order desk" <orders@shop.localhost>'),
 
   APP_PORT: port(3000),
+  /** What callers of the app's API present (Bearer); unset: the install's own (DATA_DIR/app-secrets.json). */
+  APP_API_TOKEN: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .regex(/^[\w-]{24,}$/, "must be at least 24 letters, digits, - or _ (a token others can't guess)")
+      .optional(),
+  ),
   APP_BODY_LIMIT_MB: z.coerce
     .number({ error: "must be a number" })
     .int("must be a whole number of megabytes")
@@ -88,10 +104,8 @@ export { ConfigError, LOCALHOST };
 
 /** The order project's own Trigger.dev project on the local platform. */
 export const ORDER_PROJECT_REF = "proj_orderfulfillment";
-/** The stand-in accepts any key of this shape; real Stripe is used only when STRIPE_SECRET_KEY is set. */
+/** The stand-in's key and webhook secret where no install made its own (tests; `npm start` makes its own). */
 export const STAND_IN_STRIPE_KEY = "sk_test_local_stand_in";
-
-/** What the stand-in signs its webhooks with when STRIPE_WEBHOOK_SECRET is unset (only ever with the stand-in). */
 export const STAND_IN_WEBHOOK_SECRET = "whsec_local_stand_in";
 
 /** Real Stripe: its webhooks must be verified with the endpoint's own secret (the stand-in's default is public,
@@ -126,6 +140,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) issues.push(...configIssues(parsed.error));
   else issues.push(...realStripeIssues(parsed.data));
+  if (parsed.success && parsed.data.TRIGGER_API_URL !== undefined && !env.TRIGGER_SECRET_KEY)
+    issues.push({ variable: "TRIGGER_SECRET_KEY", message: "must be set to the project's secret key when TRIGGER_API_URL is set" });
   if (!parsed.success || !platform || issues.length) throw new ConfigError(issues);
   const e = parsed.data;
   const appUrl = `http://${LOCALHOST}:${e.APP_PORT}`;
@@ -134,7 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: platform.database,
     stripe: {
       useStandIn: e.STRIPE_SECRET_KEY === undefined,
-      secretKey: e.STRIPE_SECRET_KEY ?? STAND_IN_STRIPE_KEY,
+      secretKey: e.STRIPE_SECRET_KEY ?? e.STRIPE_STAND_IN_KEY ?? STAND_IN_STRIPE_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? STAND_IN_WEBHOOK_SECRET,
       standInPort: e.STRIPE_FAKE_PORT,
       webhookUrl: e.STRIPE_WEBHOOK_URL ?? `${appUrl}/api/stripe/webhook`,
@@ -146,14 +162,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       catcherPort: e.SMTP_CATCHER_PORT,
       from: e.MAIL_FROM,
     },
-    app: { port: e.APP_PORT, url: appUrl, bodyLimitBytes: e.APP_BODY_LIMIT_MB * 1024 * 1024 },
+    app: { port: e.APP_PORT, url: appUrl, bodyLimitBytes: e.APP_BODY_LIMIT_MB * 1024 * 1024, apiToken: e.APP_API_TOKEN },
     trigger: {
       useLocalPlatform: e.TRIGGER_API_URL === undefined,
       apiUrl: e.TRIGGER_API_URL ?? platform.url,
       platformPort: platform.port,
       secretKey: platform.options.secretKey,
       projectRef: platform.options.defaultProjectRef,
+      /** The local platform's access token when set (PLATFORM_ACCESS_TOKEN); else the install's own. */
+      accessToken: platform.accessToken,
     },
+    allowedHosts: platform.allowedHosts,
     /** The local platform's options (its own variables, read by local-trigger/config). */
     platform: platform.options,
     orders: {

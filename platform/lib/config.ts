@@ -30,6 +30,9 @@ export const durationVariable = (fallback: string) =>
       return { text: text.trim(), ms: millis };
     });
 
+/** A host name, an IPv4 address or a bracketed IPv6 address, with an optional port. */
+const HOST_PATTERN = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:\d{1,5})?$/;
+
 export const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 
 const PlatformEnvSchema = z.object({
@@ -43,10 +46,39 @@ const PlatformEnvSchema = z.object({
   ),
   PG_PORT: portVariable(54320),
   PLATFORM_PORT: portVariable(3030),
-  TRIGGER_SECRET_KEY: z
-    .string()
-    .regex(/^tr_(dev|prod|stg)_/, "must start with tr_dev_, tr_stg_ or tr_prod_")
-    .default("tr_dev_local"),
+  /** Unset: the default project's key is made at random with the project (and kept in the database). */
+  TRIGGER_SECRET_KEY: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .regex(
+        /^tr_(dev|prod|stg)_\w{16,}$/,
+        "must be tr_dev_, tr_stg_ or tr_prod_ and at least 16 letters or digits (a key others can't guess)",
+      )
+      .optional(),
+  ),
+  /** Unset: the access token made for this install (in DATA_DIR/local-trigger-secrets.json). */
+  PLATFORM_ACCESS_TOKEN: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .regex(/^tr_pat_\w{24,}$/, "must be tr_pat_ and at least 24 letters or digits (a token others can't guess)")
+      .optional(),
+  ),
+  /** Host names (or host:port) requests may name besides 127.0.0.1, localhost and [::1], comma-separated. */
+  ALLOWED_HOSTS: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .transform((text) =>
+        text
+          .split(",")
+          .map((host) => host.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(HOST_PATTERN, "must be host names or host:port, comma-separated (like myhost.lan,10.0.0.5:3030)")))
+      .optional(),
+  ),
   TRIGGER_PROJECT_REF: z
     .string()
     .regex(/^proj_[a-z0-9]+$/, "must look like proj_<lowercase letters and digits>")
@@ -101,8 +133,12 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
     },
     port: e.PLATFORM_PORT,
     url: `http://${LOCALHOST}:${e.PLATFORM_PORT}`,
+    /** The access token when set explicitly (scripts, CI); else the install's own (loadPlatformSecrets). */
+    accessToken: e.PLATFORM_ACCESS_TOKEN,
+    allowedHosts: e.ALLOWED_HOSTS ?? [],
     options: {
       secretKey: e.TRIGGER_SECRET_KEY,
+      allowedHosts: e.ALLOWED_HOSTS ?? [],
       defaultProjectRef: e.TRIGGER_PROJECT_REF,
       dequeue: {
         holdMs: e.PLATFORM_DEQUEUE_HOLD.ms,

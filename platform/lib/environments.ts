@@ -1,15 +1,18 @@
-// Projects and their dev environments. Any project ref works: the first CLI or API request that names one
-// creates it (the dashboard's pages only look). The default project's key is the configured secret key;
-// another project's is `<key>-<ref>`.
-import { and, asc, eq, type SQL } from "drizzle-orm";
+// Projects and their dev environments. The access token's holder creates a project by naming it (the CLI's
+// first request does). Each environment's secret key is random, made with it and kept: the default project's
+// is TRIGGER_SECRET_KEY when that is set. A key is found by its digest, so the time a lookup takes says
+// nothing of how much of a guessed key was right.
+import { createHash } from "node:crypto";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./db/client";
 import { environments, projects, type Environment } from "./db/schema";
 import { newIds } from "./ids";
+import { randomToken } from "./install-secrets";
 import type { PlatformOptions } from "./platform-context";
 
 export type ProjectEnvironment = Environment & { projectId: string; projectName: string };
 
-// Environments never change once made, so they are cached, per database (tests run several side by side).
+// Environments change only by setEnvironmentKey (which forgets them), so they are cached, per database (tests run several side by side).
 const caches = new WeakMap<Database, { byKey: Map<string, ProjectEnvironment>; byRef: Map<string, ProjectEnvironment> }>();
 function cacheOf(db: Database) {
   let cache = caches.get(db);
@@ -17,10 +20,8 @@ function cacheOf(db: Database) {
   return cache;
 }
 
-/** The key a new environment is given. The stored key is the key: settings may change after it was made. */
-function preferredApiKey(projectRef: string, options: PlatformOptions): string {
-  return projectRef === options.defaultProjectRef ? options.secretKey : `${options.secretKey}-${projectRef}`;
-}
+/** A new environment's secret key. */
+const newApiKey = () => randomToken("tr_dev_", 20);
 
 /** The project's dev environment, created on first use. */
 export async function ensureProjectEnvironment(db: Database, projectRef: string, options: PlatformOptions): Promise<ProjectEnvironment> {
@@ -30,9 +31,11 @@ export async function ensureProjectEnvironment(db: Database, projectRef: string,
     .insert(projects)
     .values({ ref: projectRef, id: newIds("proj").id, name: projectRef })
     .onConflictDoNothing();
-  // The preferred key may be another project's already (the default project changed on an existing
-  // database): then this one gets its ref-suffixed key.
-  for (const apiKey of [preferredApiKey(projectRef, options), `${options.secretKey}-${projectRef}`]) {
+  // The chosen key may be another project's already (the default project changed on a kept database): then
+  // this one gets a random key.
+  const chosen = projectRef === options.defaultProjectRef ? options.secretKey : undefined;
+  for (const apiKey of [chosen, newApiKey()]) {
+    if (!apiKey) continue;
     await db
       .insert(environments)
       .values({ id: newIds("env").id, projectRef, slug: "dev", apiKey })
@@ -40,7 +43,19 @@ export async function ensureProjectEnvironment(db: Database, projectRef: string,
     const found = await load(db, eq(environments.projectRef, projectRef));
     if (found) return found;
   }
-  throw new Error(`Could not make a dev environment for ${projectRef}: its keys are taken`);
+  throw new Error(`Could not make a dev environment for ${projectRef}`);
+}
+
+/** Gives the project's environment the chosen key (TRIGGER_SECRET_KEY set on an install whose key was made). */
+export async function setEnvironmentKey(db: Database, env: ProjectEnvironment, apiKey: string): Promise<ProjectEnvironment> {
+  if (env.apiKey === apiKey) return env;
+  const holder = await environmentByApiKey(db, apiKey);
+  if (holder && holder.id !== env.id)
+    throw new Error(`TRIGGER_SECRET_KEY is already the key of project ${holder.projectRef}: choose another for ${env.projectRef}`);
+  await db.update(environments).set({ apiKey }).where(eq(environments.id, env.id));
+  cacheOf(db).byKey.delete(digestOf(env.apiKey));
+  cacheOf(db).byRef.delete(env.projectRef);
+  return (await load(db, eq(environments.id, env.id)))!;
 }
 
 /** The project's environment with this slug, if both exist: a page that names a project never creates it. */
@@ -60,8 +75,13 @@ export async function listProjectEnvironments(db: Database): Promise<ProjectEnvi
   return rows.map((row) => ({ ...row.env, projectId: row.projectId, projectName: row.projectName }));
 }
 
+const digestOf = (apiKey: string) => createHash("sha256").update(apiKey).digest("hex");
+
 export async function environmentByApiKey(db: Database, apiKey: string): Promise<ProjectEnvironment | undefined> {
-  return cacheOf(db).byKey.get(apiKey) ?? (await load(db, eq(environments.apiKey, apiKey)));
+  const digest = digestOf(apiKey);
+  return (
+    cacheOf(db).byKey.get(digest) ?? (await load(db, sql`sha256(convert_to(${environments.apiKey}, 'UTF8')) = decode(${digest}, 'hex')`))
+  );
 }
 
 async function load(db: Database, where: SQL | undefined): Promise<ProjectEnvironment | undefined> {
@@ -72,7 +92,7 @@ async function load(db: Database, where: SQL | undefined): Promise<ProjectEnviro
     .where(where);
   if (!row) return undefined;
   const env = { ...row.env, projectId: row.projectId, projectName: row.projectName };
-  cacheOf(db).byKey.set(env.apiKey, env);
+  cacheOf(db).byKey.set(digestOf(env.apiKey), env);
   cacheOf(db).byRef.set(env.projectRef, env);
   return env;
 }

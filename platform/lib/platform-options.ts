@@ -1,8 +1,15 @@
 // What the platform is started with: its default project, dequeue tuning, heartbeat timeout, retries, and
 // what task processes and the dashboard are handed. local-trigger/config reads them from the environment.
 export type PlatformOptions = {
-  /** The secret key (tr_dev_…) of the default project; other projects get `<key>-<ref>`. */
-  secretKey: string;
+  /** The default project's secret key (tr_dev_…) when chosen (TRIGGER_SECRET_KEY); else, as for every other
+   *  project, a random one is made with the project and kept. */
+  secretKey?: string;
+  /** What the CLI and scripts present (TRIGGER_ACCESS_TOKEN of the CLI); random per start when not given. */
+  accessToken?: string;
+  /** The dashboard's login token (the printed link's ?token=); random per start when not given. */
+  dashboardToken?: string;
+  /** Hosts requests may name besides 127.0.0.1, localhost and [::1] (ALLOWED_HOSTS). */
+  allowedHosts?: string[];
   defaultProjectRef: string;
   dequeue: {
     /** How long an empty dequeue request is held open waiting for a run (long poll). */

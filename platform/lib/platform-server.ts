@@ -9,6 +9,8 @@ import { createDatabaseHandle } from "./db/client";
 import { migratePlatform } from "./db/migrate";
 import { limitBodies } from "./http/body-limit";
 import { listen } from "./http/listen";
+import { refuseForeignRequest } from "./http/request-guard";
+import { randomToken } from "./install-secrets";
 import { bearerToken, requireEnvironmentKey } from "./api/auth";
 import { batchesApi } from "./api/batches-api";
 import { cliApi } from "./api/cli-api";
@@ -17,13 +19,14 @@ import { errorResponse, type PlatformEnv } from "./api/http-context";
 import { otelApi } from "./api/otel-api";
 import { RouteTimings } from "./api/route-timings";
 import { dashboardRoutes, type DashboardExtension } from "./dashboard/dashboard-routes";
+import { dashboardSecrets, SESSION_COOKIE } from "./dashboard/dashboard-session";
 import { runsApi } from "./api/runs-api";
 import { schedulesApi } from "./api/schedules-api";
 import { tokenCallbackApi, waitsApi } from "./api/waits-api";
 import { RunEngine } from "./engine";
 import { RunEventBuffer } from "./engine/run-event-buffer";
 import { roomFor } from "./engine/run-notifier";
-import { ensureProjectEnvironment, environmentByApiKey } from "./environments";
+import { ensureProjectEnvironment, environmentByApiKey, setEnvironmentKey } from "./environments";
 import type { PlatformContext, PlatformOptions } from "./platform-context";
 
 const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -40,9 +43,17 @@ export type StartPlatformOptions = {
   dashboard?: DashboardExtension;
 };
 export type RunningPlatform = Awaited<ReturnType<typeof startPlatform>>;
+const headerOf = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
 export type CliPresence = { projectRef: string; connected: boolean };
 
-export async function startPlatform({ databaseUrl, port, poolSize, options, dashboard }: StartPlatformOptions) {
+export async function startPlatform({ databaseUrl, port, poolSize, options: given, dashboard }: StartPlatformOptions) {
+  // Tokens not handed in are made for this start alone: nothing is ever open for want of a setting.
+  const options = {
+    ...given,
+    accessToken: given.accessToken ?? randomToken("tr_pat_", 20),
+    dashboardToken: given.dashboardToken ?? randomToken(),
+  };
   await migratePlatform(databaseUrl);
   const database = createDatabaseHandle(databaseUrl, { max: poolSize ?? 20 });
   const db = database.db;
@@ -80,11 +91,28 @@ export async function startPlatform({ databaseUrl, port, poolSize, options, dash
   app.route("/", dashboardRoutes(dashboard));
   app.notFound((c) => c.json({ error: `The local platform has no route ${c.req.method} ${c.req.path}` }, 404));
 
-  const listening = await listen(app, { port, name: "The local Trigger.dev platform", portVariable: "PLATFORM_PORT" });
+  const listening = await listen(app, {
+    port,
+    name: "The local Trigger.dev platform",
+    portVariable: "PLATFORM_PORT",
+    allowedHosts: options.allowedHosts,
+  });
   ctx.origin = engine.context.origin = listening.url;
 
   // The CLI subscribes to the runs it executes and is told when one changes (run:notify).
-  const io = new SocketServer(listening.server as HttpServer, { serveClient: false, transports: ["websocket"] });
+  const io = new SocketServer(listening.server as HttpServer, {
+    serveClient: false,
+    transports: ["websocket"],
+    // The upgrade passes by the fetch handler's checks: the same ones, here.
+    allowRequest: (request, answer) => {
+      const refusal = refuseForeignRequest(
+        { get: (name) => headerOf(request.headers[name]) },
+        listening.hosts(),
+        "The local Trigger.dev platform",
+      );
+      answer(refusal?.message ?? null, refusal === undefined);
+    },
+  });
   const devWorkers = io.of("/dev-worker");
   devWorkers.use((socket, next) => {
     const token = bearerToken(socket.handshake.headers.authorization);
@@ -112,12 +140,21 @@ export async function startPlatform({ databaseUrl, port, poolSize, options, dash
   notifier.attach(devWorkers);
 
   // The default project exists from the start, so backend code can trigger before any CLI connects.
-  await ensureProjectEnvironment(db, options.defaultProjectRef, options);
+  let defaultEnvironment = await ensureProjectEnvironment(db, options.defaultProjectRef, options);
+  if (options.secretKey) defaultEnvironment = await setEnvironmentKey(db, defaultEnvironment, options.secretKey);
   await engine.start();
 
   return {
     url: listening.url,
     port: listening.port,
+    /** The default project's secret key (for the SDK in backend code). */
+    secretKey: defaultEnvironment.apiKey,
+    /** What the CLI presents as TRIGGER_ACCESS_TOKEN. */
+    accessToken: options.accessToken,
+    /** The dashboard link that logs its opener in (the banner prints it; keep it to yourself). */
+    loginUrl: `${listening.url}/?token=${options.dashboardToken}`,
+    /** The dashboard's session as a Cookie header, for tools and tests that fetch its pages. */
+    sessionCookie: `${SESSION_COOKIE}=${dashboardSecrets(options.dashboardToken).session}`,
     context: ctx,
     timings,
     /** Tells `listener` when a project's `trigger.dev dev` connects or goes away; returns the unsubscribe. */

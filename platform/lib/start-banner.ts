@@ -1,6 +1,8 @@
-// What `local-trigger` prints once it is up: where it is, how to point a project's CLI at it, and each
-// project's secret key for backend code (also on the project's API keys page in the dashboard).
+// What `local-trigger` prints once it is up: where it is, the dashboard's login link, how to point a
+// project's CLI at it, and each project's secret key for backend code (also on the project's API keys page).
+// These are the install's secrets: they go to the terminal of whoever started it, and nowhere else.
 import { asc, eq } from "drizzle-orm";
+import { cliCommand } from "./cli/cli-command";
 import { pathsOfProject } from "./dashboard/project-paths";
 import { environments, projects } from "./db/schema";
 import type { RunningPlatform } from "./platform-server";
@@ -13,10 +15,10 @@ export async function startBanner(platform: RunningPlatform, state: string): Pro
     .innerJoin(projects, eq(projects.ref, environments.projectRef))
     .orderBy(asc(projects.createdAt));
   return `Local Trigger.dev platform on ${platform.url} (state in ${state})
-Dashboard: ${platform.url}/projects (every project, its runs, test page, schedules and API keys)
+Dashboard (this link logs you in; keep it to yourself): ${platform.loginUrl}
 
 Run any Trigger.dev v4 project against it, from that project's folder:
-  TRIGGER_API_URL=${platform.url} TRIGGER_ACCESS_TOKEN=tr_pat_local npx trigger.dev@4.8.3 dev
+  ${cliCommand(platform.url, platform.accessToken)}
 
 Trigger from backend code with the SDK (TRIGGER_API_URL=${platform.url} and the project's key):
 ${keys.map((k) => `  ${k.ref.padEnd(24)} ${k.slug.padEnd(5)} TRIGGER_SECRET_KEY=${k.apiKey}   ${platform.url}${pathsOfProject(k.ref).apiKeys}`).join("\n")}

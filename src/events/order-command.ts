@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { loadConfig } from "../config";
+import { withInstallSecrets } from "../stack/app-secrets";
 import { InvalidInputError, parseInput } from "../input-error";
 import { TERMINAL_STATUSES } from "../orders/order-status";
 
@@ -59,25 +60,31 @@ function readFlags(argv: string[]): Flags {
   return parseInput(Flags, raw, "flags");
 }
 
+/** The app's HTTP API and the token it takes. */
+type AppTarget = { url: string; token: string };
+
 type Order = { id: string; status: string; totalCents: number; currency: string; failureReason: string | null };
 
-async function api<T>(base: string, path: string, init?: RequestInit): Promise<T> {
+async function api<T>(app: AppTarget, path: string, init?: RequestInit): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(`${base}${path}`, { ...init, headers: { "content-type": "application/json" } });
+    response = await fetch(`${app.url}${path}`, {
+      ...init,
+      headers: { "content-type": "application/json", authorization: `Bearer ${app.token}` },
+    });
   } catch {
-    throw new Error(`Cannot reach the app at ${base}. Is \`npm start\` running?`);
+    throw new Error(`Cannot reach the app at ${app.url}. Is \`npm start\` running?`);
   }
   const body = (await response.json().catch(() => ({}))) as T & { error?: string };
   if (!response.ok) throw new Error(`${init?.method ?? "GET"} ${path}: ${response.status} ${body.error ?? ""}`);
   return body;
 }
 
-const sendEvent = (base: string, name: string, payload: unknown) =>
-  api<{ orderId: string; runId: string }>(base, `/api/events/${name}`, { method: "POST", body: JSON.stringify(payload) });
+const sendEvent = (app: AppTarget, name: string, payload: unknown) =>
+  api<{ orderId: string; runId: string }>(app, `/api/events/${name}`, { method: "POST", body: JSON.stringify(payload) });
 
 async function waitTerminal(
-  base: string,
+  app: AppTarget,
   ids: string[],
   onProgress: (done: number) => void,
   timeoutMs = 10 * 60_000,
@@ -86,7 +93,7 @@ async function waitTerminal(
   const deadline = Date.now() + timeoutMs;
   while (done.size < ids.length && Date.now() < deadline) {
     for (const id of ids.filter((i) => !done.has(i))) {
-      const order = await api<Order>(base, `/api/orders/${id}`);
+      const order = await api<Order>(app, `/api/orders/${id}`);
       if ((TERMINAL_STATUSES as readonly string[]).includes(order.status)) done.set(id, order);
     }
     onProgress(done.size);
@@ -117,10 +124,12 @@ const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} 
 
 async function main() {
   const flags = readFlags(process.argv.slice(2));
-  const base = flags["app-url"] ?? loadConfig().app.url;
+  // The token is the install's own (DATA_DIR/app-secrets.json), unless APP_API_TOKEN chose one.
+  const { config } = withInstallSecrets(loadConfig());
+  const app: AppTarget = { url: flags["app-url"] ?? config.app.url, token: config.app.apiToken! };
 
   if (flags.cancel) {
-    const sent = await sendEvent(base, "order.cancelled", { id: flags.cancel });
+    const sent = await sendEvent(app, "order.cancelled", { id: flags.cancel });
     console.log(`order.cancelled sent for ${sent.orderId} (run ${sent.runId})`);
     return;
   }
@@ -128,7 +137,7 @@ async function main() {
   if (flags.sku.length > 0) {
     const id = flags.id ?? `ord-${Date.now().toString(36)}`;
     const lines = flags.sku.map((s) => ({ sku: s.split(":")[0]!, quantity: Number(s.split(":")[1]) }));
-    const sent = await sendEvent(base, "order.created", {
+    const sent = await sendEvent(app, "order.created", {
       id,
       customer: { email: flags.email, ...(flags.name ? { name: flags.name } : {}) },
       lines,
@@ -137,9 +146,9 @@ async function main() {
     });
     console.log(`order ${sent.orderId} accepted; workflow run ${sent.runId}`);
     if (flags["no-wait"]) return;
-    const [order] = [...(await waitTerminal(base, [id], () => process.stdout.write(".")))].map(([, o]) => o);
+    const [order] = [...(await waitTerminal(app, [id], () => process.stdout.write(".")))].map(([, o]) => o);
     process.stdout.write("\n");
-    if (!order) throw new Error(`order ${id} did not finish within 10 minutes; see GET ${base}/api/orders/${id}`);
+    if (!order) throw new Error(`order ${id} did not finish within 10 minutes; see GET ${app.url}/api/orders/${id}`);
     console.log(
       `order ${id}: ${order.status}${order.failureReason ? ` (${order.failureReason})` : ""}, ${money(order.totalCents, order.currency)}`,
     );
@@ -147,7 +156,7 @@ async function main() {
   }
 
   // --random N
-  const { inventory } = await api<{ inventory: { sku: string; available: number }[] }>(base, "/api/inventory");
+  const { inventory } = await api<{ inventory: { sku: string; available: number }[] }>(app, "/api/inventory");
   if (inventory.length === 0) throw new Error("The catalog is empty");
   const count = flags.random!;
   const ids: string[] = [];
@@ -157,7 +166,7 @@ async function main() {
   for (let i = 0; i < count; i++) {
     const id = `rnd-${run}-${i}`;
     const picks = [...inventory].sort(() => Math.random() - 0.5).slice(0, 1 + Math.floor(Math.random() * 2));
-    await sendEvent(base, "order.created", {
+    await sendEvent(app, "order.created", {
       id,
       customer: { email: `customer${i}@example.com` },
       lines: picks.map((p) => ({ sku: p.sku, quantity: 1 + Math.floor(Math.random() * 2) })),
@@ -168,7 +177,7 @@ async function main() {
     sending(i + 1, count);
   }
   const fulfilled = progress("fulfilled");
-  const done = await waitTerminal(base, ids, (n) => fulfilled(n, count));
+  const done = await waitTerminal(app, ids, (n) => fulfilled(n, count));
   const byStatus = new Map<string, number>();
   for (const order of done.values()) byStatus.set(order.status, (byStatus.get(order.status) ?? 0) + 1);
   const seconds = (Date.now() - started) / 1000;

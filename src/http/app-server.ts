@@ -2,7 +2,7 @@
 //   POST /api/events/:name   202 {runId, orderId} · 400 with the bad fields · 409 for a conflicting order id
 //   GET  /api/orders          recent orders · GET /api/orders/:id  the order, everything hanging off it, its runs
 //   GET  /api/inventory       the catalog with stock on hand, reserved and available
-//   POST /api/stripe/webhook  signature checked (400 otherwise); settles charges and refunds from Stripe's
+//   POST /api/stripe/webhook  signature checked (400 otherwise; the only route without the app's token); settles charges and refunds from Stripe's
 //                             records; 503 for an intent of ours not matched yet, so Stripe sends it again
 import { Hono } from "hono";
 import Stripe from "stripe";
@@ -18,13 +18,39 @@ import { orderRuns } from "../events/order-runs";
 import { applyStripeEvent, UnmatchedStripeEventError } from "../payments/apply-stripe-event";
 import { PaymentRetryableError } from "../payments/payment-errors";
 import { limitBodies } from "local-trigger/body-limit";
+import { sameSecret } from "local-trigger/secrets";
 import { startRefund, wakeChargeWaiter } from "../events/payment-follow-ups";
 
-export type AppServerOptions = { db: Database; stripe: Stripe; stripeWebhookSecret: string; bodyLimitBytes: number };
+export type AppServerOptions = {
+  db: Database;
+  stripe: Stripe;
+  stripeWebhookSecret: string;
+  bodyLimitBytes: number;
+  /** What every caller but Stripe presents (Authorization: Bearer …): APP_API_TOKEN, or the install's own. */
+  apiToken: string;
+};
 
-export function createAppServer({ db, stripe, stripeWebhookSecret, bodyLimitBytes }: AppServerOptions) {
+export function createAppServer({ db, stripe, stripeWebhookSecret, bodyLimitBytes, apiToken }: AppServerOptions) {
   const app = new Hono();
   app.use("*", limitBodies(bodyLimitBytes, "the app", "APP_BODY_LIMIT_MB"));
+  // Stripe's webhook is authenticated by its signature; everything else by the app's token. A body is JSON
+  // only: a form or text/plain body (what a web page can send without asking) is never read as an event.
+  app.use("/api/*", async (c, next) => {
+    if (c.req.path === "/api/stripe/webhook") return next();
+    if (
+      !sameSecret(
+        c.req
+          .header("authorization")
+          ?.replace(/^Bearer\s+/i, "")
+          .trim() ?? "",
+        apiToken,
+      )
+    )
+      return c.json({ error: "Missing or wrong app token: send Authorization: Bearer <APP_API_TOKEN> (npm start prints it)" }, 401);
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && !/^application\/json\b/i.test(c.req.header("content-type") ?? ""))
+      return c.json({ error: "The body must be JSON: send Content-Type: application/json" }, 415);
+    return next();
+  });
   app.onError((error, c) => {
     if (error instanceof InvalidInputError) return c.json({ error: error.message, issues: error.issues }, 400);
     if (error instanceof OrderConflictError || error instanceof EventIdConflictError) return c.json({ error: error.message }, 409);

@@ -3,12 +3,13 @@
 import { startDevCli } from "local-trigger/dev-cli";
 import { embeddedPostgresUrl } from "local-trigger/postgres";
 import { ConfigError, loadConfig } from "../config";
+import { withInstallSecrets } from "./app-secrets";
 import { cliLinePrinter } from "./cli-lines";
 import { PROJECT_ROOT } from "./repository-copy";
 import { cliEnvironment } from "./stack";
 
 async function main() {
-  const config = loadConfig();
+  const { config, platform: secrets } = withInstallSecrets(loadConfig());
   // Nothing to talk to yet is the likely mistake: say so, rather than let the CLI retry for a minute.
   const reachable = await fetch(config.trigger.apiUrl, { signal: AbortSignal.timeout(3_000) }).then(
     () => true,
@@ -21,10 +22,11 @@ async function main() {
     process.exit(1);
   }
   const terminal = process.stdout.isTTY === true;
-  const databaseUrl = config.database.url ?? embeddedPostgresUrl(config.database.embeddedPort);
+  const databaseUrl = config.database.url ?? embeddedPostgresUrl(config.database.embeddedPort, secrets.postgresPassword);
   const cli = startDevCli({
     projectDir: PROJECT_ROOT,
     apiUrl: config.trigger.apiUrl,
+    ...(config.trigger.useLocalPlatform ? { accessToken: config.trigger.accessToken ?? secrets.accessToken } : {}),
     env: cliEnvironment(config, databaseUrl),
     onLine: cliLinePrinter((text) => process.stdout.write(text), terminal),
     color: terminal,

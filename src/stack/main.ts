@@ -2,9 +2,10 @@
 // below, and stops it all on Ctrl-C. `--quiet-cli` hides the CLI's output; `--no-cli` (`npm run services`)
 // starts everything but the CLI, for those who run it in a terminal of its own (`npm run dev`).
 import { parseArgs } from "node:util";
+import { cliCommand } from "local-trigger/dev-cli";
 import { ConfigError, loadConfig } from "../config";
 import { cliLinePrinter } from "./cli-lines";
-import { bootStack } from "./stack";
+import { bootStack, redact } from "./stack";
 
 const USAGE = `Usage: npm start [-- --quiet-cli | --no-cli]
   --quiet-cli   do not show the trigger.dev dev CLI's own output
@@ -50,17 +51,19 @@ async function main() {
     ...(flags.quietCli ? {} : { cliOutput: { onLine: cliLinePrinter((text) => process.stdout.write(text), terminal), color: terminal } }),
   }).catch(() => process.exit(1));
 
+  // The install's secrets go to this terminal alone (its user's); a URL the user supplied is shown masked.
   log("");
   log("Ready.");
   const platform = stack.platform();
-  if (platform) log(`  Dashboard:    ${platform.url}`);
+  if (platform) log(`  Dashboard:    ${platform.loginUrl}  (this link logs you in; keep it to yourself)`);
   log(`  App API:      ${stack.app.url}  (POST /api/events/order.created, GET /api/orders/:id)`);
-  log(`  DATABASE_URL=${stack.databaseUrl}`);
+  log(`                Authorization: Bearer ${stack.appApiToken}`);
+  log(`  DATABASE_URL=${config.database.url ? redact(stack.databaseUrl) : stack.databaseUrl}`);
   log("");
   if (flags.noCli) {
     log("The trigger.dev dev CLI is not started (--no-cli). Run it in a second terminal:");
     log("  npm run dev");
-    if (platform) log(`  (or by hand: TRIGGER_API_URL=${platform.url} TRIGGER_ACCESS_TOKEN=tr_pat_local npx trigger.dev dev)`);
+    if (platform) log(`  (or by hand: ${cliCommand(platform.url, platform.accessToken)})`);
     log("");
   }
   log("Fire an order (in another terminal):");

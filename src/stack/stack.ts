@@ -14,6 +14,7 @@ import { createAppServer } from "../http/app-server";
 import { createStripeClient } from "../payments/stripe-client";
 import { businessDashboard } from "../dashboard/business-dashboard";
 import { exampleTaskPayloads } from "../events/example-payloads";
+import { withInstallSecrets } from "./app-secrets";
 import { PROJECT_ROOT } from "./repository-copy";
 
 export type Log = (line: string) => void;
@@ -29,7 +30,10 @@ export type StackOptions = {
   projectDir?: string;
 };
 
-export async function bootStack(config: Config, log: Log, options: StackOptions = {}) {
+export async function bootStack(givenConfig: Config, log: Log, options: StackOptions = {}) {
+  // The install's own secrets wherever no variable chose one (made on the first start, kept in DATA_DIR).
+  const { config, platform: platformSecrets } = withInstallSecrets(givenConfig);
+  const appApiToken = config.app.apiToken!;
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   /** Background work that touches Postgres stops first: a Ctrl-C in a terminal reaches the embedded
    *  Postgres too, which begins its own shutdown at once, and polling it meanwhile only prints errors. */
@@ -63,7 +67,7 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
   const { url: databaseUrl } = await step(
     "Postgres",
     async () => {
-      const started = await startDatabase(config.database, log);
+      const started = await startDatabase(config.database, log, platformSecrets.postgresPassword);
       stops.push({ name: "Postgres", stop: started.stop });
       return started;
     },
@@ -84,6 +88,8 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
       const started = await startStripeStandIn({
         databaseUrl,
         port: config.stripe.standInPort,
+        apiKey: config.stripe.secretKey,
+        allowedHosts: config.allowedHosts,
         webhook: { url: config.stripe.webhookUrl, secret: config.stripe.webhookSecret },
       });
       stops.push({ name: "Stripe stand-in", stop: started.close });
@@ -121,7 +127,13 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
         startPlatform({
           databaseUrl,
           port: config.trigger.platformPort,
-          options: { ...config.platform, taskEnvironment: taskEnvironment(config, databaseUrl), testPayloads: exampleTaskPayloads },
+          options: {
+            ...config.platform,
+            accessToken: config.trigger.accessToken ?? platformSecrets.accessToken,
+            dashboardToken: platformSecrets.dashboardToken,
+            taskEnvironment: taskEnvironment(config, databaseUrl),
+            testPayloads: exampleTaskPayloads,
+          },
           dashboard: businessDashboard(database.db),
         });
       platform = await startPlatformHere();
@@ -140,7 +152,8 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
     watchCliPresence(platform);
   };
   // The app triggers tasks through the SDK, on the platform or Trigger.dev itself.
-  configure({ baseURL: config.trigger.apiUrl, accessToken: process.env.TRIGGER_SECRET_KEY ?? config.trigger.secretKey });
+  const triggerSecretKey = config.trigger.secretKey ?? platform?.secretKey ?? "";
+  configure({ baseURL: config.trigger.apiUrl, accessToken: triggerSecretKey });
 
   const app = await step(
     "app",
@@ -151,11 +164,13 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
           stripe: createStripeClient(config.stripe),
           stripeWebhookSecret: config.stripe.webhookSecret,
           bodyLimitBytes: config.app.bodyLimitBytes,
+          apiToken: appApiToken,
         }),
         {
           port: config.app.port,
           name: "The app's HTTP API",
           portVariable: "APP_PORT",
+          allowedHosts: config.allowedHosts,
         },
       );
       stops.push({ name: "app HTTP", stop: started.close });
@@ -170,6 +185,7 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
     cli = startDevCli({
       projectDir: options.projectDir ?? PROJECT_ROOT,
       apiUrl: config.trigger.apiUrl,
+      accessToken: platform?.accessToken,
       env: cliEnvironment(config, databaseUrl),
       ...(options.cliOutput ? { onLine: options.cliOutput.onLine, color: options.cliOutput.color } : {}),
     });
@@ -180,7 +196,13 @@ export async function bootStack(config: Config, log: Log, options: StackOptions 
   if (options.startCli !== false) await step("trigger.dev dev", launchCli, () => "the real CLI runs jobs/ (worker ready)");
 
   return {
+    /** The configuration the stack runs with: the given one, with the install's secrets filled in. */
+    config,
     databaseUrl,
+    /** What the SDK triggers with (the local platform's key for this project, or TRIGGER_SECRET_KEY). */
+    triggerSecretKey,
+    /** What callers of the app's API present: Authorization: Bearer <token>. */
+    appApiToken,
     db: database.db,
     standIn,
     catcher,
@@ -198,6 +220,7 @@ function taskEnvironment(config: Config, databaseUrl: string): Record<string, st
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,
     STRIPE_WEBHOOK_SECRET: config.stripe.webhookSecret,
+    ...(config.stripe.useStandIn ? { STRIPE_STAND_IN_KEY: config.stripe.secretKey } : {}),
     STRIPE_FAKE_PORT: String(config.stripe.standInPort),
     SMTP_URL: config.mail.smtpUrl,
     MAIL_FROM: config.mail.from,
@@ -222,7 +245,7 @@ export function cliEnvironment(config: Config, databaseUrl: string): Record<stri
   };
 }
 
-/** A URL without its password, for logs. */
+/** A URL without its password, for logs (user-supplied URLs; the embedded one is printed whole, locally). */
 export function redact(url: string): string {
   try {
     const u = new URL(url);

@@ -6,7 +6,7 @@ import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { idempotencyKeys, webhookDeliveries } from "../lib/db/schema";
 import { startStripeStandIn } from "../lib/stripe/stripe-stand-in";
-import { startStripeForTest, WEBHOOK_SECRET, type StripeForTest } from "../lib/testing/stripe-for-test";
+import { STAND_IN_TEST_KEY, startStripeForTest, WEBHOOK_SECRET, type StripeForTest } from "../lib/testing/stripe-for-test";
 import { createTestDatabase, type TestDatabase } from "./support/test-database";
 
 let t: TestDatabase;
@@ -26,12 +26,14 @@ afterAll(async () => {
   await t.close();
 });
 
+const KEY_HEADER = { authorization: `Bearer ${STAND_IN_TEST_KEY}` };
+
 /** A raw form POST, for what the SDK hides (headers). */
 async function post(path: string, body: Record<string, string>, key?: string) {
   const response = await fetch(`${s.standIn.url}${path}`, {
     method: "POST",
     headers: {
-      authorization: "Bearer sk_test_raw",
+      authorization: `Bearer ${STAND_IN_TEST_KEY}`,
       "content-type": "application/x-www-form-urlencoded",
       ...(key ? { "idempotency-key": key } : {}),
     },
@@ -133,9 +135,17 @@ describe("PaymentIntents", () => {
     expect(notFound).toMatchObject({ statusCode: 404, code: "resource_missing" });
   });
 
-  it("rejects a missing or malformed API key", async () => {
-    const anonymous = new Stripe("sk_live_x", { host: "127.0.0.1", port: s.standIn.port, protocol: "http" });
-    await expect(anonymous.paymentIntents.list()).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+  it("takes its own key alone: another well-formed test key is refused, on Stripe's routes and its fault routes", async () => {
+    const other = new Stripe("sk_test_someoneelse", { host: "127.0.0.1", port: s.standIn.port, protocol: "http", maxNetworkRetries: 0 });
+    await expect(other.paymentIntents.list()).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+    const planted = await fetch(`${s.standIn.url}/_stand_in/faults`, {
+      method: "POST",
+      headers: { authorization: "Bearer sk_test_someoneelse" },
+      body: JSON.stringify({ kind: "status_500", times: 1 }),
+    });
+    expect(planted.status).toBe(401);
+    expect((await fetch(`${s.standIn.url}/_stand_in/faults`)).status).toBe(401);
+    expect(s.standIn.faults.pending()).toEqual([]);
   });
 
   it("lists newest first, in cursor pages", async () => {
@@ -477,11 +487,16 @@ describe("webhook faults", () => {
 
 describe("faults over HTTP", () => {
   it("takes fault plans from POST /_stand_in/faults and validates them", async () => {
-    const bad = await fetch(`${s.standIn.url}/_stand_in/faults`, { method: "POST", body: JSON.stringify({ kind: "explode" }) });
+    const bad = await fetch(`${s.standIn.url}/_stand_in/faults`, {
+      method: "POST",
+      headers: KEY_HEADER,
+      body: JSON.stringify({ kind: "explode" }),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/kind/);
     const ok = await fetch(`${s.standIn.url}/_stand_in/faults`, {
       method: "POST",
+      headers: KEY_HEADER,
       body: JSON.stringify({ kind: "status_500", times: 1, path: "/v1/refunds" }),
     });
     expect(ok.status).toBe(201);
@@ -491,7 +506,8 @@ describe("faults over HTTP", () => {
   });
 
   it("keeps each family's fields and matching to itself", async () => {
-    const inject = (body: unknown) => fetch(`${s.standIn.url}/_stand_in/faults`, { method: "POST", body: JSON.stringify(body) });
+    const inject = (body: unknown) =>
+      fetch(`${s.standIn.url}/_stand_in/faults`, { method: "POST", headers: KEY_HEADER, body: JSON.stringify(body) });
     expect((await inject({ kind: "status_500", eventType: "payment_intent." })).status).toBe(400);
     expect((await inject({ kind: "webhook_drop", path: "/v1/refunds" })).status).toBe(400);
     // An event type the stand-in never sends, so that only an HTTP request could use the fault up.
@@ -535,7 +551,7 @@ describe("faults over HTTP", () => {
       metadata: { batch },
     };
     s.standIn.faults.inject({ kind: "slow_processing", path: "/v1/payment_intents", hangMs: 1_500 });
-    const impatient = new Stripe("sk_test_impatient", {
+    const impatient = new Stripe(STAND_IN_TEST_KEY, {
       host: "127.0.0.1",
       port: s.standIn.port,
       protocol: "http",
@@ -572,9 +588,14 @@ describe("persistence", () => {
       { amount: 321, currency: "usd", payment_method: "pm_card_visa", confirm: true },
       { idempotencyKey: key },
     );
-    const second = await startStripeStandIn({ databaseUrl: t.url, port: 0, webhook: { url: undefined, secret: WEBHOOK_SECRET } });
+    const second = await startStripeStandIn({
+      databaseUrl: t.url,
+      port: 0,
+      apiKey: STAND_IN_TEST_KEY,
+      webhook: { url: undefined, secret: WEBHOOK_SECRET },
+    });
     try {
-      const client = new Stripe("sk_test_y", { host: "127.0.0.1", port: second.port, protocol: "http", maxNetworkRetries: 0 });
+      const client = new Stripe(STAND_IN_TEST_KEY, { host: "127.0.0.1", port: second.port, protocol: "http", maxNetworkRetries: 0 });
       expect(await client.paymentIntents.retrieve(paid.id)).toEqual(paid);
       const replay = await client.paymentIntents.create(
         { amount: 321, currency: "usd", payment_method: "pm_card_visa", confirm: true },

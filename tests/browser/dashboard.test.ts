@@ -14,7 +14,7 @@ import { useOrderStack } from "../support/order-stack";
 
 // Reminders an hour out stay DELAYED while the tests look at them.
 const h = useOrderStack({ ORDER_REMINDER_DELAY: "1h" });
-const browser = useBrowser();
+const browser = useBrowser({ loginUrl: () => h.s.platform()!.loginUrl });
 const dashboard = () => h.s.platform()!.url;
 
 const badgeOf = (page: Page) => page.locator("h1 .badge").first().textContent();
@@ -215,7 +215,9 @@ describe("dashboard (Chromium)", () => {
     await page.waitForURL(/\/mail\/\d+$/);
     expect(await pwned()).toBeUndefined();
     const src = await page.locator("iframe.mail").getAttribute("src");
-    const csp = await fetch(`${dashboard()}${src}`).then((r) => r.headers.get("content-security-policy"));
+    const csp = await fetch(`${dashboard()}${src}`, { headers: { cookie: h.s.platform()!.sessionCookie } }).then((r) =>
+      r.headers.get("content-security-policy"),
+    );
     expect(csp).toContain("sandbox");
     await browser.screenshot(page, "mail-hostile");
   }, 90_000);

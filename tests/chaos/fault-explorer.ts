@@ -74,7 +74,7 @@ export async function exploreFaults(options: ExploreOptions): Promise<ExploreRep
   const stack = await bootStack(config, (line) => log(`  [stack] ${line}`), { projectDir });
   try {
     await seedCatalog(stack.db, CHAOS_CATALOG);
-    await fireReconciler(config);
+    await fireReconciler(stack);
     const started = Date.now();
     await Promise.all([...plan.orders.map((o) => playOrder(o)), ...plan.faults.map((f) => playFault(f))]);
     log(`plan played in ${((Date.now() - started) / 1000).toFixed(1)} s; faults cleared, settling`);
@@ -174,7 +174,7 @@ export async function exploreFaults(options: ExploreOptions): Promise<ExploreRep
     for (let attempt = 1; ; attempt++) {
       const response = await fetch(`${stack.app.url}/api/events/${name}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${stack.appApiToken}` },
         body: JSON.stringify(body),
       }).catch(() => undefined);
       if (response && response.status < 500) {

@@ -197,7 +197,7 @@ describe("events that would have lost an order", () => {
     const send = (body: unknown) =>
       fetch(`${stack.s.appUrl}/api/events/order.created?id=checkout-42-${first.id}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${stack.s.appApiToken}` },
         body: JSON.stringify(body),
       });
     expect((await send(first)).status).toBe(202);

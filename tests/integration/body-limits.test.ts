@@ -34,10 +34,11 @@ describe("a body over the limit is refused with 413, naming the limit and the se
       stripe: createStripeClient(loadConfig({}).stripe),
       stripeWebhookSecret: "whsec_x",
       bodyLimitBytes: 1 * MB,
+      apiToken: "app-token-for-the-body-limit-test",
     });
     const response = await app.request("/api/events/order.created", {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: "Bearer app-token-for-the-body-limit-test" },
       body: big(2 * MB),
     });
     expect(response.status).toBe(413);

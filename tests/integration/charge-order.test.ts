@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stripeObjects } from "local-stand-ins/schema";
+import { STAND_IN_TEST_KEY } from "local-stand-ins/testing";
 import { orders, payments } from "../../db/schema";
 import { reserveStock } from "../../src/inventory/reserve-stock";
 import { checkInvariants } from "../../src/orders/check-invariants";
@@ -107,7 +108,7 @@ describe("chargeOrder", () => {
     const limited = await chargeOrder(t.db, s.stripe, id).catch((e: unknown) => e);
     expect(limited).toMatchObject({ name: "PaymentRetryableError", statusCode: 429 });
 
-    const impatient = new Stripe("sk_test_x", {
+    const impatient = new Stripe(STAND_IN_TEST_KEY, {
       host: "127.0.0.1",
       port: s.standIn.port,
       protocol: "http",
@@ -287,7 +288,7 @@ describe("chargeOrder", () => {
 
   it("an answer that comes after the client gave up: the retry finds the charge at Stripe, one PaymentIntent", async () => {
     const id = await reservedOrder();
-    const impatient = new Stripe("sk_test_x", {
+    const impatient = new Stripe(STAND_IN_TEST_KEY, {
       host: "127.0.0.1",
       port: s.standIn.port,
       protocol: "http",

@@ -8,7 +8,8 @@ import { afterAll, beforeAll } from "vitest";
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = path.resolve("test-output/screenshots");
 
-export function useBrowser() {
+/** `loginUrl`: the dashboard's login link, opened first in every new page's context (it sets the session cookie). */
+export function useBrowser(options: { loginUrl?: () => string } = {}) {
   const state: { browser?: Browser } = {};
   beforeAll(async () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
@@ -35,6 +36,7 @@ export function useBrowser() {
       const context = await state.browser!.newContext({ viewport });
       const page = await context.newPage();
       page.on("dialog", (dialog) => void dialog.accept());
+      if (options.loginUrl) await page.goto(options.loginUrl());
       return page;
     },
     async screenshot(page: Page, name: string) {

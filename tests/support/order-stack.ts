@@ -33,7 +33,6 @@ export async function startOrderStack(env: Record<string, string> = {}) {
   const stack = await bootStack(config, (line) => lines.push(line), { projectDir });
   return {
     ...stack,
-    config,
     database,
     appUrl: stack.app.url,
     async close() {
@@ -63,8 +62,10 @@ export function useOrderStack(env: Record<string, string> = {}) {
     await state.stack?.close();
   });
   let n = 0;
+  /** What the app's API takes: JSON, and the stack's app token. */
+  const appHeaders = () => ({ "content-type": "application/json", authorization: `Bearer ${state.stack!.appApiToken}` });
   const order = async (id: string): Promise<OrderView> =>
-    (await (await fetch(`${state.stack!.appUrl}/api/orders/${id}`)).json()) as OrderView;
+    (await (await fetch(`${state.stack!.appUrl}/api/orders/${id}`, { headers: appHeaders() })).json()) as OrderView;
   return {
     get s(): OrderStack {
       return state.stack!;
@@ -73,7 +74,7 @@ export function useOrderStack(env: Record<string, string> = {}) {
     async post(name: string, body: unknown) {
       const response = await fetch(`${state.stack!.appUrl}/api/events/${name}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: appHeaders(),
         body: JSON.stringify(body),
       });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -109,7 +110,7 @@ export function useOrderStack(env: Record<string, string> = {}) {
         .where(eq(caughtMessages.toAddress, `${id}@example.com`)),
     stockOf: async (sku: string) => (await state.stack!.db.select().from(inventory).where(eq(inventory.sku, sku)))[0]!,
     /** Fires the reconciler's schedule now instead of waiting for the minute. */
-    fireReconciler: () => fireReconciler(state.stack!.config),
+    fireReconciler: () => fireReconciler(state.stack!),
   };
 }
 

@@ -77,10 +77,22 @@ async function stackEnvironment(database: TestDatabase, projectDir: string) {
   };
 }
 
-async function fireOrder(appUrl: string, id: string) {
+/** What a newcomer copies from the start's lines: the dashboard's login link and the app's token. */
+async function printedSecrets(terminal: Terminal) {
+  const loginUrl = (await terminal.waitFor(/Dashboard:\s+(http:\/\/\S+\/\?token=\w+)/))[1]!;
+  const appToken = (await terminal.waitFor(/Authorization: Bearer (\S+)/))[1]!;
+  // One click on the link: the dashboard's session cookie, then the page.
+  const login = await fetch(loginUrl, { redirect: "manual" });
+  expect(login.status).toBe(303);
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+  expect(cookie).toMatch(/^local_trigger_session=/);
+  return { appToken, cookie };
+}
+
+async function fireOrder(appUrl: string, appToken: string, id: string) {
   const response = await fetch(`${appUrl}/api/events/order.created`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${appToken}` },
     body: JSON.stringify({ id, customer: { email: `${id}@example.com` }, lines: [{ sku: "MUG-LOGO", quantity: 1 }], currency: "usd" }),
   });
   expect(response.status).toBe(202);
@@ -120,12 +132,14 @@ describe("npm start in a terminal", () => {
     await stack.waitFor(/trigger\.dev │ .*Local worker ready/);
     await stack.waitFor(/● trigger\.dev dev connected \(project proj_orderfulfillment\)/);
     expect(stack.raw(), "colours and hyperlinks reach a terminal").toMatch(/\u001b\]8;;http/);
+    const { appToken, cookie } = await printedSecrets(stack);
 
-    await fireOrder(appUrl, `term-${Date.now().toString(36)}`);
+    await fireOrder(appUrl, appToken, `term-${Date.now().toString(36)}`);
     for (const task of ["process-order", "reserve-inventory", "charge-payment", "send-notification"]) {
       const { url, runId } = await finishedRunLine(stack, task);
       expect(url).toBe(`${platformUrl}/projects/v3/proj_orderfulfillment/runs/${runId}`);
-      const page = await fetch(url);
+      expect((await fetch(url)).status, "a run's page without the session").toBe(401);
+      const page = await fetch(url, { headers: { cookie } });
       expect(page.status, url).toBe(200);
       const html = await page.text();
       expect(html).toContain(runId);
@@ -148,10 +162,11 @@ describe("npm start in a terminal", () => {
     await dev.waitFor(/Local worker ready/, 120_000);
     await stack.waitFor(/● trigger\.dev dev connected \(project proj_orderfulfillment\)/);
 
-    await fireOrder(appUrl, `term2-${Date.now().toString(36)}`);
+    const { appToken, cookie } = await printedSecrets(stack);
+    await fireOrder(appUrl, appToken, `term2-${Date.now().toString(36)}`);
     const { url, runId } = await finishedRunLine(dev, "process-order");
     expect(url).toBe(`${platformUrl}/projects/v3/proj_orderfulfillment/runs/${runId}`);
-    const page = await fetch(url);
+    const page = await fetch(url, { headers: { cookie } });
     expect(page.status, await page.clone().text()).toBe(200);
 
     expect(await dev.interrupt()).toBe(0);

@@ -1,16 +1,35 @@
-// Authentication. The CLI's own calls carry a personal access token (tr_pat_… or tr_oat_…; any works
-// locally: nobody logs in offline). Everything scoped to an environment needs that environment's secret
-// key (tr_dev_…); a wrong or missing key is 401.
+// Authentication. The CLI's own calls carry the platform's access token (TRIGGER_ACCESS_TOKEN: the install's,
+// printed at start, or PLATFORM_ACCESS_TOKEN); whoever holds it may see every project, as a Trigger.dev
+// account may. Everything scoped to an environment needs that environment's secret key (tr_dev_…), which
+// also opens the CLI routes of its own project and no other. Secrets are compared in constant time.
 import type { MiddlewareHandler } from "hono";
-import { environmentByApiKey } from "../environments";
+import { environmentByApiKey, type ProjectEnvironment } from "../environments";
+import { sameSecret } from "../install-secrets";
 import type { PlatformEnv } from "./http-context";
 
 export const bearerToken = (header: string | undefined) => header?.replace(/^Bearer\s+/i, "").trim() ?? "";
 
-export const requireAccessToken: MiddlewareHandler<PlatformEnv> = async (c, next) => {
+/** Who a CLI route is answering: the access token's holder (every project), or one environment's key. */
+export type Caller = { kind: "access-token" } | { kind: "environment-key"; env: ProjectEnvironment };
+
+export const requireAccessToken: MiddlewareHandler<{ Variables: PlatformEnv["Variables"] & { caller: Caller } }> = async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
-  if (/^tr_(pat|oat)_\w+/.test(token) || (await environmentByApiKey(c.var.platform.db, token))) return next();
-  return c.json({ error: "Invalid or missing access token: send Authorization: Bearer tr_pat_<anything>" }, 401);
+  if (sameSecret(token, c.var.platform.options.accessToken)) {
+    c.set("caller", { kind: "access-token" });
+    return next();
+  }
+  const env = token ? await environmentByApiKey(c.var.platform.db, token) : undefined;
+  if (env) {
+    c.set("caller", { kind: "environment-key", env });
+    return next();
+  }
+  return c.json(
+    {
+      error:
+        "Invalid or missing access token: send Authorization: Bearer <the platform's access token> (printed when it starts, as TRIGGER_ACCESS_TOKEN=…)",
+    },
+    401,
+  );
 };
 
 export const requireEnvironmentKey: MiddlewareHandler<PlatformEnv> = async (c, next) => {

@@ -7,13 +7,27 @@ import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { pathsOfProject } from "../dashboard/project-paths";
 import { ensureProjectEnvironment } from "../environments";
-import { requireAccessToken } from "./auth";
+import { requireAccessToken, type Caller } from "./auth";
+import type { Context } from "hono";
 import { parseBody, type PlatformEnv } from "./http-context";
+
+type CliEnv = { Variables: PlatformEnv["Variables"] & { caller: Caller } };
+
+/** The project a CLI route names, made on first use by the access token's holder; a project's key opens its
+ *  own project alone (403 for another), and never makes one. */
+async function projectOf(c: Context<CliEnv>, ref: string) {
+  const { platform, caller } = c.var;
+  if (caller.kind === "access-token") return ensureProjectEnvironment(platform.db, ref, platform.options);
+  if (caller.env.projectRef === ref) return caller.env;
+  throw new HTTPException(403, {
+    message: `This key belongs to project ${caller.env.projectRef}; it opens no other project (asked for ${ref.slice(0, 100)})`,
+  });
+}
 
 /** `trigger.dev whoami` names the project of its trigger.config.ts (or --project-ref) as ?projectRef=. */
 const WhoAmIQuery = z.object({ projectRef: z.string().trim().min(1).max(200).optional() });
 
-export const cliApi = new Hono<PlatformEnv>()
+export const cliApi = new Hono<CliEnv>()
   .use("/api/v2/whoami", requireAccessToken)
   .use("/api/v1/projects/*", requireAccessToken)
   .get("/api/v2/whoami", async (c) => {
@@ -25,7 +39,7 @@ export const cliApi = new Hono<PlatformEnv>()
     const ref = query.data.projectRef;
     if (ref) {
       // As on every project route here, naming a project makes it, so the URL given opens its (empty) runs.
-      const env = await ensureProjectEnvironment(platform.db, ref, platform.options);
+      const env = await projectOf(c, ref);
       answer.project = { name: env.projectName, url: `${platform.origin}${pathsOfProject(env.projectRef).base}`, orgTitle: "Local" };
     }
     return c.json(answer);
@@ -33,17 +47,22 @@ export const cliApi = new Hono<PlatformEnv>()
   .get("/api/v1/platform-notifications", (c) => c.json({ notification: null }))
   .get("/api/v1/projects/:ref/dev", async (c) => {
     const { platform } = c.var;
-    const env = await ensureProjectEnvironment(platform.db, c.req.param("ref"), platform.options);
+    const env = await projectOf(c, c.req.param("ref"));
     return c.json({ apiKey: env.apiKey, name: env.projectName, apiUrl: platform.origin, projectId: env.projectId });
   })
   .get("/api/v1/projects/:ref/envvars", async (c) => {
-    await ensureProjectEnvironment(c.var.platform.db, c.req.param("ref"), c.var.platform.options);
-    return c.json({ variables: c.var.platform.options.taskEnvironment });
+    // The variables handed in are the default project's (the embedding project's own task processes).
+    const env = await projectOf(c, c.req.param("ref"));
+    const { options } = c.var.platform;
+    return c.json({ variables: env.projectRef === options.defaultProjectRef ? options.taskEnvironment : {} });
   })
-  .get("/api/v1/projects/:ref/dev-status", (c) => c.json({ isConnected: true }))
+  .get("/api/v1/projects/:ref/dev-status", async (c) => {
+    await projectOf(c, c.req.param("ref"));
+    return c.json({ isConnected: true });
+  })
   .post("/api/v1/projects/:ref/background-workers", async (c) => {
     const { platform } = c.var;
-    const env = await ensureProjectEnvironment(platform.db, c.req.param("ref"), platform.options);
+    const env = await projectOf(c, c.req.param("ref"));
     const body = await parseBody(c, CreateBackgroundWorkerRequestBody);
     const worker = await platform.engine.registerWorker(env, { ...body.metadata, contentHash: body.metadata.contentHash });
     return c.json({ id: worker.id, version: worker.version, contentHash: worker.contentHash });

@@ -9,7 +9,7 @@ import type { PlatformContext } from "../platform-context";
 export type PlatformEnv = { Variables: { env: ProjectEnvironment; platform: PlatformContext } };
 export type PlatformHttpContext = Context<PlatformEnv>;
 
-export async function parseBody<S extends z.ZodType>(c: PlatformHttpContext, schema: S): Promise<z.output<S>> {
+export async function parseBody<S extends z.ZodType>(c: { req: { text: () => Promise<string> } }, schema: S): Promise<z.output<S>> {
   const raw = await c.req.text();
   let json: unknown = undefined;
   if (raw.length > 0) {

@@ -38,9 +38,13 @@ export type DevCli = {
 /** Lines of the CLI's output kept for error messages (a CLI left running for days prints without end). */
 export const OUTPUT_LINES_KEPT = 300;
 
+export { cliCommand } from "./cli-command";
+
 export type DevCliOptions = {
   projectDir: string;
   apiUrl: string;
+  /** The platform's access token (RunningPlatform.accessToken); against Trigger.dev, your own (else env's TRIGGER_ACCESS_TOKEN). */
+  accessToken?: string;
   env?: Record<string, string>;
   readyTimeoutMs?: number;
   /** Each line the CLI prints, as it prints it (the order stack shows them). */
@@ -85,8 +89,7 @@ export function startDevCli(options: DevCliOptions): DevCli {
         ...process.env,
         ...options.env,
         TRIGGER_API_URL: options.apiUrl,
-        // The local platform takes any personal access token; against Trigger.dev pass your own in env.
-        TRIGGER_ACCESS_TOKEN: options.env?.TRIGGER_ACCESS_TOKEN || "tr_pat_local",
+        TRIGGER_ACCESS_TOKEN: options.accessToken ?? options.env?.TRIGGER_ACCESS_TOKEN ?? process.env.TRIGGER_ACCESS_TOKEN ?? "",
         // TRIGGER_CLI_NODE_OPTIONS reaches the CLI and, through the NODE_OPTIONS the CLI hands on, its task
         // processes (`BENCH_CPU_PROFILE=1 npm run bench` preloads a profiler this way: bench/README.md).
         NODE_OPTIONS: `--import ${OFFLINE_PRELOAD} ${process.env.TRIGGER_CLI_NODE_OPTIONS ?? ""}`.trim(),

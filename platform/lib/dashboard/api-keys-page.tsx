@@ -4,17 +4,20 @@
 // backend code sets to trigger into it with the SDK. Keys are shown in full: the platform is local, and the
 // keys only open it.
 import type { Environment } from "../db/schema";
+import { cliCommand } from "../cli/cli-command";
 
 export function ApiKeysPage({
   projectRef,
   projectName,
   environments,
   origin,
+  accessToken,
 }: {
   projectRef: string;
   projectName: string;
   environments: Environment[];
   origin: string;
+  accessToken: string;
 }) {
   return (
     <>
@@ -39,10 +42,10 @@ export function ApiKeysPage({
       <section class="card">
         <h2>The CLI</h2>
         <p>
-          From the project's folder (its <code>trigger.config.ts</code> names <code>{projectRef}</code>), any access token works locally:
+          From the project's folder (its <code>trigger.config.ts</code> names <code>{projectRef}</code>), with this platform's access token:
         </p>
         <pre class="env">
-          <code>{`TRIGGER_API_URL=${origin} TRIGGER_ACCESS_TOKEN=tr_pat_local npx trigger.dev@4.8.3 dev`}</code>
+          <code>{cliCommand(origin, accessToken)}</code>
         </pre>
       </section>
     </>

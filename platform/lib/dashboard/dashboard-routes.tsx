@@ -9,6 +9,7 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import type { Child } from "hono/jsx";
+import { secureHeaders } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { environments, projects, runs, schedules } from "../db/schema";
@@ -18,6 +19,7 @@ import { ensureProjectEnvironment, findProjectEnvironment, type ProjectEnvironme
 import { apiStatus, findRun, listRuns, type ApiStatus } from "../run-view";
 import { ApiKeysPage } from "./api-keys-page";
 import { DASHBOARD_CLIENT_JS } from "./dashboard-client";
+import { CsrfToken, dashboardSecrets, requireDashboardSession } from "./dashboard-session";
 import { PageShell, platformNav, PROJECTS_NAV, withQuery, type NavItem, type ProjectSwitch } from "./page-shell";
 import { PROJECT_SECTIONS, pathsOfProject, projectUrl, sectionOf, SHORT_PATHS, type ProjectPaths } from "./project-paths";
 import { loadProjectsOverview, ProjectsPage } from "./projects-page";
@@ -28,6 +30,9 @@ import { SchedulesPage } from "./schedules-page";
 import { TestPage, type TestForm } from "./test-page";
 
 export type DashboardContext = Context<PlatformEnv>;
+
+/** Live pages open at once (server-sent event streams), across every tab and client. */
+const MAX_LIVE_STREAMS = 32;
 /** A project's environment as a page shows it, and where that project's pages are. */
 export type ShownProject = { env: ProjectEnvironment; paths: ProjectPaths };
 /** Renders `body` in the page frame (or, for a live refresh, just the body). */
@@ -104,7 +109,8 @@ export function dashboardRoutes(extension?: DashboardExtension): Hono<PlatformEn
   const app = new Hono<PlatformEnv>();
 
   const render: RenderPage = async (c, page) => {
-    if (c.req.header("x-dashboard-fragment") === "main") return c.html(<>{page.body}</>);
+    const { csrf } = dashboardSecrets(c.var.platform.options.dashboardToken);
+    if (c.req.header("x-dashboard-fragment") === "main") return c.html(<CsrfToken.Provider value={csrf}>{page.body}</CsrfToken.Provider>);
     const { platform } = c.var;
     const text = c.req.query("flash");
     const flash = page.flash ?? (text ? { kind: c.req.query("kind") === "error" ? ("error" as const) : ("ok" as const), text } : undefined);
@@ -122,17 +128,47 @@ export function dashboardRoutes(extension?: DashboardExtension): Hono<PlatformEn
     };
     const nav = [PROJECTS_NAV, ...(shown ? platformNav(shown.paths) : []), ...(extension?.nav ?? [])];
     return c.html(
-      <PageShell title={page.title} nav={nav} current={page.current} flash={flash} live={page.live ?? false} project={project}>
-        {page.body}
-      </PageShell>,
+      <CsrfToken.Provider value={csrf}>
+        <PageShell title={page.title} nav={nav} current={page.current} flash={flash} live={page.live ?? false} project={project}>
+          {page.body}
+        </PageShell>
+      </CsrfToken.Provider>,
       page.status ?? 200,
     );
   };
 
-  app.get("/", (c) => c.redirect("/runs"));
+  // Pages carry no inline script and load nothing from elsewhere: were a payload ever to become markup, it
+  // could neither run nor call out. (The inline stylesheet is ours.)
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        frameSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'self'"],
+        baseUri: ["'none'"],
+      },
+      crossOriginResourcePolicy: "same-origin",
+      referrerPolicy: "no-referrer",
+    }),
+  );
   app.get("/dashboard/client.js", (c) => c.body(DASHBOARD_CLIENT_JS, 200, { "content-type": "text/javascript; charset=utf-8" }));
+  app.use("*", requireDashboardSession());
+  app.get("/", (c) => c.redirect("/runs"));
+  const liveStreams = new Set<() => void>();
   app.get("/dashboard/live", (c) =>
     streamSSE(c, async (stream) => {
+      // A bounded number of open pages: past it, the oldest stream ends (its page reconnects when looked at).
+      if (liveStreams.size >= MAX_LIVE_STREAMS) liveStreams.values().next().value?.();
+      let end!: () => void;
+      const ended = new Promise<void>((resolve) => (end = resolve));
+      liveStreams.add(end);
+      stream.onAbort(end);
       // At most one "change" every 300 ms, however busy the platform is.
       let due: NodeJS.Timeout | undefined;
       const off = c.var.platform.notifier.onChange(() => {
@@ -141,7 +177,8 @@ export function dashboardRoutes(extension?: DashboardExtension): Hono<PlatformEn
           void stream.writeSSE({ event: "change", data: String(Date.now()) });
         }, 300);
       });
-      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      await ended;
+      liveStreams.delete(end);
       off();
       clearTimeout(due);
     }),
@@ -155,7 +192,14 @@ export function dashboardRoutes(extension?: DashboardExtension): Hono<PlatformEn
       current: PROJECTS_NAV.href,
       project: null,
       live: true,
-      body: <ProjectsPage projects={overview} defaultRef={platform.options.defaultProjectRef} origin={platform.origin} />,
+      body: (
+        <ProjectsPage
+          projects={overview}
+          defaultRef={platform.options.defaultProjectRef}
+          origin={platform.origin}
+          accessToken={platform.options.accessToken ?? ""}
+        />
+      ),
     });
   });
   // The frame's project switcher: a plain GET form, so it works without a script.
@@ -466,7 +510,15 @@ function projectPages(render: RenderPage, scope: ProjectScope): Hono<PlatformEnv
       title: `API keys · ${env.projectRef}`,
       current: project.paths.apiKeys,
       project,
-      body: <ApiKeysPage projectRef={env.projectRef} projectName={env.projectName} environments={envs} origin={platform.origin} />,
+      body: (
+        <ApiKeysPage
+          projectRef={env.projectRef}
+          projectName={env.projectName}
+          environments={envs}
+          origin={platform.origin}
+          accessToken={platform.options.accessToken ?? ""}
+        />
+      ),
     });
   });
 

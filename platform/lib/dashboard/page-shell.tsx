@@ -5,6 +5,7 @@
 // pretty JSON). hono/jsx escapes every value, so payloads, tags and log lines from tasks render as text,
 // never as markup.
 import type { Child } from "hono/jsx";
+import { CsrfField } from "./dashboard-session";
 import { DASHBOARD_CSS } from "./dashboard-style";
 import type { ProjectPaths, ProjectSection } from "./project-paths";
 
@@ -167,6 +168,7 @@ export function DataTable({ id, headings, rows, empty }: { id?: string; headings
 export function ActionButton({ action, label, confirm, danger }: { action: string; label: string; confirm?: string; danger?: boolean }) {
   return (
     <form method="post" action={action} class="inline" data-confirm={confirm}>
+      <CsrfField />
       <button type="submit" class={danger ? "danger" : ""}>
         {label}
       </button>

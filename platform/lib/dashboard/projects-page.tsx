@@ -9,6 +9,7 @@ import { runs, workers } from "../db/schema";
 import { listProjectEnvironments } from "../environments";
 import { DataTable, formatTime } from "./page-shell";
 import { pathsOfProject } from "./project-paths";
+import { cliCommand } from "../cli/cli-command";
 
 export type EnvironmentOverview = {
   slug: string;
@@ -51,7 +52,17 @@ export async function loadProjectsOverview(db: Database): Promise<ProjectOvervie
   return [...projects.values()];
 }
 
-export function ProjectsPage({ projects, defaultRef, origin }: { projects: ProjectOverview[]; defaultRef: string; origin: string }) {
+export function ProjectsPage({
+  projects,
+  defaultRef,
+  origin,
+  accessToken,
+}: {
+  projects: ProjectOverview[];
+  defaultRef: string;
+  origin: string;
+  accessToken: string;
+}) {
   // One row per environment, the project's cells spanning them: each environment has its own runs and worker.
   const rows = projects.flatMap((project) => {
     const paths = pathsOfProject(project.ref);
@@ -102,7 +113,7 @@ export function ProjectsPage({ projects, defaultRef, origin }: { projects: Proje
           Any Trigger.dev v4 project works: run its CLI against this platform from the project's folder, and the project ref in its{" "}
           <code>trigger.config.ts</code> appears here.
         </p>
-        <pre class="env">{`TRIGGER_API_URL=${origin} TRIGGER_ACCESS_TOKEN=tr_pat_local npx trigger.dev@4.8.3 dev`}</pre>
+        <pre class="env">{cliCommand(origin, accessToken)}</pre>
       </section>
     </>
   );

@@ -8,6 +8,7 @@ import { isFinal } from "../engine/run-statuses";
 import type { RunDetails, TreeNode } from "./run-details";
 import { ActionButton, DataTable, formatDuration, formatTime, JsonBlock, StatusBadge, withQuery } from "./page-shell";
 import type { ProjectPaths } from "./project-paths";
+import { CsrfField } from "./dashboard-session";
 
 export function RunPage({ details, paths }: { details: RunDetails; paths: ProjectPaths }) {
   const { run, view } = details;
@@ -24,6 +25,7 @@ export function RunPage({ details, paths }: { details: RunDetails; paths: Projec
         <details>
           <summary>Replay…</summary>
           <form method="post" action={`${base}/replay`} class="stack card">
+            <CsrfField />
             <label>
               Payload (JSON)
               <textarea name="payload">{JSON.stringify(view.payload ?? null, null, 2)}</textarea>
@@ -33,6 +35,7 @@ export function RunPage({ details, paths }: { details: RunDetails; paths: Projec
         </details>
         {view.status === "DELAYED" ? (
           <form method="post" action={`${base}/reschedule`} class="inline">
+            <CsrfField />
             <input name="delay" placeholder="30s, 10m, 2h or a date" aria-label="New delay" required />
             <button type="submit">Reschedule</button>
           </form>
@@ -239,6 +242,7 @@ function Waitpoints({ details, base, paths }: { details: RunDetails; base: strin
             <td class="wrap">
               {waitpoint.type === "MANUAL" && waitpoint.status === "PENDING" ? (
                 <form method="post" action={`${base}/complete-token/${waitpoint.friendlyId}`} class="inline">
+                  <CsrfField />
                   <input name="output" value="{}" aria-label="Token output (JSON)" />
                   <button type="submit">Complete token</button>
                 </form>

@@ -3,6 +3,7 @@
 // The Test page: pick a task, edit a JSON payload (prefilled from the task's template), set the options
 // Trigger.dev's test page offers, trigger, and land on the new run.
 import type { ProjectPaths } from "./project-paths";
+import { CsrfField } from "./dashboard-session";
 
 export type TestForm = { task?: string; payload?: string; delay?: string; tags?: string; idempotencyKey?: string };
 
@@ -26,6 +27,7 @@ export function TestPage({
         <p class="muted">No tasks yet: start `trigger.dev dev` (npm start does) and its worker registers them.</p>
       ) : (
         <form method="post" action={paths.test} class="stack card">
+          <CsrfField />
           <label>
             Task
             <select name="task" id="task-picker">

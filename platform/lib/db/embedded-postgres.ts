@@ -5,22 +5,27 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { createRequire } from "node:module";
+import postgres from "postgres";
 
 export type EmbeddedPostgresOptions = {
   dataDir: string;
   port: number;
   /** Trade durability for speed (fsync off): for throwaway test clusters only. */
   ephemeral?: boolean;
+  /** The superuser's password: the install's own (loadPlatformSecrets); "postgres" for throwaway test clusters. */
+  password?: string;
   log?: (line: string) => void;
 };
 
 export type RunningPostgres = { url: string; stop: () => Promise<void> };
 
 const USER = "postgres";
-const PASSWORD = "postgres";
+/** The password of throwaway clusters, and of every cluster made before each install had its own. */
+const DEFAULT_PASSWORD = "postgres";
 
 /** The URL of the embedded Postgres on `port` (what startEmbeddedPostgres returns), for a second process. */
-export const embeddedPostgresUrl = (port: number) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+export const embeddedPostgresUrl = (port: number, password = DEFAULT_PASSWORD) =>
+  `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 
 export class EmbeddedPostgresError extends Error {
   override name = "EmbeddedPostgresError";
@@ -61,7 +66,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     databaseDir: dataDir,
     port: options.port,
     user: USER,
-    password: PASSWORD,
+    password: options.password ?? DEFAULT_PASSWORD,
     persistent: true,
     createPostgresUser: isRoot,
     authMethod: "scram-sha-256",
@@ -93,10 +98,46 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       `Embedded Postgres did not start (data ${dataDir}, port ${options.port}): ${error instanceof Error ? error.message : "it exited"}\n${detail}`,
     );
   }
+  const password = options.password ?? DEFAULT_PASSWORD;
+  try {
+    await adoptPassword(options.port, password, options.log);
+  } catch (error) {
+    await pg.stop();
+    throw error;
+  }
   return {
-    url: embeddedPostgresUrl(options.port),
+    url: embeddedPostgresUrl(options.port, password),
     stop: () => pg.stop(),
   };
+}
+
+/** A cluster made before it had its own password still has the default one: it is given the install's. */
+async function adoptPassword(port: number, password: string, log?: (line: string) => void): Promise<void> {
+  if (password === DEFAULT_PASSWORD) return;
+  const canConnect = async (withPassword: string) => {
+    const sql = postgres(embeddedPostgresUrl(port, withPassword), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+    try {
+      await sql`select 1`;
+      return sql;
+    } catch (error) {
+      await sql.end();
+      if ((error as { code?: string }).code === "28P01") return undefined; // wrong password
+      throw error;
+    }
+  };
+  const current = await canConnect(password);
+  if (current) return void (await current.end());
+  const legacy = await canConnect(DEFAULT_PASSWORD);
+  if (!legacy)
+    throw new EmbeddedPostgresError(
+      `The embedded Postgres on port ${port} takes neither this install's password nor the old default; its data folder belongs to another install (set DATA_DIR to that install's folder)`,
+    );
+  try {
+    await legacy.unsafe(`alter role ${USER} password '${password.replace(/'/g, "''")}'`);
+    log?.("gave the embedded Postgres this install's own password (it had the public default)");
+  } finally {
+    await legacy.end();
+  }
 }
 
 const SHUTDOWN_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;

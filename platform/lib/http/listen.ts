@@ -3,8 +3,16 @@
 import net, { type AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { LOCALHOST } from "../config";
+import { allowedHostsOf, refuseForeignRequest } from "./request-guard";
 
-export type Listening = { url: string; port: number; server: ServerType; close: () => Promise<void> };
+export type Listening = {
+  url: string;
+  port: number;
+  server: ServerType;
+  /** What a request's Host may name (for servers that take requests past the fetch handler, as socket.io does). */
+  hosts: () => Set<string>;
+  close: () => Promise<void>;
+};
 
 export class PortTakenError extends Error {
   override name = "PortTakenError";
@@ -13,14 +21,31 @@ export class PortTakenError extends Error {
 /** Anything with a fetch handler, as a Hono app has. */
 type FetchApp = { fetch: Parameters<typeof serve>[0]["fetch"] };
 
-export async function listen(app: FetchApp, options: { port: number; name: string; portVariable: string }): Promise<Listening> {
+export type ListenOptions = {
+  port: number;
+  name: string;
+  portVariable: string;
+  /** Hosts requests may name besides the loopback names (ALLOWED_HOSTS). */
+  allowedHosts?: readonly string[];
+};
+
+/** Serves `app` on loopback; a request naming another Host or sent by another site's page never reaches it. */
+export async function listen(app: FetchApp, options: ListenOptions): Promise<Listening> {
+  let hosts = new Set<string>(); // known once the port is
+  const guarded: FetchApp["fetch"] = (request, ...rest) => {
+    const refusal = refuseForeignRequest(request.headers, hosts, options.name);
+    if (refusal) return Response.json({ error: refusal.message }, { status: refusal.status });
+    return app.fetch(request, ...rest);
+  };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: options.port, hostname: LOCALHOST }, (info: AddressInfo) => {
+    const server = serve({ fetch: guarded, port: options.port, hostname: LOCALHOST }, (info: AddressInfo) => {
       const url = `http://${LOCALHOST}:${info.port}`;
+      hosts = allowedHostsOf(info.port, options.allowedHosts);
       resolve({
         url,
         port: info.port,
         server,
+        hosts: () => hosts,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());

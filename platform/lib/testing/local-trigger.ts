@@ -81,6 +81,7 @@ export async function startLocalTrigger(options: LocalTriggerOptions): Promise<L
     const cli = startDevCli({
       projectDir: runDir,
       apiUrl: platform.url,
+      accessToken: platform.accessToken,
       env: options.cliEnvironment ?? {},
       readyTimeoutMs: options.readyTimeoutMs,
     });

@@ -23,7 +23,7 @@ afterAll(async () => {
   await database.close();
 });
 
-it("starts, prints the URL and the project's key, serves /projects, and stops on SIGINT", async () => {
+it("starts, makes its secrets once (0600), prints the URL, the login link, the access token and the key; the link opens /projects, nothing else does; stops on SIGINT", async () => {
   const port = await freePort();
   const child = spawn(process.execPath, [BIN], {
     cwd: elsewhere,
@@ -31,7 +31,7 @@ it("starts, prints the URL and the project's key, serves /projects, and stops on
       ...process.env,
       DATABASE_URL: database.url,
       PLATFORM_PORT: String(port),
-      TRIGGER_SECRET_KEY: "tr_dev_bintest",
+      TRIGGER_SECRET_KEY: "tr_dev_bintest0123456789",
       TRIGGER_PROJECT_REF: "proj_bintest",
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -46,10 +46,36 @@ it("starts, prints the URL and the project's key, serves /projects, and stops on
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(output).toContain(`Local Trigger.dev platform on http://127.0.0.1:${port}`);
-  expect(output).toMatch(/proj_bintest\s+dev\s+TRIGGER_SECRET_KEY=tr_dev_bintest\s+\S+\/projects\/v3\/proj_bintest\/apikeys/);
-  const projects = await fetch(`http://127.0.0.1:${port}/projects`);
+  expect(output).toMatch(/proj_bintest\s+dev\s+TRIGGER_SECRET_KEY=tr_dev_bintest0123456789\s+\S+\/projects\/v3\/proj_bintest\/apikeys/);
+
+  // The secrets: made in DATA_DIR (default .data of the folder it runs in), readable by their owner alone.
+  const secretsFile = path.join(elsewhere, ".data", "local-trigger-secrets.json");
+  expect(fs.statSync(secretsFile).mode & 0o777).toBe(0o600);
+  const secrets = JSON.parse(fs.readFileSync(secretsFile, "utf8")) as { accessToken: string; dashboardToken: string };
+  expect(secrets.accessToken).toMatch(/^tr_pat_[0-9a-f]{40}$/);
+  expect(output).toContain(`TRIGGER_ACCESS_TOKEN=${secrets.accessToken} npx trigger.dev@`);
+  const base = `http://127.0.0.1:${port}`;
+  const loginUrl = output.match(/Dashboard \(this link logs you in[^)]*\): (\S+)/)?.[1];
+  expect(loginUrl).toBe(`${base}/?token=${secrets.dashboardToken}`);
+
+  // Without the link's cookie, a page is the login page and shows nothing of the platform.
+  const anonymous = await fetch(`${base}/projects`);
+  expect(anonymous.status).toBe(401);
+  expect(await anonymous.text()).not.toContain("proj_bintest");
+  // The link sets an HttpOnly, SameSite=Strict cookie and sends the browser on without the token.
+  const login = await fetch(loginUrl!, { redirect: "manual" });
+  expect(login.status).toBe(303);
+  expect(login.headers.get("location")).toBe("/");
+  const cookie = login.headers.get("set-cookie") ?? "";
+  expect(cookie).toMatch(/HttpOnly/i);
+  expect(cookie).toMatch(/SameSite=Strict/i);
+  const projects = await fetch(`${base}/projects`, { headers: { cookie: cookie.split(";")[0]! } });
   expect(projects.status).toBe(200);
   expect(await projects.text()).toContain("proj_bintest");
+
+  // The printed access token is the CLI's; another well-formed one is not.
+  expect((await fetch(`${base}/api/v2/whoami`, { headers: { authorization: `Bearer ${secrets.accessToken}` } })).status).toBe(200);
+  expect((await fetch(`${base}/api/v2/whoami`, { headers: { authorization: "Bearer tr_pat_guessed0123456789" } })).status).toBe(401);
   child.kill("SIGINT");
   expect(await exited).toBe(0);
 }, 90_000);

@@ -4,11 +4,18 @@
 // project; the API keys page shows only that project's key; whoami names the project as the core's schema says.
 import { WhoAmIResponseSchema } from "@trigger.dev/core/v3/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURE_REF, SECRET_KEY, startPlatformHarness, type PlatformHarness } from "../support/platform";
+import {
+  ACCESS_TOKEN as TOKEN,
+  dashboardHeaders,
+  FIXTURE_REF,
+  SECRET_KEY,
+  startPlatformHarness,
+  type PlatformHarness,
+} from "../support/platform";
 
 const ALPHA = "proj_dashalpha";
 const BETA = "proj_dashbeta";
-const ACCESS_TOKEN = { authorization: "Bearer tr_pat_local" };
+const ACCESS_TOKEN = { authorization: `Bearer ${TOKEN}` };
 
 let h: PlatformHarness;
 const keys: Record<string, string> = {};
@@ -28,13 +35,13 @@ async function trigger(ref: string, task: string, payload: unknown): Promise<str
 
 /** A dashboard page: its status and HTML (redirects followed, as a browser would). */
 async function page(path: string): Promise<{ status: number; html: string; url: string }> {
-  const response = await fetch(`${h.url}${path}`);
+  const response = await fetch(`${h.url}${path}`, { headers: dashboardHeaders() });
   return { status: response.status, html: await response.text(), url: response.url };
 }
 
 /** The Location a dashboard answer redirects to (not followed). */
 async function redirectOf(path: string, init: RequestInit = {}): Promise<string> {
-  const response = await fetch(`${h.url}${path}`, { ...init, redirect: "manual" });
+  const response = await fetch(`${h.url}${path}`, { ...init, headers: dashboardHeaders(), redirect: "manual" });
   expect([302, 303]).toContain(response.status);
   return response.headers.get("location") ?? "";
 }

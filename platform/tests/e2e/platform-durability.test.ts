@@ -8,6 +8,7 @@ import { internalId } from "../../lib/ids";
 import { startPlatform } from "../../lib/platform-server";
 import { copyProject, killWatchdog, startDevCli, type DevCli } from "../../lib/cli/dev-cli";
 import {
+  ACCESS_TOKEN,
   FIXTURE_PROJECT,
   startPlatformHarness,
   testPlatformOptions,
@@ -26,7 +27,7 @@ beforeAll(async () => {
   h = await startPlatformHarness({ platform: options });
   platform = h.platform;
   projectDir = copyProject(FIXTURE_PROJECT);
-  cli = startDevCli({ projectDir, apiUrl: h.url });
+  cli = startDevCli({ projectDir, apiUrl: h.url, accessToken: ACCESS_TOKEN });
   await cli.ready;
 }, 120_000);
 
@@ -72,7 +73,7 @@ describe("a dying CLI", () => {
     await cli.stop("crash"); // the CLI and its task processes; the watchdog lives in its own group
     const requeued = await waitForStatus(handle.id, ["QUEUED"], 15_000);
     expect(requeued.status).toBe("QUEUED");
-    cli = startDevCli({ projectDir, apiUrl: h.url });
+    cli = startDevCli({ projectDir, apiUrl: h.url, accessToken: ACCESS_TOKEN });
     await cli.ready;
     const run = await waitForStatus(handle.id, ["WAITING", "COMPLETED"], 30_000);
     expect(run.attemptCount).toBe(2);
@@ -86,7 +87,7 @@ describe("a dying CLI", () => {
     await cli.stop("crash");
     const requeued = await waitForStatus(handle.id, ["QUEUED"], 40_000); // heartbeat timeout is 8 s here (twice: stop, then requeue)
     expect(requeued.attemptCount).toBe(1);
-    cli = startDevCli({ projectDir, apiUrl: h.url });
+    cli = startDevCli({ projectDir, apiUrl: h.url, accessToken: ACCESS_TOKEN });
     await cli.ready;
     const run = await waitForStatus(handle.id, ["WAITING", "COMPLETED"], 30_000);
     expect(run.attemptCount).toBe(2);

@@ -7,15 +7,26 @@ import { startLocalTrigger, type LocalTrigger } from "../../lib/testing";
 import { copyProject, startDevCli, type DevCli } from "../../lib/cli/dev-cli";
 import type { PlatformOptions } from "../../lib/platform-context";
 import { startPlatform } from "../../lib/platform-server";
+import { dashboardSecrets, SESSION_COOKIE } from "../../lib/dashboard/dashboard-session";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 export const FIXTURE_PROJECT = path.resolve(import.meta.dirname, "../fixture-project");
 export const FIXTURE_REF = "proj_platformfixture";
 export const SECRET_KEY = "tr_dev_e2e";
+export const ACCESS_TOKEN = "tr_pat_e2e";
+export const DASHBOARD_TOKEN = "dashboard-e2e";
+
+/** What a logged-in dashboard page sends: the session cookie and the CSRF token (for a test platform's pages). */
+export function dashboardHeaders(): Record<string, string> {
+  const { session, csrf } = dashboardSecrets(DASHBOARD_TOKEN);
+  return { cookie: `${SESSION_COOKIE}=${session}`, "x-csrf-token": csrf };
+}
 
 export function testPlatformOptions(overrides: Partial<PlatformOptions> = {}): PlatformOptions {
   return {
     secretKey: SECRET_KEY,
+    accessToken: ACCESS_TOKEN,
+    dashboardToken: DASHBOARD_TOKEN,
     defaultProjectRef: FIXTURE_REF,
     dequeue: { holdMs: 1_000, intervalWithRunMs: 0, intervalWithoutRunMs: 20, maxConcurrentRuns: 25 },
     heartbeatTimeoutMs: 30_000,
@@ -40,7 +51,7 @@ export async function startPlatformHarness(options: { port?: number; platform?: 
 
 /** The fixture project copied for this file, with the CLI started on it and ready. */
 export async function startFixtureCli(apiUrl: string): Promise<DevCli> {
-  const cli = startDevCli({ projectDir: copyProject(FIXTURE_PROJECT), apiUrl });
+  const cli = startDevCli({ projectDir: copyProject(FIXTURE_PROJECT), apiUrl, accessToken: ACCESS_TOKEN });
   await cli.ready;
   return cli;
 }
@@ -73,7 +84,13 @@ export function useFixturePlatform(options: { platform?: Partial<PlatformOptions
   beforeAll(async () => {
     state.database = await createTestDatabase();
     const started = Date.now();
-    const { secretKey: _key, defaultProjectRef: _ref, taskEnvironment: _env, ...tuning } = testPlatformOptions(options.platform);
+    const {
+      secretKey: _key,
+      defaultProjectRef: _ref,
+      taskEnvironment: _env,
+      accessToken: _token,
+      ...tuning
+    } = testPlatformOptions(options.platform);
     state.local = await startLocalTrigger({ projectDir: FIXTURE_PROJECT, databaseUrl: state.database.url, platform: tuning });
     configure({ baseURL: state.local.apiUrl, accessToken: state.local.secretKey });
     console.log(`trigger.dev dev ready in ${Date.now() - started} ms`);

@@ -11,6 +11,7 @@ import { migrateStandIns } from "../db/migrate";
 import { describeError } from "../describe-error";
 import { limitBodies } from "local-trigger/body-limit";
 import { listen } from "local-trigger/listen";
+import { sameSecret } from "local-trigger/secrets";
 import { FaultPlan, FaultSpec } from "./faults";
 import { requestFingerprint, runIdempotently, type ApiResult } from "./idempotency";
 import { listObjects, loadObject, stripeId } from "./object-store";
@@ -47,7 +48,11 @@ export type StripeStandInOptions = {
   /** The Postgres the stand-in keeps its objects in (schema stripe_stand_in, migrated on start). */
   databaseUrl: string;
   port: number;
+  /** The one secret key the stand-in takes (Bearer or Basic), on Stripe's routes and its fault routes alike. */
+  apiKey: string;
   webhook: WebhookTarget;
+  /** Hosts requests may name besides the loopback names (ALLOWED_HOSTS). */
+  allowedHosts?: readonly string[];
   /** How long a "processing" PaymentIntent (or a Refund left "pending" by a refund fault) takes to settle. */
   processingDelayMs?: number;
   /** How often the timers look for objects to settle and webhooks to deliver. */
@@ -70,6 +75,14 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
   // Stripe's own requests are small (form-encoded parameters); nothing a client sends needs more.
   app.use("*", limitBodies(STAND_IN_BODY_LIMIT_BYTES, "the Stripe stand-in", "fixed; Stripe's requests are far smaller"));
 
+  // Every route needs the stand-in's key: its fault plan is no one else's to change.
+  app.use("*", async (c, next) => {
+    const key = apiKeyOf(c.req.header("authorization") ?? "");
+    if (!sameSecret(key, options.apiKey)) {
+      return c.json({ error: { type: "invalid_request_error", message: `Invalid API Key provided: ${key.slice(0, 12)}****` } }, 401);
+    }
+    return next();
+  });
   app.get("/_stand_in/faults", (c) => c.json({ faults: faults.pending() }));
   app.post("/_stand_in/faults", async (c) => {
     const parsed = FaultSpec.safeParse(await c.req.json().catch(() => undefined));
@@ -84,9 +97,6 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
 
   app.use("/v1/*", async (c, next) => {
     const key = apiKeyOf(c.req.header("authorization") ?? "");
-    if (!/^(sk|rk)_test_\w+$/.test(key)) {
-      return c.json({ error: { type: "invalid_request_error", message: `Invalid API Key provided: ${key.slice(0, 12)}****` } }, 401);
-    }
     const fault = faults.takeForRequest(c.req.method, c.req.path);
     // What Stripe answers a key that was rolled or revoked: the well-formed key is not checked further.
     if (fault?.kind === "status_401")
@@ -244,7 +254,12 @@ export async function startStripeStandIn(options: StripeStandInOptions) {
     });
   }
 
-  const listening = await listen(app, { port: options.port, name: "The Stripe stand-in", portVariable: "STRIPE_FAKE_PORT" });
+  const listening = await listen(app, {
+    port: options.port,
+    name: "The Stripe stand-in",
+    portVariable: "STRIPE_FAKE_PORT",
+    allowedHosts: options.allowedHosts,
+  });
 
   // Timers: settle "processing" intents and "pending" refunds, deliver webhooks (the fault plan reaches the
   // deliveries through here). Each skips a tick while its last run is busy.

@@ -6,6 +6,7 @@ import { listen } from "local-trigger/listen";
 import { startStripeStandIn } from "../stripe/stripe-stand-in";
 
 export const WEBHOOK_SECRET = "whsec_test_secret";
+export const STAND_IN_TEST_KEY = "sk_test_stand_in_tests";
 
 export async function startStripeForTest(databaseUrl: string, options: { processingDelayMs?: number; failFirstDeliveries?: number } = {}) {
   const received: Stripe.Event[] = [];
@@ -27,12 +28,13 @@ export async function startStripeForTest(databaseUrl: string, options: { process
   const standIn = await startStripeStandIn({
     databaseUrl,
     port: 0,
+    apiKey: STAND_IN_TEST_KEY,
     webhook: { url: `${hook.url}/webhook`, secret: WEBHOOK_SECRET },
     processingDelayMs: options.processingDelayMs ?? 200,
     tickMs: 20,
   });
   // The `stripe` SDK pointed at the stand-in, as an app would configure it.
-  const stripe = new Stripe("sk_test_stand_in_tests", { host: "127.0.0.1", port: standIn.port, protocol: "http", maxNetworkRetries: 0 });
+  const stripe = new Stripe(STAND_IN_TEST_KEY, { host: "127.0.0.1", port: standIn.port, protocol: "http", maxNetworkRetries: 0 });
   return {
     standIn,
     stripe,
