@@ -1,183 +1,64 @@
 // OTLP/HTTP (JSON) from the task processes: spans and log lines, kept per run (the run id travels in the
 // "ctx.run.id" attribute) for the dashboard's run page. Metrics are accepted and dropped.
+// A bad value costs only itself and a bad record only itself (otlp-records.ts; both reported in OTLP's
+// partialSuccess); a full buffer answers 503 with Retry-After, which the OTLP exporters honour and retry.
 import { Hono } from "hono";
 import { z } from "zod";
-import { internalId } from "../ids";
-import type { PlatformEnv } from "./http-context";
+import type { PlatformHttpContext, PlatformEnv } from "./http-context";
+import { OtlpRecords } from "./otlp-records";
 
-const AnyValue: z.ZodType<OtlpValue> = z.lazy(() =>
-  z.object({
-    stringValue: z.string().optional(),
-    boolValue: z.boolean().optional(),
-    intValue: z.union([z.string(), z.number()]).optional(),
-    doubleValue: z.number().optional(),
-    arrayValue: z.object({ values: z.array(AnyValue).optional() }).optional(),
-    kvlistValue: z.object({ values: z.array(z.object({ key: z.string(), value: AnyValue })).optional() }).optional(),
-  }),
-);
-type OtlpValue = {
-  stringValue?: string | undefined;
-  boolValue?: boolean | undefined;
-  intValue?: string | number | undefined;
-  doubleValue?: number | undefined;
-  arrayValue?: { values?: OtlpValue[] | undefined } | undefined;
-  kvlistValue?: { values?: { key: string; value: OtlpValue }[] | undefined } | undefined;
-};
-const Attributes = z.array(z.object({ key: z.string(), value: AnyValue })).default([]);
-const Resource = z.object({ attributes: Attributes }).default({ attributes: [] });
+/** What a 503 asks the exporter to wait: Postgres writes thousands of these rows a second. */
+const RETRY_AFTER_SECONDS = 1;
 
+// The envelope must be OTLP; the records inside are read one by one (OtlpRecords), so one bad one is not the request's.
+const Resource = z.object({ attributes: z.unknown().optional() }).nullish();
 const TracesRequest = z.object({
   resourceSpans: z
-    .array(
-      z.object({
-        resource: Resource,
-        scopeSpans: z
-          .array(
-            z.object({
-              spans: z
-                .array(
-                  z.object({
-                    traceId: z.string(),
-                    spanId: z.string(),
-                    parentSpanId: z.string().optional(),
-                    name: z.string(),
-                    startTimeUnixNano: z.union([z.string(), z.number()]),
-                    endTimeUnixNano: z.union([z.string(), z.number()]),
-                    attributes: Attributes,
-                    status: z.object({ code: z.number().optional() }).optional(),
-                  }),
-                )
-                .default([]),
-            }),
-          )
-          .default([]),
-      }),
-    )
+    .array(z.object({ resource: Resource, scopeSpans: z.array(z.object({ spans: z.array(z.unknown()).default([]) })).default([]) }))
     .default([]),
 });
-
 const LogsRequest = z.object({
   resourceLogs: z
-    .array(
-      z.object({
-        resource: Resource,
-        scopeLogs: z
-          .array(
-            z.object({
-              logRecords: z
-                .array(
-                  z.object({
-                    timeUnixNano: z.union([z.string(), z.number()]).optional(),
-                    observedTimeUnixNano: z.union([z.string(), z.number()]).optional(),
-                    severityText: z.string().optional(),
-                    severityNumber: z.number().optional(),
-                    body: AnyValue.optional(),
-                    attributes: Attributes,
-                    traceId: z.string().optional(),
-                    spanId: z.string().optional(),
-                  }),
-                )
-                .default([]),
-            }),
-          )
-          .default([]),
-      }),
-    )
+    .array(z.object({ resource: Resource, scopeLogs: z.array(z.object({ logRecords: z.array(z.unknown()).default([]) })).default([]) }))
     .default([]),
 });
 
-function plain(value: OtlpValue | undefined): unknown {
-  if (!value) return undefined;
-  if (value.stringValue !== undefined) return value.stringValue;
-  if (value.boolValue !== undefined) return value.boolValue;
-  if (value.intValue !== undefined) return Number(value.intValue);
-  if (value.doubleValue !== undefined) return value.doubleValue;
-  if (value.arrayValue) return (value.arrayValue.values ?? []).map(plain);
-  if (value.kvlistValue) return Object.fromEntries((value.kvlistValue.values ?? []).map((kv) => [kv.key, plain(kv.value)]));
-  return undefined;
-}
+/** The body as JSON; undefined when it is not (an exporter set to protobuf): a 400, not a 200 that stores nothing. */
+const jsonBody = (c: PlatformHttpContext): Promise<unknown> => c.req.json<unknown>().catch(() => undefined);
 
-const attributesOf = (list: z.output<typeof Attributes>) => Object.fromEntries(list.map((a) => [a.key, plain(a.value)]));
+const notOtlpJson = (c: PlatformHttpContext) => c.json({ code: 3, message: "Only OTLP/HTTP JSON is accepted here" }, 400);
 
-/** OTLP JSON ids are hex; some exporters send base64. */
-function hexId(id: string | undefined): string | null {
-  if (!id) return null;
-  if (/^[0-9a-f]+$/i.test(id)) return id.toLowerCase();
-  return Buffer.from(id, "base64").toString("hex");
-}
-
-const nanosToDate = (nanos: string | number | undefined) => new Date(Number(BigInt(String(nanos ?? 0)) / 1_000_000n));
-
-/** The SDK stamps the run on spans and logs as "$metadata.ctx.run.id" (older ones: "ctx.run.id"). */
-function runIdOf(attributes: Record<string, unknown>, resource: Record<string, unknown>): string | undefined {
-  const id = attributes["$metadata.ctx.run.id"] ?? attributes["ctx.run.id"] ?? resource["ctx.run.id"];
-  return typeof id === "string" ? internalId(id) : undefined;
+/** Hands the rows to the buffer; answers OTLP's partial success, or 503 + Retry-After while the buffer stays full. */
+async function store(c: PlatformHttpContext, records: OtlpRecords, signal: "spans" | "logRecords") {
+  const runEvents = c.var.platform.runEvents;
+  if (!(await runEvents.admit(records.rows, { repaired: records.repaired, rejected: records.rejected }))) {
+    c.header("Retry-After", String(RETRY_AFTER_SECONDS));
+    // OTLP/HTTP: an error body is a google.rpc.Status; 14 is UNAVAILABLE.
+    const message = `The platform's run event buffer is full (${runEvents.held.rows} rows waiting for Postgres); retry after ${RETRY_AFTER_SECONDS} s`;
+    return c.json({ code: 14, message }, 503);
+  }
+  return c.json({ partialSuccess: records.partialSuccess(signal) });
 }
 
 export const otelApi = new Hono<PlatformEnv>()
   .post("/otel/v1/traces", async (c) => {
-    const body = TracesRequest.safeParse(await c.req.json().catch(() => ({})));
-    if (!body.success) return c.json({ error: "Only OTLP/HTTP JSON is accepted here" }, 400);
-    const rows = body.data.resourceSpans.flatMap((rs) => {
-      const resource = attributesOf(rs.resource.attributes);
-      return rs.scopeSpans.flatMap((ss) =>
-        ss.spans.flatMap((span) => {
-          const attributes = attributesOf(span.attributes);
-          const runId = runIdOf(attributes, resource);
-          // A "partial" span only announces a span that has started; the finished one follows.
-          if (!runId || attributes["$span.partial"] === true) return [];
-          const start = nanosToDate(span.startTimeUnixNano);
-          return [
-            {
-              runId,
-              kind: "span" as const,
-              traceId: hexId(span.traceId),
-              spanId: hexId(span.spanId),
-              parentSpanId: hexId(span.parentSpanId),
-              name: span.name,
-              level: null,
-              startTime: start,
-              durationMs: Math.max(0, nanosToDate(span.endTimeUnixNano).getTime() - start.getTime()),
-              attributes,
-              isError: span.status?.code === 2,
-            },
-          ];
-        }),
-      );
-    });
-    c.var.platform.runEvents.add(rows);
-    return c.json({ partialSuccess: {} });
+    const body = TracesRequest.safeParse(await jsonBody(c));
+    if (!body.success) return notOtlpJson(c);
+    const records = new OtlpRecords(new Date());
+    for (const rs of body.data.resourceSpans) {
+      const resource = records.resource(rs.resource?.attributes);
+      for (const ss of rs.scopeSpans) for (const span of ss.spans) records.addSpan(span, resource);
+    }
+    return store(c, records, "spans");
   })
   .post("/otel/v1/logs", async (c) => {
-    const body = LogsRequest.safeParse(await c.req.json().catch(() => ({})));
-    if (!body.success) return c.json({ error: "Only OTLP/HTTP JSON is accepted here" }, 400);
-    const rows = body.data.resourceLogs.flatMap((rl) => {
-      const resource = attributesOf(rl.resource.attributes);
-      return rl.scopeLogs.flatMap((sl) =>
-        sl.logRecords.flatMap((record) => {
-          const attributes = attributesOf(record.attributes);
-          const runId = runIdOf(attributes, resource);
-          if (!runId) return [];
-          const message = plain(record.body);
-          return [
-            {
-              runId,
-              kind: "log" as const,
-              traceId: hexId(record.traceId),
-              spanId: hexId(record.spanId),
-              parentSpanId: null,
-              name: typeof message === "string" ? message : JSON.stringify(message ?? ""),
-              level: (record.severityText ?? "INFO").toLowerCase(),
-              startTime: nanosToDate(record.timeUnixNano ?? record.observedTimeUnixNano),
-              durationMs: null,
-              attributes,
-              isError: (record.severityNumber ?? 0) >= 17,
-            },
-          ];
-        }),
-      );
-    });
-    c.var.platform.runEvents.add(rows);
-    return c.json({ partialSuccess: {} });
+    const body = LogsRequest.safeParse(await jsonBody(c));
+    if (!body.success) return notOtlpJson(c);
+    const records = new OtlpRecords(new Date());
+    for (const rl of body.data.resourceLogs) {
+      const resource = records.resource(rl.resource?.attributes);
+      for (const sl of rl.scopeLogs) for (const record of sl.logRecords) records.addLog(record, resource);
+    }
+    return store(c, records, "logRecords");
   })
   .post("/otel/v1/metrics", (c) => c.json({ partialSuccess: {} }));
