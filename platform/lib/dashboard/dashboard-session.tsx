@@ -31,6 +31,11 @@ export function CsrfField() {
   return <input type="hidden" name={CSRF_FIELD} value={useContext(CsrfToken)} />;
 }
 
+/** The page's CSRF token for its script (fetches send it as x-csrf-token). */
+export function CsrfMeta() {
+  return <meta name="csrf-token" content={useContext(CsrfToken)} />;
+}
+
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
 /** Logs in by link or form, and lets through only requests with the session (and, to change things, the CSRF token). */

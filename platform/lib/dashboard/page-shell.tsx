@@ -5,7 +5,7 @@
 // pretty JSON). hono/jsx escapes every value, so payloads, tags and log lines from tasks render as text,
 // never as markup.
 import type { Child } from "hono/jsx";
-import { CsrfField } from "./dashboard-session";
+import { CsrfField, CsrfMeta } from "./dashboard-session";
 import { DASHBOARD_CSS } from "./dashboard-style";
 import type { ProjectPaths, ProjectSection } from "./project-paths";
 
@@ -44,6 +44,7 @@ export function PageShell({ title, nav, current, flash, live, project, children 
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <CsrfMeta />
         <title>{`${title} · local Trigger.dev`}</title>
         <style>{DASHBOARD_CSS}</style>
         <script src="/dashboard/client.js" defer></script>
