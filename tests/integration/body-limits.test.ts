@@ -1,7 +1,9 @@
 // Every server refuses a body over its limit before reading it whole, with a 413 that names the limit and
 // the setting, and writes nothing: the app, the platform (its API and OTLP alike), the Stripe stand-in, and the
 // mail catcher (an oversized message is refused at DATA, not stored).
+import http from "node:http";
 import { count } from "drizzle-orm";
+import { listen } from "local-trigger/listen";
 import { startPlatform } from "local-trigger";
 import { caughtMessages } from "local-stand-ins/schema";
 import { startMailCatcher } from "local-stand-ins/smtp";
@@ -15,6 +17,41 @@ import { startStripeForTest, type StripeForTest } from "../support/stripe";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 const MB = 1024 * 1024;
+
+/** Streams `bytes` of JSON-ish padding (chunked, no Content-Length) from one reused buffer, as a client that
+ *  does not know its size would; the status, or 0 when the server cut the connection first. */
+function streamBody(url: string, bytes: number): Promise<number> {
+  const chunk = Buffer.alloc(MB, "x");
+  return new Promise((resolve) => {
+    const request = http.request(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: "Bearer app-token-for-the-body-limit-test",
+        "transfer-encoding": "chunked",
+      },
+    });
+    let answered = false;
+    request.on("response", (response) => {
+      answered = true;
+      response.resume();
+      resolve(response.statusCode ?? 0);
+      request.destroy();
+    });
+    request.on("error", () => {
+      if (!answered) resolve(0);
+    });
+    let sent = 0;
+    const write = () => {
+      while (!answered && sent < bytes) {
+        sent += chunk.length;
+        if (!request.write(chunk)) return void request.once("drain", write);
+      }
+      if (!answered) request.end();
+    };
+    write();
+  });
+}
 const big = (bytes: number) => JSON.stringify({ padding: "x".repeat(bytes) });
 let t: TestDatabase;
 let s: StripeForTest;
@@ -86,6 +123,57 @@ describe("a body over the limit is refused with 413, naming the limit and the se
     expect(response.status).toBe(413);
     expect(((await response.json()) as { error: string }).error).toMatch(/over the Stripe stand-in's limit of 1 MB/);
   });
+
+  it("memory stays flat: 64 MB bodies streamed to each server are cut off at the limit, never read whole", async () => {
+    const platform = await startPlatform({
+      databaseUrl: t.url,
+      port: 0,
+      options: {
+        defaultProjectRef: "proj_limitsmemory",
+        dequeue: { holdMs: 0, intervalWithRunMs: 0, intervalWithoutRunMs: 50, maxConcurrentRuns: 5 },
+        heartbeatTimeoutMs: 30_000,
+        defaultMaxAttempts: 3,
+        taskEnvironment: {},
+        bodyLimitBytes: 1 * MB,
+      },
+    });
+    const app = await listen(
+      createAppServer({
+        db: t.db,
+        stripe: createStripeClient(loadConfig({}).stripe),
+        stripeWebhookSecret: "whsec_x",
+        bodyLimitBytes: 1 * MB,
+        apiToken: "app-token-for-the-body-limit-test",
+      }),
+      { port: 0, name: "the app", portVariable: "-" },
+    );
+    const targets = [
+      `${platform.url}/otel/v1/traces`,
+      `${platform.url}/api/v1/tasks/anything/trigger`,
+      `${app.url}/api/events/order.created`,
+      `${s.standIn.url}/v1/payment_intents`,
+    ];
+    try {
+      const baseline = process.memoryUsage().rss;
+      let peak = baseline;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+      const statuses: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        for (const url of targets) statuses.push(await streamBody(url, 64 * MB));
+      }
+      clearInterval(sampler);
+      const grewMb = Math.round((peak - baseline) / MB);
+      console.log(`body limits: 12 bodies of 64 MB streamed (768 MB); the process's memory peaked ${grewMb} MB above its start`);
+      // Every body was refused (413, or the connection cut once the limit was passed)…
+      expect(statuses.every((status) => status === 413 || status === 0)).toBe(true);
+      // …and not one was held whole: a server that read them would have grown by 64 MB at least.
+      expect(grewMb).toBeLessThan(48);
+      expect((await t.db.select({ n: count() }).from(orders))[0]!.n).toBe(0);
+    } finally {
+      await app.close();
+      await platform.close();
+    }
+  }, 120_000);
 
   it("the mail catcher refuses an oversized message at DATA and stores nothing", async () => {
     const catcher = await startMailCatcher({ databaseUrl: t.url, port: 0 });
