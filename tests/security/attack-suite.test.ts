@@ -261,6 +261,22 @@ describe("tokens and keys: guessed, another project's, or public ones open nothi
     expect(await rows()).toEqual(before);
   });
 
+  it("a wait token's callback URL needs its hash: the token's id alone (shown in lists and pages) completes nothing", async () => {
+    const key = { authorization: `Bearer ${stack.triggerSecretKey}`, "content-type": "application/json" };
+    const created = await send(`${platformUrl}/api/v1/waitpoints/tokens`, { method: "POST", headers: key, body: "{}" });
+    expect(created.status).toBe(200);
+    const { id, url } = JSON.parse(created.body) as { id: string; url: string };
+    expect(url).toMatch(new RegExp(`/api/v1/waitpoints/tokens/${id}/callback/[0-9a-f]{64}$`));
+    const status = async () =>
+      (JSON.parse((await send(`${platformUrl}/api/v1/waitpoints/tokens/${id}`, { headers: key })).body) as { status: string }).status;
+    const post = (to: string) => send(to, { method: "POST", headers: { "content-type": "application/json" }, body: '{"approved":true}' });
+    expect((await post(`${platformUrl}/api/v1/waitpoints/tokens/${id}/callback`)).status).toBe(401);
+    expect((await post(`${url.slice(0, -1)}${url.endsWith("0") ? "1" : "0"}`)).status).toBe(404);
+    expect(await status()).toBe("WAITING");
+    expect((await post(url)).status).toBe(200);
+    expect(await status()).toBe("COMPLETED");
+  });
+
   it("the install's secrets are in files only their owner can read", () => {
     for (const name of ["local-trigger-secrets.json", "app-secrets.json"]) {
       expect(fs.statSync(path.join(dataDir, name)).mode & 0o777, name).toBe(0o600);

@@ -7,15 +7,16 @@ import {
 } from "@trigger.dev/core/v3/schemas";
 import { and, desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { waitpoints, type Waitpoint } from "../db/schema";
+import { environments, waitpoints, type Waitpoint } from "../db/schema";
+import { isTokenCallbackHash, tokenCallbackUrl } from "../engine/token-callback";
 import { tokenOf } from "../engine/waits";
 import { parseBody, type PlatformEnv } from "./http-context";
 
-function tokenView(origin: string, token: Waitpoint) {
+function tokenView(origin: string, token: Waitpoint, apiKey: string) {
   const timedOut = token.status === "COMPLETED" && token.outputIsError;
   return {
     id: token.friendlyId,
-    url: `${origin}/api/v1/waitpoints/tokens/${token.friendlyId}/callback`,
+    url: tokenCallbackUrl(origin, token.friendlyId, apiKey),
     status: token.status === "PENDING" ? "WAITING" : timedOut ? "TIMED_OUT" : "COMPLETED",
     ...(token.completedAt ? { completedAt: token.completedAt } : {}),
     ...(token.completeAfter ? { timeoutAt: token.completeAfter } : {}),
@@ -26,14 +27,17 @@ function tokenView(origin: string, token: Waitpoint) {
   };
 }
 
-/** The token's callback URL completes it without a key, as on Trigger.dev (the id is the secret). */
-export const tokenCallbackApi = new Hono<PlatformEnv>().post("/api/v1/waitpoints/tokens/:token/callback", async (c) => {
+/** The token's callback URL completes it without a key, as on Trigger.dev: the URL's hash is the secret. */
+export const tokenCallbackApi = new Hono<PlatformEnv>().post("/api/v1/waitpoints/tokens/:token/callback/:hash", async (c) => {
   const { platform } = c.var;
-  const [token] = await platform.db
-    .select()
+  const [found] = await platform.db
+    .select({ token: waitpoints, apiKey: environments.apiKey })
     .from(waitpoints)
+    .innerJoin(environments, eq(environments.id, waitpoints.environmentId))
     .where(eq(waitpoints.friendlyId, c.req.param("token")));
-  if (!token) return c.json({ error: `No waitpoint token ${c.req.param("token")}` }, 404);
+  if (!found || !isTokenCallbackHash(found.token.friendlyId, c.req.param("hash"), found.apiKey))
+    return c.json({ error: "No waitpoint token at this callback URL (the token id or its hash is wrong)" }, 404);
+  const { token } = found;
   const body: unknown = await c.req.json().catch(() => ({}));
   await platform.engine.completeToken(token.environmentId, token.friendlyId, body);
   return c.json({ success: true });
@@ -59,12 +63,12 @@ export const waitsApi = new Hono<PlatformEnv>()
       .where(and(eq(waitpoints.environmentId, c.var.env.id), eq(waitpoints.type, "MANUAL")))
       .orderBy(desc(waitpoints.createdAt))
       .limit(limit);
-    return c.json({ data: rows.map((t) => tokenView(c.var.platform.origin, t)), pagination: {} });
+    return c.json({ data: rows.map((t) => tokenView(c.var.platform.origin, t, c.var.env.apiKey)), pagination: {} });
   })
   .get("/api/v1/waitpoints/tokens/:token", async (c) => {
     const token = await tokenOf(c.var.platform.db, c.var.env.id, c.req.param("token"));
     return c.json({
-      ...tokenView(c.var.platform.origin, token),
+      ...tokenView(c.var.platform.origin, token, c.var.env.apiKey),
       ...(token.output !== null ? { output: token.output } : {}),
       ...(token.outputType ? { outputType: token.outputType } : {}),
       outputIsError: token.outputIsError,

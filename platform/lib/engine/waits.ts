@@ -11,6 +11,7 @@ import { noEffects } from "./run-notifier";
 import { DUE_BATCH, earliest, type DueWork } from "./timers";
 import { blockRun, completeWaitpoint, createWaitpoint } from "./waitpoints";
 import { PlatformError } from "../platform-error";
+import { tokenCallbackUrl } from "./token-callback";
 
 export const WAITPOINT_TIMEOUT_ERROR_CODE = "TRIGGER_WAITPOINT_TIMEOUT";
 
@@ -99,7 +100,7 @@ export async function createToken(
   return {
     id: result.waitpoint.friendlyId,
     isCached: result.isCached,
-    url: `${ctx.origin}/api/v1/waitpoints/tokens/${result.waitpoint.friendlyId}/callback`,
+    url: tokenCallbackUrl(ctx.origin, result.waitpoint.friendlyId, env.apiKey),
   };
 }
 
