@@ -21,6 +21,7 @@ describe("loadConfig", () => {
       STRIPE_WEBHOOK_SECRET: "whsec_real",
       SMTP_URL: "smtp://relay.example:587",
       TRIGGER_API_URL: "https://api.trigger.dev",
+      TRIGGER_SECRET_KEY: "tr_dev_fromthecloud0123456789",
     });
     expect(config.database.url).toBe("postgres://u:p@db.example:5432/shop");
     expect(config.stripe).toMatchObject({ useStandIn: false, secretKey: "sk_test_123" });
@@ -59,7 +60,16 @@ describe("loadConfig", () => {
     ["ORDER_REMINDER_DELAY", "0s", /ORDER_REMINDER_DELAY: must be a delay Trigger.dev accepts/],
     ["RECONCILE_AFTER", "soon", /RECONCILE_AFTER: must be a duration/],
     ["SMTP_URL", "http://mail", /SMTP_URL: must start with smtp:\/\/ or smtps:\/\//],
-    ["TRIGGER_SECRET_KEY", "secret", /TRIGGER_SECRET_KEY: must start with tr_dev_/],
+    ["TRIGGER_SECRET_KEY", "secret", /TRIGGER_SECRET_KEY: must be tr_dev_, tr_stg_ or tr_prod_ and at least 16/],
+    ["TRIGGER_SECRET_KEY", "tr_dev_local", /TRIGGER_SECRET_KEY: must be tr_dev_.*a key others can't guess/],
+    ["PLATFORM_ACCESS_TOKEN", "tr_pat_local", /PLATFORM_ACCESS_TOKEN: must be tr_pat_ and at least 24/],
+    ["ALLOWED_HOSTS", "evil.example/path", /ALLOWED_HOSTS: must be host names or host:port/],
+    ["APP_API_TOKEN", "short", /APP_API_TOKEN: must be at least 24/],
+    [
+      "TRIGGER_API_URL",
+      "https://api.trigger.dev",
+      /TRIGGER_SECRET_KEY: must be set to the project's secret key when TRIGGER_API_URL is set/,
+    ],
   ])("rejects a bad %s, naming it", (variable, value, message) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(message);
   });
