@@ -20,7 +20,7 @@ import { trackMemory } from "./memory-peaks";
 import { benchOrder, fireAtRate, fireBurst, fireWithBacklog, latencies, OrderWatcher, type Accepted } from "./order-load";
 import { measurePlatform } from "./platform-measures";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
-import { startStackProcess } from "./stack-process";
+import { BENCH_ACCESS_TOKEN, startStackProcess } from "./stack-process";
 import { printTable, round, summary } from "./stats";
 
 const setting = (name: string, fallback: number) => {
@@ -318,7 +318,7 @@ type RouteTiming = { route: string; count: number; totalMs: number };
 
 /** The platform's own per-route tally (GET /_platform/timings). */
 async function readRoutes(platformUrl: string): Promise<RouteTiming[]> {
-  const response = await fetch(`${platformUrl}/_platform/timings`);
+  const response = await fetch(`${platformUrl}/_platform/timings`, { headers: { authorization: `Bearer ${BENCH_ACCESS_TOKEN}` } });
   return ((await response.json()) as { routes: RouteTiming[] }).routes;
 }
 

@@ -10,6 +10,8 @@ import { copyRepository } from "../src/stack/repository-copy";
 
 /** The app token the benchmark's stack is started with (APP_API_TOKEN), so the bench can fire orders. */
 const BENCH_APP_TOKEN = "bench-app-token-0123456789abcdef";
+/** The platform's access token there (PLATFORM_ACCESS_TOKEN), for its route timings. */
+export const BENCH_ACCESS_TOKEN = "tr_pat_bench0123456789abcdef01234567";
 
 export async function startStackProcess(options: { databaseUrl: string; logFile: string }) {
   const [app, platform, stripe, smtp] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
@@ -32,6 +34,7 @@ export async function startStackProcess(options: { databaseUrl: string; logFile:
       DATA_DIR: path.join(projectDir, ".data"),
       APP_PORT: String(app),
       APP_API_TOKEN: BENCH_APP_TOKEN,
+      PLATFORM_ACCESS_TOKEN: BENCH_ACCESS_TOKEN,
       PLATFORM_PORT: String(platform),
       STRIPE_FAKE_PORT: String(stripe),
       SMTP_CATCHER_PORT: String(smtp),

@@ -11,7 +11,7 @@ import { limitBodies } from "./http/body-limit";
 import { listen } from "./http/listen";
 import { refuseForeignRequest } from "./http/request-guard";
 import { randomToken } from "./install-secrets";
-import { bearerToken, requireEnvironmentKey } from "./api/auth";
+import { bearerToken, requireAccessToken, requireEnvironmentKey } from "./api/auth";
 import { batchesApi } from "./api/batches-api";
 import { cliApi } from "./api/cli-api";
 import { devEngineApi } from "./api/dev-engine-api";
@@ -75,7 +75,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
   app.use("*", limitBodies(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, "the platform", "PLATFORM_BODY_LIMIT_MB"));
   const timings = new RouteTimings();
   app.use("*", timings.middleware());
-  app.get("/_platform/timings", (c) => c.json({ routes: timings.report() }));
+  app.get("/_platform/timings", requireAccessToken, (c) => c.json({ routes: timings.report() }));
   // Routes that authenticate otherwise come first: the CLI's own (access token) and token callbacks (none).
   app.route("/", cliApi);
   app.route("/", tokenCallbackApi);
