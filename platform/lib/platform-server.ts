@@ -79,7 +79,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
   // Routes that authenticate otherwise come first: the CLI's own (access token) and token callbacks (none).
   app.route("/", cliApi);
   app.route("/", tokenCallbackApi);
-  app.route("/", otelApi); // task processes export here; the platform listens on loopback only
+  app.route("/", otelApi); // task processes export here, with their project's key
   // Everything else belongs to one environment and needs its secret key.
   app.use("/api/*", requireEnvironmentKey);
   app.use("/engine/*", requireEnvironmentKey);

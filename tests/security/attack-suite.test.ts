@@ -11,7 +11,7 @@ import path from "node:path";
 import { count, eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projects, runs } from "local-trigger/schema";
+import { projects, runEvents, runs } from "local-trigger/schema";
 import { freePort } from "local-trigger/listen";
 import { inboundEvents, orders } from "../../db/schema";
 import { loadConfig, STAND_IN_WEBHOOK_SECRET } from "../../src/config";
@@ -259,6 +259,29 @@ describe("tokens and keys: guessed, another project's, or public ones open nothi
     expect(forged.body).toMatch(/signature/i);
     expect(stack.config.stripe.webhookSecret).not.toBe(STAND_IN_WEBHOOK_SECRET);
     expect(await rows()).toEqual(before);
+  });
+
+  it("OTLP without a project's key (log lines forged into a run) is refused and stores nothing", async () => {
+    const events = async () => (await stack.db.select({ n: count() }).from(runEvents))[0]!.n;
+    const before = await events();
+    const body = JSON.stringify({
+      resourceLogs: [
+        {
+          scopeLogs: [
+            { logRecords: [{ body: { stringValue: "forged" }, attributes: [{ key: "ctx.run.id", value: { stringValue: "run_x" } }] }] },
+          ],
+        },
+      ],
+    });
+    for (const authorization of [undefined, "Bearer tr_dev_guessed0123456789"]) {
+      const answer = await send(`${platformUrl}/otel/v1/logs`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+        body,
+      });
+      expect(answer.status).toBe(401);
+    }
+    expect(await events()).toBe(before);
   });
 
   it("a wait token's callback URL needs its hash: the token's id alone (shown in lists and pages) completes nothing", async () => {

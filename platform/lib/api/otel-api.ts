@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { PlatformHttpContext, PlatformEnv } from "./http-context";
+import { requireEnvironmentKey } from "./auth";
 import { OtlpRecords } from "./otlp-records";
 
 /** What a 503 asks the exporter to wait: Postgres writes thousands of these rows a second. */
@@ -41,6 +42,8 @@ async function store(c: PlatformHttpContext, records: OtlpRecords, signal: "span
 }
 
 export const otelApi = new Hono<PlatformEnv>()
+  // The task processes send their project's key (OTEL_EXPORTER_OTLP_HEADERS, handed out when an attempt starts).
+  .use("/otel/*", requireEnvironmentKey)
   .post("/otel/v1/traces", async (c) => {
     const body = TracesRequest.safeParse(await jsonBody(c));
     if (!body.success) return notOtlpJson(c);

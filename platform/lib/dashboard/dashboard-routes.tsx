@@ -155,6 +155,8 @@ export function dashboardRoutes(extension?: DashboardExtension): Hono<PlatformEn
       },
       crossOriginResourcePolicy: "same-origin",
       referrerPolicy: "no-referrer",
+      // A route's own, stricter headers stand (the mail catcher's HTML part is served under a sandbox CSP).
+      overwrite: false,
     }),
   );
   app.get("/dashboard/client.js", (c) => c.body(DASHBOARD_CLIENT_JS, 200, { "content-type": "text/javascript; charset=utf-8" }));

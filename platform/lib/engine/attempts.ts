@@ -58,6 +58,8 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
     execution: buildExecution(env, worker, result.run),
     envVars: {
       TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT: `${ctx.origin}/otel`,
+      // The run's OTLP exporters read it: their spans and log lines carry the project's key, as every call does.
+      OTEL_EXPORTER_OTLP_HEADERS: `Authorization=${encodeURIComponent(`Bearer ${env.apiKey}`)}`,
       // Spans and logs in batches (Trigger.dev's DEV_OTEL_BATCH_PROCESSING_ENABLED, with its defaults):
       // otherwise the SDK sends one HTTP request per span and per log line — about 30 per order here, the
       // largest share of the task processes' CPU. The SDK still flushes at the end of every attempt.

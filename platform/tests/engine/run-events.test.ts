@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_VALUE_CHARS, MAX_VALUE_DEPTH } from "../../lib/api/otlp-records";
 import { runEvents } from "../../lib/db/schema";
 import { RunEventBuffer, type RunEventBufferOptions, type RunEventRow } from "../../lib/engine/run-event-buffer";
-import { startPlatformHarness, type PlatformHarness } from "../support/platform";
+import { SECRET_KEY, startPlatformHarness, type PlatformHarness } from "../support/platform";
 
 let h: PlatformHarness;
 beforeAll(async () => {
@@ -48,7 +48,7 @@ const deepJson = `${'{"kvlistValue":{"values":[{"key":"k","value":'.repeat(DEEP_
 const post = (path: string, body: unknown) =>
   fetch(`${h.url}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${SECRET_KEY}` },
     body: JSON.stringify(body).replace(JSON.stringify(DEEP_PLACEHOLDER), deepJson),
   });
 const postSpans = (spans: OtlpSpan[]) =>
@@ -250,7 +250,7 @@ describe("bad values in an OTLP request", () => {
   it("a body that is not OTLP JSON is a 400 (not a 200 that stores nothing)", async () => {
     const response = await fetch(`${h.url}/otel/v1/traces`, {
       method: "POST",
-      headers: { "content-type": "application/x-protobuf" },
+      headers: { "content-type": "application/x-protobuf", authorization: `Bearer ${SECRET_KEY}` },
       body: "\x0a\x02",
     });
     expect(response.status).toBe(400);
