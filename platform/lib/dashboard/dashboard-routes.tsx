@@ -154,7 +154,8 @@ export function dashboardRoutes(extension?: DashboardExtension): Hono<PlatformEn
         baseUri: ["'none'"],
       },
       crossOriginResourcePolicy: "same-origin",
-      referrerPolicy: "no-referrer",
+      // Not no-referrer: under it a browser sends "Origin: null" with a form POST, which the Origin check refuses.
+      referrerPolicy: "same-origin",
       // A route's own, stricter headers stand (the mail catcher's HTML part is served under a sandbox CSP).
       overwrite: false,
     }),
