@@ -13,18 +13,22 @@ import { transitionOrder } from "../src/orders/order-status";
 import { chargeOrder } from "../src/payments/charge-order";
 import { createStripeClient } from "../src/payments/stripe-client";
 import { round } from "./stats";
+import { withInstallSecrets } from "../src/stack/app-secrets";
 
 export type DirectResult = { concurrency: number; orders: number; ordersPerSecond: number };
 
 /** Orders/s with `concurrency` workers, each fulfilling orders one after another for `seconds`. */
 export async function measureDirect(
   db: Database,
-  ports: { stripe: number; smtp: number },
+  stack: { stripe: number; smtp: number; dataDir: string },
   concurrency: number,
   seconds: number,
   makeOrder: () => OrderCreatedInput,
 ): Promise<DirectResult> {
-  const config = loadConfig({ STRIPE_FAKE_PORT: String(ports.stripe), SMTP_CATCHER_PORT: String(ports.smtp) });
+  // The stack's own install: its stand-in's key and its mail catcher's login.
+  const { config } = withInstallSecrets(
+    loadConfig({ STRIPE_FAKE_PORT: String(stack.stripe), SMTP_CATCHER_PORT: String(stack.smtp), DATA_DIR: stack.dataDir }),
+  );
   const stripe = createStripeClient(config.stripe);
   const mail = { transport: createMailTransport(config.mail.smtpUrl), from: config.mail.from };
   const fulfil = async (order: OrderCreatedInput) => {

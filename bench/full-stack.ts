@@ -88,8 +88,12 @@ async function main() {
     const direct: DirectResult[] = [];
     for (const concurrency of [1, 8, 32]) {
       direct.push(
-        await measureDirect(database.db, { stripe: stack.stripePort, smtp: stack.smtpPort }, concurrency, SETTINGS.directSeconds, () =>
-          benchOrder("direct", PLENTY),
+        await measureDirect(
+          database.db,
+          { stripe: stack.stripePort, smtp: stack.smtpPort, dataDir: stack.dataDir },
+          concurrency,
+          SETTINGS.directSeconds,
+          () => benchOrder("direct", PLENTY),
         ),
       );
       progress(`direct baseline, concurrency ${concurrency}: ${direct.at(-1)!.ordersPerSecond} orders/s`);

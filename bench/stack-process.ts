@@ -68,6 +68,8 @@ export async function startStackProcess(options: { databaseUrl: string; logFile:
   return {
     pid: child.pid!,
     projectDir,
+    /** The stack's DATA_DIR (its install's secrets). */
+    dataDir: path.join(projectDir, ".data"),
     readyMs: Math.round(performance.now() - started),
     appUrl: `http://127.0.0.1:${app}`,
     app: { url: `http://127.0.0.1:${app}`, token: BENCH_APP_TOKEN },

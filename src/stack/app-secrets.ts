@@ -6,6 +6,22 @@ import path from "node:path";
 import { installSecrets, loadPlatformSecrets, randomToken, type PlatformSecrets } from "local-trigger/secrets";
 import { STAND_IN_STRIPE_KEY, STAND_IN_WEBHOOK_SECRET, type Config } from "../config";
 
+/** The user the mail catcher takes (its password is the install's). */
+export const MAIL_CATCHER_USER = "catcher";
+
+function withLogin(url: string, user: string, pass: string): string {
+  const parsed = new URL(url);
+  parsed.username = user;
+  parsed.password = pass;
+  return parsed.toString().replace(/\/$/, "");
+}
+
+/** The mail catcher's login, as the URL carries it. */
+export function mailCatcherCredentials(smtpUrl: string) {
+  const url = new URL(smtpUrl);
+  return { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
+}
+
 export type InstallSecrets = { config: Config; platform: PlatformSecrets };
 
 /** `config` with the install's secrets wherever no variable chose one, and the platform's secrets. */
@@ -14,6 +30,7 @@ export function withInstallSecrets(config: Config): InstallSecrets {
     appApiToken: () => randomToken("app_", 24),
     standInStripeKey: () => randomToken("sk_test_", 24),
     standInWebhookSecret: () => randomToken("whsec_", 24),
+    mailCatcherPassword: () => randomToken("", 24),
   });
   const stripe = config.stripe.useStandIn
     ? {
@@ -22,8 +39,12 @@ export function withInstallSecrets(config: Config): InstallSecrets {
         webhookSecret: config.stripe.webhookSecret === STAND_IN_WEBHOOK_SECRET ? own.standInWebhookSecret : config.stripe.webhookSecret,
       }
     : config.stripe;
+  // The catcher's login rides in its URL (SMTP_URL for the task processes), as a relay's would.
+  const mail = config.mail.useCatcher
+    ? { ...config.mail, smtpUrl: withLogin(config.mail.smtpUrl, MAIL_CATCHER_USER, own.mailCatcherPassword) }
+    : config.mail;
   return {
-    config: { ...config, stripe, app: { ...config.app, apiToken: config.app.apiToken ?? own.appApiToken } },
+    config: { ...config, stripe, mail, app: { ...config.app, apiToken: config.app.apiToken ?? own.appApiToken } },
     platform: loadPlatformSecrets(config.dataDir),
   };
 }

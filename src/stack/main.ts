@@ -58,6 +58,7 @@ async function main() {
   if (platform) log(`  Dashboard:    ${platform.loginUrl}  (this link logs you in; keep it to yourself)`);
   log(`  App API:      ${stack.app.url}  (POST /api/events/order.created, GET /api/orders/:id)`);
   log(`                Authorization: Bearer ${stack.appApiToken}`);
+  if (platform) log(`  Trigger.dev:  TRIGGER_API_URL=${platform.url} TRIGGER_SECRET_KEY=${platform.secretKey}  (backend code's SDK)`);
   log(`  DATABASE_URL=${config.database.url ? redact(stack.databaseUrl) : stack.databaseUrl}`);
   log("");
   if (flags.noCli) {

@@ -14,7 +14,7 @@ import { createAppServer } from "../http/app-server";
 import { createStripeClient } from "../payments/stripe-client";
 import { businessDashboard } from "../dashboard/business-dashboard";
 import { exampleTaskPayloads } from "../events/example-payloads";
-import { withInstallSecrets } from "./app-secrets";
+import { mailCatcherCredentials, withInstallSecrets } from "./app-secrets";
 import { PROJECT_ROOT } from "./repository-copy";
 
 export type Log = (line: string) => void;
@@ -103,11 +103,15 @@ export async function bootStack(givenConfig: Config, log: Log, options: StackOpt
     "mail",
     async () => {
       if (!config.mail.useCatcher) return undefined;
-      const started = await startMailCatcher({ databaseUrl, port: config.mail.catcherPort });
+      const started = await startMailCatcher({
+        databaseUrl,
+        port: config.mail.catcherPort,
+        credentials: mailCatcherCredentials(config.mail.smtpUrl),
+      });
       stops.push({ name: "mail catcher", stop: started.close });
       return started;
     },
-    (m) => (m ? `catcher on ${m.url}` : `relay ${redact(config.mail.smtpUrl)} (SMTP_URL)`),
+    (m) => (m ? `catcher on ${redact(m.url)}` : `relay ${redact(config.mail.smtpUrl)} (SMTP_URL)`),
   );
 
   // Whoever runs the CLI (this stack, or the user in a second terminal), its coming and going is news.

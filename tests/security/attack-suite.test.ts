@@ -13,7 +13,9 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projects, runEvents, runs } from "local-trigger/schema";
 import { freePort } from "local-trigger/listen";
+import { caughtMessages } from "local-stand-ins/schema";
 import { inboundEvents, orders } from "../../db/schema";
+import { createMailTransport } from "../../src/mail/mail-transport";
 import { loadConfig, STAND_IN_WEBHOOK_SECRET } from "../../src/config";
 import { bootStack, type Stack } from "../../src/stack/stack";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
@@ -298,6 +300,23 @@ describe("tokens and keys: guessed, another project's, or public ones open nothi
     expect(await status()).toBe("WAITING");
     expect((await post(url)).status).toBe(200);
     expect(await status()).toBe("COMPLETED");
+  });
+
+  it("the mail catcher takes mail only from who logs in: a forged order mail from anyone else is refused, not stored", async () => {
+    const mails = async () => (await stack.db.select({ n: count() }).from(caughtMessages))[0]!.n;
+    const before = await mails();
+    const port = stack.catcher!.port;
+    const forged = { from: "orders@shop.localhost", to: "customer@example.com", subject: "Order cancelled", text: "forged" };
+    for (const url of [`smtp://127.0.0.1:${port}`, `smtp://catcher:guessed-password@127.0.0.1:${port}`]) {
+      const transport = createMailTransport(url);
+      try {
+        await expect(transport.sendMail(forged)).rejects.toThrow(/530|535|auth/i);
+      } finally {
+        transport.close();
+      }
+    }
+    expect(await mails()).toBe(before);
+    expect(stack.catcher!.url).toMatch(/^smtp:\/\/catcher:[0-9a-f]{48}@127\.0\.0\.1:\d+$/);
   });
 
   it("the install's secrets are in files only their owner can read", () => {

@@ -8,6 +8,7 @@ import { migrateStandIns } from "../db/migrate";
 import { caughtMessages } from "../db/schema";
 import { LOCALHOST } from "local-trigger/config";
 import { PortTakenError } from "local-trigger/listen";
+import { randomToken, sameSecret } from "local-trigger/secrets";
 
 export type MailCatcher = Awaited<ReturnType<typeof startMailCatcher>>;
 
@@ -40,13 +41,30 @@ export class MailRefusals {
 const addresses = (value: AddressObject | AddressObject[] | undefined) =>
   value === undefined ? null : (Array.isArray(value) ? value : [value]).map((a) => a.text).join(", ");
 
-export async function startMailCatcher(options: { databaseUrl: string; port: number }) {
+export type MailCatcherOptions = {
+  databaseUrl: string;
+  port: number;
+  /** What a sender must log in with (SMTP AUTH); random for this start when not given. The catcher's `url` carries them. */
+  credentials?: { user: string; pass: string };
+};
+
+export async function startMailCatcher(options: MailCatcherOptions) {
   await migrateStandIns(options.databaseUrl);
+  // Only who holds the credentials can leave mail here: another user of the machine could otherwise put
+  // mail in the dashboard's Mail page that looks like the order desk's.
+  const credentials = options.credentials ?? { user: "catcher", pass: randomToken() };
   const database = createDatabaseHandle(options.databaseUrl, { name: "mail-catcher" });
   const refusals = new MailRefusals();
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
+    authOptional: false,
+    authMethods: ["PLAIN", "LOGIN"],
+    allowInsecureAuth: true, // loopback, and no TLS to offer
+    disabledCommands: ["STARTTLS"],
+    onAuth(auth, _session, callback) {
+      if (auth.username === credentials.user && sameSecret(auth.password ?? "", credentials.pass))
+        return callback(null, { user: auth.username });
+      callback(Object.assign(new Error("Invalid username or password"), { responseCode: 535 }));
+    },
     banner: "order-fulfillment mail catcher",
     // smtp-server only enforces `size` with rejectOversized: without it a 30 MB message was taken whole.
     size: 10 * 1024 * 1024,
@@ -101,7 +119,8 @@ export async function startMailCatcher(options: { databaseUrl: string; port: num
   const port = typeof address === "object" && address ? address.port : options.port;
 
   return {
-    url: `smtp://${LOCALHOST}:${port}`,
+    /** smtp://user:pass@127.0.0.1:port: what a sender (nodemailer, SMTP_URL) is given. */
+    url: `smtp://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.pass)}@${LOCALHOST}:${port}`,
     port,
     refusals,
     close: async () => {
