@@ -12,9 +12,8 @@
 // address or SKU order.created refuses, a run's error without a task process).
 import { eq } from "drizzle-orm";
 import { configure, tasks } from "@trigger.dev/sdk";
-import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page, type Request } from "playwright-core";
+import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { caughtMessages } from "local-stand-ins/schema";
 import { startMailCatcher, type MailCatcher } from "local-stand-ins/smtp";
@@ -27,7 +26,7 @@ import { createMailTransport } from "../../src/mail/mail-transport";
 import { notify } from "../../src/mail/notify";
 import { orderTag } from "../../src/orders/order-tag";
 import { recordOrderEvent } from "../../src/orders/order-status";
-import { CHROMIUM, SCREENSHOTS } from "../support/browser";
+import { launchChromium, SCREENSHOTS } from "../support/browser";
 import { placeOrder } from "../support/orders";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
@@ -81,19 +80,7 @@ beforeAll(async () => {
   // The SDK (the test's triggers, and the order page's run list) talks to this platform.
   configure({ baseURL: state.platform.url, accessToken: state.platform.secretKey });
   state.seeded = await seed(state.database, state.platform, state.catcher);
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  state.browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  state.browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -54,6 +54,21 @@ function streamBody(url: string, bytes: number, authorization: string): Promise<
   });
 }
 const big = (bytes: number) => JSON.stringify({ padding: "x".repeat(bytes) });
+/** A platform on the test database whose body limit is 1 MB. */
+const platformWithLimit = (defaultProjectRef: string) =>
+  startPlatform({
+    databaseUrl: t.url,
+    port: 0,
+    options: {
+      defaultProjectRef,
+      dequeue: { holdMs: 0, intervalWithRunMs: 0, intervalWithoutRunMs: 50, maxConcurrentRuns: 5 },
+      heartbeatTimeoutMs: 30_000,
+      defaultMaxAttempts: 3,
+      taskEnvironment: {},
+      bodyLimitBytes: 1 * MB,
+    },
+  });
+
 let t: TestDatabase;
 let s: StripeForTest;
 beforeAll(async () => {
@@ -85,24 +100,12 @@ describe("a body over the limit is refused with 413, naming the limit and the se
   });
 
   it("the platform: its API and its OTLP endpoint", async () => {
-    const platform = await startPlatform({
-      databaseUrl: t.url,
-      port: 0,
-      options: {
-        secretKey: "tr_dev_limits",
-        defaultProjectRef: "proj_limits",
-        dequeue: { holdMs: 0, intervalWithRunMs: 0, intervalWithoutRunMs: 50, maxConcurrentRuns: 5 },
-        heartbeatTimeoutMs: 30_000,
-        defaultMaxAttempts: 3,
-        taskEnvironment: {},
-        bodyLimitBytes: 1 * MB,
-      },
-    });
+    const platform = await platformWithLimit("proj_limits");
     try {
       for (const path of ["/api/v1/tasks/anything/trigger", "/otel/v1/traces"]) {
         const response = await fetch(`${platform.url}${path}`, {
           method: "POST",
-          headers: { authorization: "Bearer tr_dev_limits", "content-type": "application/json" },
+          headers: { authorization: `Bearer ${platform.secretKey}`, "content-type": "application/json" },
           body: big(2 * MB),
         });
         expect(response.status, path).toBe(413);
@@ -126,18 +129,7 @@ describe("a body over the limit is refused with 413, naming the limit and the se
   });
 
   it("memory stays flat: 64 MB bodies streamed to each server are cut off at the limit, never read whole", async () => {
-    const platform = await startPlatform({
-      databaseUrl: t.url,
-      port: 0,
-      options: {
-        defaultProjectRef: "proj_limitsmemory",
-        dequeue: { holdMs: 0, intervalWithRunMs: 0, intervalWithoutRunMs: 50, maxConcurrentRuns: 5 },
-        heartbeatTimeoutMs: 30_000,
-        defaultMaxAttempts: 3,
-        taskEnvironment: {},
-        bodyLimitBytes: 1 * MB,
-      },
-    });
+    const platform = await platformWithLimit("proj_limitsmemory");
     const app = await listen(
       createAppServer({
         db: t.db,

@@ -9,24 +9,28 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = path.resolve("test-output/screenshots");
 
 /** `loginUrl`: the dashboard's login link, opened first in every new page's context (it sets the session cookie). */
+/** Debian's Chromium, headless. As root (CI) it needs --no-sandbox; the rest keep it off this machine's closed network. */
+export async function launchChromium(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
 export function useBrowser(options: { loginUrl?: () => string } = {}) {
   const state: { browser?: Browser } = {};
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    state.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // As root (CI) Chromium needs --no-sandbox; the rest keep it off this machine's closed network.
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    state.browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await state.browser?.close();
