@@ -195,7 +195,7 @@ async function main() {
     // marks it, then mails), so the stack keeps running until the checks hold or a minute has passed.
     memory.phase("stopping");
     let violations = await checkInvariants(database.db, { quiescent: true });
-    for (const settleBy = Date.now() + 60_000; violations.length > 0 && Date.now() < settleBy; ) {
+    for (const settleBy = Date.now() + 60_000; violations.length > 0 && Date.now() < settleBy;) {
       await new Promise((r) => setTimeout(r, 500));
       violations = await checkInvariants(database.db, { quiescent: true });
     }
