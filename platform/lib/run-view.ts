@@ -1,6 +1,6 @@
 // Runs as Trigger.dev's API shows them (runs.retrieve, runs.list): the API status, the is* flags, and
 // payload and output decoded from their packets (superjson or JSON), as the webapp does.
-import { parsePacket } from "@trigger.dev/core/v3";
+import { parsePacketAsJson } from "@trigger.dev/core/v3/utils/ioSerialization";
 import { and, arrayOverlaps, count, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
 import { attempts, runs, workers, type Run } from "./db/schema";
 import type { ProjectEnvironment } from "./environments";
@@ -63,10 +63,12 @@ export async function findRun(ctx: PlatformContext, env: ProjectEnvironment, run
   return selectRow(ctx.db, runs, sql`SELECT * FROM trigger_platform.runs WHERE id = ${internalId(runId)} AND environment_id = ${env.id}`);
 }
 
+/** A packet as JSON, as Trigger.dev's API answers it (parsePacketAsJson): superjson's JSON view, so a BigInt
+ *  is a string, a Date an ISO string, a circular link null, rather than live values that cannot be sent. */
 async function decode(data: string | null, dataType: string | null): Promise<unknown> {
   if (data === null || dataType === null) return undefined;
   try {
-    return await parsePacket({ data, dataType });
+    return await parsePacketAsJson({ data, dataType });
   } catch {
     return data;
   }

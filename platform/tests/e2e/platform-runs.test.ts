@@ -2,9 +2,9 @@
 // semantic of Trigger.dev's runs, asserting what its docs describe.
 import { idempotencyKeys, runs, tasks } from "@trigger.dev/sdk";
 import { describe, expect, it } from "vitest";
-import { useFixturePlatform, waitForRun, waitForStatus } from "../support/platform";
+import { dashboardHeaders, useFixturePlatform, waitForRun, waitForStatus } from "../support/platform";
 
-useFixturePlatform();
+const fixture = useFixturePlatform();
 
 describe("a run", () => {
   it("executes, and runs.retrieve returns its payload and output decoded", async () => {
@@ -22,6 +22,19 @@ describe("a run", () => {
     // The task returned a Date: stored as superjson, decoded, and sent as JSON like Trigger.dev's API does.
     expect(run.output).toEqual({ echoed: "hello", at: "2026-01-02T03:04:05.000Z" });
     expect(run.version).toMatch(/^\d{8}\.\d+$/);
+  });
+
+  it("a payload holding a BigInt, a Date and a circular link: runs.retrieve answers superjson's JSON view, as Trigger.dev does", async () => {
+    const payload: Record<string, unknown> = { message: "odd values", count: 12345678901234567890n, at: new Date("2026-01-02T03:04:05Z") };
+    payload.self = payload;
+    // Delayed, so the run is looked at before it runs (its payload is what the SDK sent, as superjson).
+    const handle = await tasks.trigger("echo", payload, { delay: "1h" });
+    const run = await runs.retrieve(handle.id);
+    expect(run.payload).toEqual({ message: "odd values", count: "12345678901234567890", at: "2026-01-02T03:04:05.000Z", self: null });
+    const page = await fetch(`${fixture.h.url}/runs/${handle.id}`, { headers: dashboardHeaders() });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("12345678901234567890");
+    await runs.cancel(handle.id);
   });
 
   it("triggerAndWait resumes the parent with the child's output; wait.for resumes on time; metadata is kept", async () => {
