@@ -34,10 +34,11 @@ function parentOf(root: Json, path: string[], create: boolean): Json | undefined
 }
 
 export function applyOperations(current: Json, operations: MetadataOperation[]): Json {
-  const next: Json = structuredClone(current);
+  let next: Json = structuredClone(current);
   for (const op of operations) {
+    // metadata.replace(): the whole object is the new one, as in @trigger.dev/core's applyMetadataOperations.
     if (op.type === "update") {
-      Object.assign(next, op.value);
+      next = structuredClone(op.value) as Json;
       continue;
     }
     const path = pathOf(op.key);

@@ -37,6 +37,12 @@ describe("a run", () => {
     await runs.cancel(handle.id);
   });
 
+  it("metadata.replace replaces the run's metadata (keys set before it are gone)", async () => {
+    const run = await waitForRun((await tasks.trigger("replace-metadata", null)).id);
+    expect(run.status).toBe("COMPLETED");
+    expect(run.metadata).toEqual({ step: "replaced" });
+  });
+
   it("triggerAndWait resumes the parent with the child's output; wait.for resumes on time; metadata is kept", async () => {
     const handle = await tasks.trigger("parent", { message: "via child", waitSeconds: 6 });
     const waiting = await waitForStatus(handle.id, ["WAITING"], 20_000);

@@ -24,6 +24,17 @@ export const parent = task({
   },
 });
 
+/** metadata.replace: the run's metadata becomes the new object (flushed while it runs, and at its end). */
+export const replaceMetadata = task({
+  id: "replace-metadata",
+  run: async () => {
+    metadata.set("draft", true).set("step", "first");
+    await metadata.flush();
+    metadata.replace({ step: "replaced" });
+    return null;
+  },
+});
+
 /** Ends as soon as a child it triggers (without waiting) has been created. */
 export const fireAndForget = task({
   id: "fire-and-forget",
