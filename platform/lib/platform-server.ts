@@ -17,6 +17,7 @@ import { cliApi } from "./api/cli-api";
 import { devEngineApi } from "./api/dev-engine-api";
 import { errorResponse, type PlatformEnv } from "./api/http-context";
 import { otelApi } from "./api/otel-api";
+import { packetsApi, presignedPacketsApi } from "./api/packets-api";
 import { RouteTimings } from "./api/route-timings";
 import { dashboardRoutes, type DashboardExtension } from "./dashboard/dashboard-routes";
 import { dashboardSecrets, SESSION_COOKIE } from "./dashboard/dashboard-session";
@@ -79,6 +80,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
   // Routes that authenticate otherwise come first: the CLI's own (access token) and token callbacks (none).
   app.route("/", cliApi);
   app.route("/", tokenCallbackApi);
+  app.route("/", presignedPacketsApi); // the signature is the credential
   app.route("/", otelApi); // task processes export here, with their project's key
   // Everything else belongs to one environment and needs its secret key.
   app.use("/api/*", requireEnvironmentKey);
@@ -88,6 +90,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
   app.route("/", waitsApi);
   app.route("/", batchesApi);
   app.route("/", schedulesApi);
+  app.route("/", packetsApi);
   app.route("/", dashboardRoutes(dashboard));
   app.notFound((c) => c.json({ error: `The local platform has no route ${c.req.method} ${c.req.path}` }, 404));
 

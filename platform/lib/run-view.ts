@@ -2,9 +2,10 @@
 // payload and output decoded from their packets (superjson or JSON), as the webapp does.
 import { parsePacketAsJson } from "@trigger.dev/core/v3/utils/ioSerialization";
 import { and, arrayOverlaps, count, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
-import { attempts, runs, workers, type Run } from "./db/schema";
+import { attempts, environments, runs, workers, type Run } from "./db/schema";
 import type { ProjectEnvironment } from "./environments";
 import { internalId } from "./ids";
+import { presignedPacketUrl, STORE_DATA_TYPE } from "./packet-urls";
 import type { PlatformContext } from "./platform-context";
 import { readMetadata } from "./engine/run-metadata";
 import { selectRow } from "./engine/row-mapping";
@@ -74,6 +75,16 @@ async function decode(data: string | null, dataType: string | null): Promise<unk
   }
 }
 
+/** The run's environment's id and key, which sign its packets' URLs. */
+async function keyOf(ctx: PlatformContext, run: Run): Promise<{ id: string; apiKey: string }> {
+  const [env] = await ctx.db
+    .select({ id: environments.id, apiKey: environments.apiKey })
+    .from(environments)
+    .where(eq(environments.id, run.environmentId));
+  if (!env) throw new Error(`Run ${run.friendlyId} has no environment`);
+  return env;
+}
+
 export async function retrieveRunView(ctx: PlatformContext, run: Run) {
   const versionOf = async (workerId: string | null) =>
     workerId ? (await ctx.db.select({ version: workers.version }).from(workers).where(eq(workers.id, workerId)))[0]?.version : undefined;
@@ -92,10 +103,15 @@ export async function retrieveRunView(ctx: PlatformContext, run: Run) {
     ctx.db.select({ n: count() }).from(attempts).where(eq(attempts.runId, run.id)),
   ]);
   const error = run.error ? serializedError(run.error) : undefined;
+  const storedPayload = run.payloadType === STORE_DATA_TYPE && run.payload !== null;
+  const storedOutput = run.outputType === STORE_DATA_TYPE && run.output !== null;
   return {
     ...related(run, await versionOf(run.workerId)),
-    payload: await decode(run.payload, run.payloadType),
-    output: await decode(run.output, run.outputType),
+    // A stored packet is not inlined: the SDK fetches it from its presigned URL, as from Trigger.dev's store.
+    payload: storedPayload ? undefined : await decode(run.payload, run.payloadType),
+    payloadPresignedUrl: storedPayload ? presignedPacketUrl(ctx.origin, await keyOf(ctx, run), run.payload!, "GET") : undefined,
+    output: storedOutput ? undefined : await decode(run.output, run.outputType),
+    outputPresignedUrl: storedOutput ? presignedPacketUrl(ctx.origin, await keyOf(ctx, run), run.output!, "GET") : undefined,
     ...(error ? { error } : {}),
     relatedRuns: {
       ...(root ? { root: related(root) } : {}),

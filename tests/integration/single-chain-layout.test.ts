@@ -24,6 +24,8 @@ afterEach(async () => t.close());
 /** Turns the clone (every chain applied) into what the single-chain layout left behind. */
 async function asSingleChainDatabase(migrationsApplied: number) {
   await t.db.execute(sql`DROP TABLE drizzle.fulfillment_migrations, drizzle.trigger_platform_migrations, drizzle.stand_ins_migrations`);
+  // Nor had it what the chains' later migrations made.
+  await t.db.execute(sql`DROP TABLE trigger_platform.packets`);
   await t.db.execute(sql`CREATE TABLE drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
   for (let i = 0; i < migrationsApplied; i++)
     await t.db.execute(sql`INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES (${`old-${i}`}, ${1_764_000_000_000 + i})`);

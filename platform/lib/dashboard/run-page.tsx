@@ -135,7 +135,7 @@ export function RunPage({ details, paths }: { details: RunDetails; paths: Projec
       <div class="grid">
         <section class="card">
           <h2>Payload</h2>
-          <JsonBlock value={view.payload} />
+          {view.payloadPresignedUrl ? <StoredPacket url={view.payloadPresignedUrl} /> : <JsonBlock value={view.payload} />}
         </section>
         <section class="card">
           <h2>{view.error ? "Error" : "Output"}</h2>
@@ -147,6 +147,8 @@ export function RunPage({ details, paths }: { details: RunDetails; paths: Projec
               </p>
               {view.error.stackTrace ? <pre class="log">{view.error.stackTrace}</pre> : null}
             </>
+          ) : view.outputPresignedUrl ? (
+            <StoredPacket url={view.outputPresignedUrl} />
           ) : (
             <JsonBlock value={view.output} />
           )}
@@ -296,5 +298,14 @@ function Trace({ details }: { details: RunDetails }) {
         </tr>
       ))}
     />
+  );
+}
+
+/** A payload or output too large to travel inline, kept as a packet: a link to it (the URL is signed, for an hour). */
+function StoredPacket({ url }: { url: string }) {
+  return (
+    <p class="muted">
+      Too large to show inline (offloaded by the SDK). <a href={url}>Open the stored packet</a>
+    </p>
   );
 }

@@ -27,6 +27,22 @@ export const environments = triggerPlatform.table("environments", {
   createdAt: createdAt(),
 });
 
+/** Payloads and outputs too large to travel inline (the SDK offloads them from 128 KB): written and read through
+ *  presigned URLs, kept in Postgres so that nothing is lost with a restart. */
+export const packets = triggerPlatform.table(
+  "packets",
+  {
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    key: text("key").notNull(),
+    data: text("data").notNull(),
+    dataType: text("data_type").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.environmentId, t.key] })],
+);
+
 /** A version of a project's task code, registered by `trigger.dev dev` each time it builds. */
 export const workers = triggerPlatform.table(
   "workers",

@@ -37,6 +37,31 @@ describe("a run", () => {
     await runs.cancel(handle.id);
   });
 
+  it("a payload and an output over the SDK's 128 KB offload threshold travel as stored packets, there and back", async () => {
+    const message = "x".repeat(200 * 1024);
+    // The parent's payload is offloaded by the SDK; the child's output (the same message) by the task process,
+    // and the parent is resumed with it; the parent's output is offloaded in turn.
+    const handle = await tasks.trigger("parent", { message, waitSeconds: 1 });
+    const run = await waitForRun(handle.id, 60_000);
+    expect(run.status).toBe("COMPLETED");
+    expect((run.payload as { message: string }).message).toBe(message); // read back from its presigned URL by the SDK
+    expect((run.output as { fromChild: string }).fromChild).toBe(message);
+    const raw = (await (
+      await fetch(`${fixture.h.url}/api/v3/runs/${handle.id}`, { headers: { authorization: `Bearer ${fixture.h.secretKey}` } })
+    ).json()) as Record<string, unknown>;
+    expect(raw.payload).toBeUndefined();
+    expect(raw.payloadPresignedUrl).toMatch(/\/packets\/[^/]+\/.+\?method=GET&expires=\d+&signature=[0-9a-f]{64}$/);
+    // The URL is the credential, for GET only: a PUT with it, or a tampered signature, is refused.
+    const url = String(raw.payloadPresignedUrl);
+    expect((await fetch(url.replace("method=GET", "method=PUT"), { method: "PUT", body: "{}" })).status).toBe(403);
+    expect((await fetch(url.slice(0, -1) + (url.endsWith("0") ? "1" : "0"))).status).toBe(403);
+    expect(JSON.parse(await (await fetch(url)).text())).toMatchObject({ json: { message } });
+    // The dashboard links the stored packets instead of inlining 200 KB.
+    const page = await fetch(`${fixture.h.url}/runs/${handle.id}`, { headers: dashboardHeaders() });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Open the stored packet");
+  }, 90_000);
+
   it("metadata.replace replaces the run's metadata (keys set before it are gone)", async () => {
     const run = await waitForRun((await tasks.trigger("replace-metadata", null)).id);
     expect(run.status).toBe("COMPLETED");
