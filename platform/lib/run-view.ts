@@ -4,6 +4,7 @@ import { parsePacketAsJson } from "@trigger.dev/core/v3/utils/ioSerialization";
 import { and, arrayOverlaps, count, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
 import { attempts, environments, runs, workers, type Run } from "./db/schema";
 import type { ProjectEnvironment } from "./environments";
+import { beyondCursor, cursorPage, pageOrder } from "./cursor-pages";
 import { internalId } from "./ids";
 import { presignedPacketUrl, STORE_DATA_TYPE } from "./packet-urls";
 import type { PlatformContext } from "./platform-context";
@@ -168,35 +169,13 @@ export async function listRuns(ctx: PlatformContext, env: ProjectEnvironment, q:
   if (q.schedule) where.push(eq(runs.scheduleId, internalId(q.schedule)));
   if (q.idempotencyKey) where.push(eq(runs.idempotencyKey, q.idempotencyKey));
   const cursorId = q.after ?? q.before;
-  if (cursorId) {
-    const [cursor] = await ctx.db
-      .select({ createdAt: runs.createdAt, id: runs.id })
-      .from(runs)
-      .where(eq(runs.id, internalId(cursorId)));
-    if (cursor) {
-      // A row comparison, so Postgres walks the (environment, created_at, id) index from the cursor on.
-      const at = cursor.createdAt.toISOString();
-      where.push(
-        q.after
-          ? sql`(${runs.createdAt}, ${runs.id}) < (${at}::timestamptz, ${cursor.id})`
-          : sql`(${runs.createdAt}, ${runs.id}) > (${at}::timestamptz, ${cursor.id})`,
-      );
-    }
-  }
-  const page = await ctx.db
+  if (cursorId) where.push(beyondCursor(runs, internalId(cursorId), q));
+  const read = await ctx.db
     .select()
     .from(runs)
     .where(and(...where))
-    .orderBy(q.before ? sql`${runs.createdAt} asc, ${runs.id} asc` : sql`${runs.createdAt} desc, ${runs.id} desc`)
+    .orderBy(pageOrder(runs, q))
     .limit(q.limit + 1);
-  const hasMore = page.length > q.limit;
-  const rows = page.slice(0, q.limit);
-  if (q.before) rows.reverse();
-  return {
-    data: rows.map((run) => ({ ...runSummary(run), env: { id: env.id, name: "dev" } })),
-    pagination: {
-      ...((q.before ? true : hasMore) && rows.length ? { next: rows[rows.length - 1]!.friendlyId } : {}),
-      ...((q.before ? hasMore : Boolean(q.after)) && rows.length ? { previous: rows[0]!.friendlyId } : {}),
-    },
-  };
+  const { rows, pagination } = cursorPage(read, q);
+  return { data: rows.map((run) => ({ ...runSummary(run), env: { id: env.id, name: "dev" } })), pagination };
 }

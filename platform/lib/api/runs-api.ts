@@ -16,6 +16,8 @@ import { readMetadata } from "../engine/run-metadata";
 import { ENGINE_STATUSES_OF, type ApiStatus } from "../engine/run-statuses";
 import { findRun, listRuns, retrieveRunView } from "../run-view";
 import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
+import { commaList, epochOrDate, pageParams } from "./list-query";
+import { pageQuery } from "../cursor-pages";
 
 async function runOr404(c: PlatformHttpContext): Promise<Run> {
   const run = await findRun(c.var.platform, c.var.env, c.req.param("run") ?? "");
@@ -23,34 +25,17 @@ async function runOr404(c: PlatformHttpContext): Promise<Run> {
   return run;
 }
 
-const list = (value: string | undefined) =>
-  value
-    ? value
-        .split(",")
-        .map((v) => v.trim())
-        .filter(Boolean)
-    : undefined;
-
-/** The SDK sends dates as epoch milliseconds; an ISO date works too. */
-const epochOrDate = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined ? undefined : new Date(/^\d+$/.test(v) ? Number(v) : v)))
-  .refine((d) => d === undefined || !Number.isNaN(d.getTime()), { message: "must be a date or epoch milliseconds" });
-
 const ListQuery = z.object({
-  "page[size]": z.coerce.number().int().min(1).max(100).default(25),
-  "page[after]": z.string().optional(),
-  "page[before]": z.string().optional(),
+  ...pageParams,
   "filter[status]": z
     .string()
     .optional()
-    .transform((v) => list(v))
+    .transform((v) => commaList(v))
     .refine((v) => !v || v.every((s) => s in ENGINE_STATUSES_OF), {
       message: `must be run statuses (${Object.keys(ENGINE_STATUSES_OF).join(", ")})`,
     }),
-  "filter[taskIdentifier]": z.string().optional().transform(list),
-  "filter[tag]": z.string().optional().transform(list),
+  "filter[taskIdentifier]": z.string().optional().transform(commaList),
+  "filter[tag]": z.string().optional().transform(commaList),
   "filter[createdAt][from]": epochOrDate,
   "filter[createdAt][to]": epochOrDate,
   "filter[createdAt][period]": z
@@ -86,9 +71,7 @@ export const runsApi = new Hono<PlatformEnv>()
     const q = parsed.data;
     return c.json(
       await listRuns(c.var.platform, c.var.env, {
-        limit: q["page[size]"],
-        after: q["page[after]"],
-        before: q["page[before]"],
+        ...pageQuery(q["page[size]"], q["page[after]"], q["page[before]"]),
         status: q["filter[status]"] as ApiStatus[] | undefined,
         taskIdentifier: q["filter[taskIdentifier]"],
         tag: q["filter[tag]"],

@@ -5,11 +5,17 @@ import {
   CreateWaitpointTokenRequestBody,
   WaitForDurationRequestBody,
 } from "@trigger.dev/core/v3/schemas";
-import { and, desc, eq } from "drizzle-orm";
+import { parseNaturalLanguageDurationInMs } from "@trigger.dev/core/v3/isomorphic";
+import { and, arrayOverlaps, eq, gte, lte, or, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
+import { beyondCursor, cursorPage, pageOrder, pageQuery } from "../cursor-pages";
+import { commaList, epochOrDate, pageParams } from "./list-query";
 import { environments, waitpoints, type Waitpoint } from "../db/schema";
 import { isTokenCallbackHash, tokenCallbackUrl } from "../engine/token-callback";
 import { tokenOf } from "../engine/waits";
+import { internalId } from "../ids";
 import { parseBody, type PlatformEnv } from "./http-context";
 
 function tokenView(origin: string, token: Waitpoint, apiKey: string) {
@@ -43,6 +49,46 @@ export const tokenCallbackApi = new Hono<PlatformEnv>().post("/api/v1/waitpoints
   return c.json({ success: true });
 });
 
+/** The API's token statuses, as rows. */
+const TOKEN_STATUS_WHERE = {
+  WAITING: eq(waitpoints.status, "PENDING"),
+  COMPLETED: and(eq(waitpoints.status, "COMPLETED"), eq(waitpoints.outputIsError, false))!,
+  TIMED_OUT: and(eq(waitpoints.status, "COMPLETED"), eq(waitpoints.outputIsError, true))!,
+} satisfies Record<string, SQL>;
+type TokenStatus = keyof typeof TOKEN_STATUS_WHERE;
+
+/** wait.listTokens' query (the SDK's createSearchQueryForListWaitpointTokens). */
+const TokenListQuery = z.object({
+  ...pageParams,
+  "filter[status]": z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const statuses = commaList(text);
+      if (statuses?.some((s) => !(s in TOKEN_STATUS_WHERE))) {
+        ctx.addIssue({ code: "custom", message: `must be token statuses (${Object.keys(TOKEN_STATUS_WHERE).join(", ")})` });
+        return z.NEVER;
+      }
+      return statuses as TokenStatus[] | undefined;
+    }),
+  "filter[idempotencyKey]": z.string().optional(),
+  "filter[tags]": z.string().optional().transform(commaList),
+  "filter[createdAt][period]": z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const ms = parseNaturalLanguageDurationInMs(v);
+      if (ms === undefined) {
+        ctx.addIssue({ code: "custom", message: "must be a period like 1h or 7d" });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  "filter[createdAt][from]": epochOrDate,
+  "filter[createdAt][to]": epochOrDate,
+});
+
 export const waitsApi = new Hono<PlatformEnv>()
   .post("/engine/v1/runs/:run/wait/duration", async (c) => {
     const body = await parseBody(c, WaitForDurationRequestBody);
@@ -56,14 +102,30 @@ export const waitsApi = new Hono<PlatformEnv>()
     return c.json(await c.var.platform.engine.createToken(c.var.env, body));
   })
   .get("/api/v1/waitpoints/tokens", async (c) => {
-    const limit = Math.min(100, Number(c.req.query("page[size]") ?? 25) || 25);
-    const rows = await c.var.platform.db
+    const parsed = TokenListQuery.safeParse(c.req.query());
+    if (!parsed.success)
+      throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+    const q = parsed.data;
+    const page = pageQuery(q["page[size]"], q["page[after]"], q["page[before]"]);
+    const { db } = c.var.platform;
+    const where: SQL[] = [eq(waitpoints.environmentId, c.var.env.id), eq(waitpoints.type, "MANUAL")];
+    if (q["filter[status]"]) where.push(or(...q["filter[status]"].map((status) => TOKEN_STATUS_WHERE[status]))!);
+    if (q["filter[idempotencyKey]"]) where.push(eq(waitpoints.idempotencyKey, q["filter[idempotencyKey]"]));
+    if (q["filter[tags]"]) where.push(arrayOverlaps(waitpoints.tags, q["filter[tags]"]));
+    const from =
+      q["filter[createdAt][from]"] ?? (q["filter[createdAt][period]"] ? new Date(Date.now() - q["filter[createdAt][period]"]) : undefined);
+    if (from) where.push(gte(waitpoints.createdAt, from));
+    if (q["filter[createdAt][to]"]) where.push(lte(waitpoints.createdAt, q["filter[createdAt][to]"]));
+    const cursorId = page.after ?? page.before;
+    if (cursorId) where.push(beyondCursor(waitpoints, internalId(cursorId), page));
+    const read = await db
       .select()
       .from(waitpoints)
-      .where(and(eq(waitpoints.environmentId, c.var.env.id), eq(waitpoints.type, "MANUAL")))
-      .orderBy(desc(waitpoints.createdAt))
-      .limit(limit);
-    return c.json({ data: rows.map((t) => tokenView(c.var.platform.origin, t, c.var.env.apiKey)), pagination: {} });
+      .where(and(...where))
+      .orderBy(pageOrder(waitpoints, page))
+      .limit(page.limit + 1);
+    const { rows, pagination } = cursorPage(read, page);
+    return c.json({ data: rows.map((t) => tokenView(c.var.platform.origin, t, c.var.env.apiKey)), pagination });
   })
   .get("/api/v1/waitpoints/tokens/:token", async (c) => {
     const token = await tokenOf(c.var.platform.db, c.var.env.id, c.req.param("token"));

@@ -183,6 +183,10 @@ describe("tags, list, cancel, replay", () => {
     const all = [];
     for await (const run of runs.list({ tag, limit: 2 })) all.push(run.id);
     expect(all).toEqual([...ids].reverse());
+    // Back from the second page is the first (the SDK sends the page's `after` with the new `before`).
+    const secondPage = await firstPage.getNextPage();
+    expect(secondPage.data.map((r) => r.id)).toEqual([ids[2], ids[1]]);
+    expect((await secondPage.getPreviousPage()).data.map((r) => r.id)).toEqual([ids[4], ids[3]]);
     expect((await runs.list({ tag, taskIdentifier: "echo" })).data).toHaveLength(0);
   });
 

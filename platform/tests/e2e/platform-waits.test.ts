@@ -53,6 +53,33 @@ describe("wait tokens", () => {
   });
 });
 
+describe("wait.listTokens", () => {
+  it("filters by status, tags, idempotency key and creation time, newest first, in cursor pages", async () => {
+    const tag = `list-${Date.now().toString(36)}`;
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++)
+      made.push((await wait.createToken({ tags: [tag, `n${i}`], timeout: "1h", idempotencyKey: `${tag}-${i}` })).id);
+    await wait.completeToken(made[0]!, { ok: true });
+    const ids = async (query: Parameters<typeof wait.listTokens>[0]) => {
+      const found: string[] = [];
+      for await (const token of wait.listTokens(query)) found.push(token.id);
+      return found;
+    };
+    // Newest first; pages of 2 walked by the SDK's iterator (next cursors) give each token once.
+    expect(await ids({ tags: tag, limit: 2 })).toEqual([...made].reverse());
+    expect(await ids({ tags: tag, status: "WAITING" })).toEqual(made.slice(1).reverse());
+    expect(await ids({ tags: tag, status: ["COMPLETED", "TIMED_OUT"] })).toEqual([made[0]]);
+    expect(await ids({ tags: ["n3"], idempotencyKey: `${tag}-3` })).toEqual([made[3]]);
+    expect(await ids({ tags: tag, from: new Date(Date.now() + 60_000) })).toEqual([]);
+    expect(await ids({ tags: tag, period: "1h" })).toHaveLength(5);
+    // A page back from the last one is the page before it.
+    const firstPage = await wait.listTokens({ tags: tag, limit: 2 });
+    const secondPage = await firstPage.getNextPage();
+    expect((await secondPage.getPreviousPage()).data.map((t) => t.id)).toEqual(firstPage.data.map((t) => t.id));
+    await expect(wait.listTokens({ status: "SLEEPING" as "WAITING" })).rejects.toThrow(/filter\[status\]: must be token statuses/);
+  });
+});
+
 describe("wait.until", () => {
   it("resumes within 100 ms of the date", async () => {
     const at = new Date(Date.now() + 7_000);
