@@ -22,7 +22,7 @@ import { RouteTimings } from "./api/route-timings";
 import { dashboardRoutes, type DashboardExtension } from "./dashboard/dashboard-routes";
 import { dashboardSecrets, SESSION_COOKIE } from "./dashboard/dashboard-session";
 import { runsApi } from "./api/runs-api";
-import { schedulesApi } from "./api/schedules-api";
+import { schedulesApi, timezonesApi } from "./api/schedules-api";
 import { tokenCallbackApi, waitsApi } from "./api/waits-api";
 import { RunEngine } from "./engine";
 import { RunEventBuffer } from "./engine/run-event-buffer";
@@ -81,6 +81,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
   app.route("/", cliApi);
   app.route("/", tokenCallbackApi);
   app.route("/", presignedPacketsApi); // the signature is the credential
+  app.route("/", timezonesApi); // public, as on Trigger.dev
   app.route("/", otelApi); // task processes export here, with their project's key
   // Everything else belongs to one environment and needs its secret key.
   app.use("/api/*", requireEnvironmentKey);

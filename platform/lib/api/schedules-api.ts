@@ -77,3 +77,10 @@ export const schedulesApi = new Hono<PlatformEnv>()
     const outcome = await c.var.platform.engine.fireSchedule(await scheduleOr404(c));
     return c.json({ id: outcome.run.friendlyId });
   });
+
+/** schedules.timezones(): every IANA zone the runtime knows, sorted, UTC first unless excluded. The SDK sends no
+ *  key for it (nor does Trigger.dev ask one: the list is public). */
+export const timezonesApi = new Hono<PlatformEnv>().get("/api/v1/timezones", (c) => {
+  const zones = Intl.supportedValuesOf("timeZone").sort();
+  return c.json({ timezones: c.req.query("excludeUtc") === "true" ? zones : ["UTC", ...zones] });
+});

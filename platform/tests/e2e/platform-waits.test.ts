@@ -169,6 +169,16 @@ describe("schedules", () => {
     await expect(schedules.retrieve(created.id)).rejects.toThrow();
   });
 
+  it("schedules.timezones lists the IANA zones, UTC first unless excluded", async () => {
+    const { timezones } = await schedules.timezones();
+    expect(timezones[0]).toBe("UTC");
+    expect(timezones).toContain("Europe/Berlin");
+    expect(timezones).toContain("America/New_York");
+    const without = await schedules.timezones({ excludeUtc: true });
+    expect(without.timezones).not.toContain("UTC");
+    expect(without.timezones.length).toBe(timezones.length - 1);
+  });
+
   it("refuses a bad cron or timezone, naming it", async () => {
     await expect(schedules.create({ task: "on-schedule", cron: "every day", deduplicationKey: "bad-cron" })).rejects.toThrow(/cron/);
     await expect(
