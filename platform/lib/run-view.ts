@@ -2,7 +2,8 @@
 // payload and output decoded from their packets (superjson or JSON), as the webapp does.
 import { parsePacketAsJson } from "@trigger.dev/core/v3/utils/ioSerialization";
 import { and, arrayOverlaps, count, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
-import { attempts, environments, runs, workers, type Run } from "./db/schema";
+import { attempts, environments, runs, schedules, workers, type Run } from "./db/schema";
+import { cronGenerator } from "./engine/schedules";
 import type { ProjectEnvironment } from "./environments";
 import { beyondCursor, cursorPage, pageOrder } from "./cursor-pages";
 import { internalId } from "./ids";
@@ -97,11 +98,12 @@ export async function retrieveRunView(ctx: PlatformContext, run: Run) {
           .where(eq(runs.id, id))
           .then((r) => r[0])
       : Promise.resolve(undefined);
-  const [root, parent, children, attemptRows] = await Promise.all([
+  const [root, parent, children, attemptRows, [schedule]] = await Promise.all([
     byId(run.rootRunId),
     byId(run.parentRunId),
     ctx.db.select().from(runs).where(eq(runs.parentRunId, run.id)).orderBy(runs.createdAt),
     ctx.db.select({ n: count() }).from(attempts).where(eq(attempts.runId, run.id)),
+    run.scheduleId ? ctx.db.select().from(schedules).where(eq(schedules.id, run.scheduleId)) : Promise.resolve([]),
   ]);
   const error = run.error ? serializedError(run.error) : undefined;
   const storedPayload = run.payloadType === STORE_DATA_TYPE && run.payload !== null;
@@ -114,6 +116,17 @@ export async function retrieveRunView(ctx: PlatformContext, run: Run) {
     output: storedOutput ? undefined : await decode(run.output, run.outputType),
     outputPresignedUrl: storedOutput ? presignedPacketUrl(ctx.origin, await keyOf(ctx, run), run.output!, "GET") : undefined,
     ...(error ? { error } : {}),
+    // The schedule that fired the run, as Trigger.dev's retrieve shows it (RunScheduleDetails).
+    ...(schedule
+      ? {
+          schedule: {
+            id: schedule.friendlyId,
+            ...(schedule.externalId ? { externalId: schedule.externalId } : {}),
+            ...(schedule.deduplicationKey ? { deduplicationKey: schedule.deduplicationKey } : {}),
+            generator: cronGenerator(schedule),
+          },
+        }
+      : {}),
     relatedRuns: {
       ...(root ? { root: related(root) } : {}),
       ...(parent ? { parent: related(parent) } : {}),

@@ -5,6 +5,7 @@ import { and, asc, count, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { schedules, type Schedule } from "../db/schema";
+import { cronGenerator } from "../engine/schedules";
 import { internalId } from "../ids";
 import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
 
@@ -16,7 +17,7 @@ export function scheduleView(schedule: Schedule) {
     active: schedule.active,
     deduplicationKey: schedule.deduplicationKey,
     externalId: schedule.externalId,
-    generator: { type: "CRON" as const, expression: schedule.cron, description: `cron ${schedule.cron}` },
+    generator: cronGenerator(schedule),
     timezone: schedule.timezone,
     nextRun: schedule.active ? schedule.nextRunAt : null,
     environments: [{ id: schedule.environmentId, type: "DEVELOPMENT", userName: null }],

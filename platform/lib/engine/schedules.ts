@@ -18,6 +18,13 @@ import { earliest, type DueWork } from "./timers";
 import { currentWorker, type WorkerView } from "./workers";
 import { PlatformError } from "../platform-error";
 
+/** A schedule's generator, as the API shows it (schedules.* and a scheduled run's `schedule`). */
+export const cronGenerator = (schedule: Pick<Schedule, "cron">) => ({
+  type: "CRON" as const,
+  expression: schedule.cron,
+  description: `cron ${schedule.cron}`,
+});
+
 /** The next tick strictly after `after`, in the schedule's timezone; throws PlatformError for a bad cron. */
 export function nextTick(cron: string, timezone: string, after: Date): Date {
   try {

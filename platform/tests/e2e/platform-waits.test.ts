@@ -208,6 +208,12 @@ describe("schedules", () => {
       if ((full.payload as { scheduleId?: string }).scheduleId === created.id) ofThisSchedule.push(full);
     }
     expect(ofThisSchedule).toHaveLength(1);
+    expect(ofThisSchedule[0]!.schedule).toEqual({
+      id: created.id,
+      externalId: "tick",
+      deduplicationKey: created.deduplicationKey,
+      generator: { type: "CRON", expression: "* * * * *", description: expect.any(String) },
+    });
     expect(new Date((ofThisSchedule[0]!.payload as { timestamp: string }).timestamp).getTime()).toBe(tick.getTime());
     expect((await schedules.retrieve(created.id)).nextRun!.getTime()).toBeGreaterThan(tick.getTime());
     await schedules.del(created.id);
