@@ -18,6 +18,7 @@ import { findRun, listRuns, retrieveRunView } from "../run-view";
 import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
 import { commaList, epochOrDate, pageParams } from "./list-query";
 import { pageQuery } from "../cursor-pages";
+import { REPLAY_TRIGGER_OPTIONS } from "../engine/run-actions";
 
 async function runOr404(c: PlatformHttpContext): Promise<Run> {
   const run = await findRun(c.var.platform, c.var.env, c.req.param("run") ?? "");
@@ -113,6 +114,7 @@ export const runsApi = new Hono<PlatformEnv>()
       ...(body.tags ? { tags: body.tags } : {}),
       ...(body.queue ? { queue: body.queue } : {}),
       ...(body.concurrencyKey ? { concurrencyKey: body.concurrencyKey } : {}),
+      ...Object.fromEntries(REPLAY_TRIGGER_OPTIONS.filter((name) => body[name] !== undefined).map((name) => [name, body[name]])),
     });
     return c.json({ id: replay.friendlyId });
   })

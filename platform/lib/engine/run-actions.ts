@@ -40,6 +40,7 @@ async function descendants(tx: DatabaseOrTransaction, runId: string): Promise<st
   return rows.map((r) => r.id);
 }
 
+/** What a replay may change (ReplayRunRequestBody): the rest is the original run's. */
 export type ReplayOptions = {
   payload?: unknown;
   payloadType?: string;
@@ -47,7 +48,17 @@ export type ReplayOptions = {
   tags?: string | string[];
   queue?: string;
   concurrencyKey?: string;
-};
+} & Partial<
+  Pick<
+    NonNullable<TriggerBody["options"]>,
+    "delay" | "ttl" | "idempotencyKey" | "idempotencyKeyTTL" | "maxAttempts" | "maxDuration" | "machine" | "priority"
+  >
+>;
+
+/** The trigger options a replay passes on as given (Trigger.dev's ReplayTaskRunService does the same). */
+const REPLAY_PASSED_ON = ["delay", "ttl", "idempotencyKey", "idempotencyKeyTTL", "maxDuration", "machine", "priority"] as const;
+/** Every trigger option a replay takes (maxAttempts falls back to the original run's). */
+export const REPLAY_TRIGGER_OPTIONS = [...REPLAY_PASSED_ON, "maxAttempts"] as const;
 
 /** A new run of the same task with the same (or an edited) payload; the original is untouched. */
 export async function replayRun(ctx: EngineContext, env: ProjectEnvironment, run: Run, options: ReplayOptions): Promise<Run> {
@@ -70,7 +81,8 @@ export async function replayRun(ctx: EngineContext, env: ProjectEnvironment, run
             : {}),
         queue: { name: options.queue ?? run.queue },
         ...((options.concurrencyKey ?? run.concurrencyKey) ? { concurrencyKey: options.concurrencyKey ?? run.concurrencyKey! } : {}),
-        ...(run.maxAttempts ? { maxAttempts: run.maxAttempts } : {}),
+        ...((options.maxAttempts ?? run.maxAttempts) ? { maxAttempts: options.maxAttempts ?? run.maxAttempts! } : {}),
+        ...Object.fromEntries(REPLAY_PASSED_ON.filter((name) => options[name] !== undefined).map((name) => [name, options[name]])),
         test: run.isTest,
       },
     };

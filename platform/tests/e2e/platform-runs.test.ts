@@ -216,4 +216,16 @@ describe("tags, list, cancel, replay", () => {
     expect(same).toMatchObject({ status: "COMPLETED", payload: { message: "first" } });
     expect(same.id).not.toBe(original.id);
   });
+
+  it("a replay takes the trigger options it is given: delay, ttl, idempotency key, maxAttempts", async () => {
+    const original = await waitForRun((await tasks.trigger("echo", { message: "replay me" })).id);
+    const key = `replay-${Date.now().toString(36)}`;
+    const replayed = await runs.replay(original.id, { delay: "1h", ttl: "2h", idempotencyKey: key, maxAttempts: 2 });
+    const run = await runs.retrieve(replayed.id);
+    expect(run).toMatchObject({ status: "DELAYED", ttl: "2h", idempotencyKey: key, payload: { message: "replay me" } });
+    expect(run.delayedUntil!.getTime()).toBeGreaterThan(Date.now() + 55 * 60_000);
+    // The same key again: the run it already made.
+    expect((await runs.replay(original.id, { delay: "1h", idempotencyKey: key })).id).toBe(replayed.id);
+    await runs.cancel(replayed.id);
+  });
 });
