@@ -6,7 +6,10 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { pathsOfProject } from "../dashboard/project-paths";
-import { ensureProjectEnvironment } from "../environments";
+import { ensureProjectEnvironment, findProjectEnvironment } from "../environments";
+import { listRuns } from "../run-view";
+import { commaList } from "./list-query";
+import { runListQuery } from "./runs-api";
 import { requireAccessToken, type Caller } from "./auth";
 import type { Context } from "hono";
 import { parseBody, type PlatformEnv } from "./http-context";
@@ -55,6 +58,20 @@ export const cliApi = new Hono<CliEnv>()
     const env = await projectOf(c, c.req.param("ref"));
     const { options } = c.var.platform;
     return c.json({ variables: env.projectRef === options.defaultProjectRef ? options.taskEnvironment : {} });
+  })
+  // runs.list(projectRef, …): a project's runs, for a personal access token (or the project's own key).
+  // Listing never makes a project; this platform's only environment is dev.
+  .get("/api/v1/projects/:ref/runs", async (c) => {
+    const { platform, caller } = c.var;
+    const ref = c.req.param("ref");
+    if (caller.kind === "environment-key" && caller.env.projectRef !== ref)
+      throw new HTTPException(403, { message: `This key belongs to project ${caller.env.projectRef}; it opens no other project` });
+    const env = caller.kind === "environment-key" ? caller.env : await findProjectEnvironment(platform.db, ref, "dev");
+    if (!env) return c.json({ error: `No project ${ref.slice(0, 100)}` }, 404);
+    const query = runListQuery(c.req.query());
+    const envs = commaList(c.req.query("filter[env]"));
+    if (envs && !envs.includes(env.slug)) return c.json({ data: [], pagination: {} });
+    return c.json(await listRuns(platform, env, query));
   })
   .get("/api/v1/projects/:ref/dev-status", async (c) => {
     await projectOf(c, c.req.param("ref"));

@@ -14,7 +14,7 @@ import { z } from "zod";
 import type { Run } from "../db/schema";
 import { readMetadata } from "../engine/run-metadata";
 import { ENGINE_STATUSES_OF, type ApiStatus } from "../engine/run-statuses";
-import { findRun, listRuns, retrieveRunView } from "../run-view";
+import { findRun, listRuns, retrieveRunView, type RunListQuery } from "../run-view";
 import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
 import { commaList, epochOrDate, pageParams } from "./list-query";
 import { pageQuery } from "../cursor-pages";
@@ -48,6 +48,29 @@ const ListQuery = z.object({
   "filter[schedule]": z.string().optional(),
 });
 
+/** runs.list's query string as a RunListQuery; a bad filter is a 400 naming it. */
+export function runListQuery(query: Record<string, string>): RunListQuery {
+  const parsed = ListQuery.safeParse(query);
+  if (!parsed.success)
+    throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+  const q = parsed.data;
+  return {
+    ...pageQuery(q["page[size]"], q["page[after]"], q["page[before]"]),
+    status: q["filter[status]"] as ApiStatus[] | undefined,
+    taskIdentifier: q["filter[taskIdentifier]"],
+    tag: q["filter[tag]"],
+    from:
+      q["filter[createdAt][from]"] ??
+      (q["filter[createdAt][period]"]
+        ? new Date(Date.now() - parseNaturalLanguageDurationInMs(q["filter[createdAt][period]"])!)
+        : undefined),
+    to: q["filter[createdAt][to]"],
+    isTest: q["filter[isTest]"] === undefined ? undefined : q["filter[isTest]"] === "true",
+    batch: q["filter[batch]"],
+    schedule: q["filter[schedule]"],
+  };
+}
+
 export const runsApi = new Hono<PlatformEnv>()
   .post("/api/v1/tasks/:task/trigger", async (c) => {
     const { platform, env } = c.var;
@@ -65,29 +88,7 @@ export const runsApi = new Hono<PlatformEnv>()
         : { ok: false, id: run.friendlyId, error: run.error ?? { type: "STRING_ERROR", raw: run.status } },
     );
   })
-  .get("/api/v1/runs", async (c) => {
-    const parsed = ListQuery.safeParse(c.req.query());
-    if (!parsed.success)
-      throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
-    const q = parsed.data;
-    return c.json(
-      await listRuns(c.var.platform, c.var.env, {
-        ...pageQuery(q["page[size]"], q["page[after]"], q["page[before]"]),
-        status: q["filter[status]"] as ApiStatus[] | undefined,
-        taskIdentifier: q["filter[taskIdentifier]"],
-        tag: q["filter[tag]"],
-        from:
-          q["filter[createdAt][from]"] ??
-          (q["filter[createdAt][period]"]
-            ? new Date(Date.now() - parseNaturalLanguageDurationInMs(q["filter[createdAt][period]"])!)
-            : undefined),
-        to: q["filter[createdAt][to]"],
-        isTest: q["filter[isTest]"] === undefined ? undefined : q["filter[isTest]"] === "true",
-        batch: q["filter[batch]"],
-        schedule: q["filter[schedule]"],
-      }),
-    );
-  })
+  .get("/api/v1/runs", async (c) => c.json(await listRuns(c.var.platform, c.var.env, runListQuery(c.req.query()))))
   .get("/api/v1/runs/:run/metadata", async (c) => c.json({ metadata: readMetadata(await runOr404(c)) }))
   .put("/api/v1/runs/:run/metadata", async (c) => {
     const run = await runOr404(c);

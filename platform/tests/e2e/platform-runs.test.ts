@@ -1,8 +1,8 @@
 // The real `trigger.dev dev` CLI runs the fixture project against the local platform: one test per
 // semantic of Trigger.dev's runs, asserting what its docs describe.
-import { idempotencyKeys, runs, tasks } from "@trigger.dev/sdk";
+import { auth, idempotencyKeys, runs, tasks } from "@trigger.dev/sdk";
 import { describe, expect, it } from "vitest";
-import { dashboardHeaders, useFixturePlatform, waitForRun, waitForStatus } from "../support/platform";
+import { dashboardHeaders, FIXTURE_REF, useFixturePlatform, waitForRun, waitForStatus } from "../support/platform";
 
 const fixture = useFixturePlatform();
 
@@ -176,7 +176,7 @@ describe("delay, ttl, reschedule", () => {
 describe("tags, list, cancel, replay", () => {
   it("filters runs by tag and pages with a cursor", async () => {
     const tag = `batch-${Date.now()}`;
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await tasks.trigger("noop", null, { tags: [tag, `i:${i}`] })).id);
     const firstPage = await runs.list({ tag, limit: 2 });
     expect(firstPage.data.map((r) => r.id)).toEqual([ids[4], ids[3]]);
@@ -188,6 +188,14 @@ describe("tags, list, cancel, replay", () => {
     expect(secondPage.data.map((r) => r.id)).toEqual([ids[2], ids[1]]);
     expect((await secondPage.getPreviousPage()).data.map((r) => r.id)).toEqual([ids[4], ids[3]]);
     expect((await runs.list({ tag, taskIdentifier: "echo" })).data).toHaveLength(0);
+    // runs.list(projectRef, …) with a personal access token: the project's runs; another environment has none.
+    await auth.withAuth({ baseURL: fixture.h.url, accessToken: fixture.h.platform.accessToken }, async () => {
+      const listed: string[] = [];
+      for await (const run of runs.list(FIXTURE_REF, { tag, limit: 2 })) listed.push(run.id);
+      expect(listed).toEqual([...ids].reverse());
+      expect((await runs.list(FIXTURE_REF, { tag, env: "prod" })).data).toEqual([]);
+      await expect(runs.list("proj_nosuchproject", { tag })).rejects.toThrow(/No project proj_nosuchproject/);
+    });
   });
 
   it("cancels a delayed run, which then never runs", async () => {
