@@ -77,6 +77,12 @@ export async function listProjectEnvironments(db: Database): Promise<ProjectEnvi
 
 const digestOf = (apiKey: string) => createHash("sha256").update(apiKey).digest("hex");
 
+/** The environment with this id (a public token's `sub`). */
+export async function environmentById(db: Database, id: string): Promise<ProjectEnvironment | undefined> {
+  for (const env of cacheOf(db).byRef.values()) if (env.id === id) return env;
+  return load(db, eq(environments.id, id));
+}
+
 export async function environmentByApiKey(db: Database, apiKey: string): Promise<ProjectEnvironment | undefined> {
   const digest = digestOf(apiKey);
   return (

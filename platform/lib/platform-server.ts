@@ -12,12 +12,14 @@ import { listen } from "./http/listen";
 import { refuseForeignRequest } from "./http/request-guard";
 import { randomToken } from "./install-secrets";
 import { bearerToken, requireAccessToken, requireEnvironmentKey } from "./api/auth";
+import { authApi } from "./api/auth-api";
 import { batchesApi } from "./api/batches-api";
 import { cliApi } from "./api/cli-api";
 import { devEngineApi } from "./api/dev-engine-api";
 import { errorResponse, type PlatformEnv } from "./api/http-context";
 import { otelApi } from "./api/otel-api";
 import { packetsApi, presignedPacketsApi } from "./api/packets-api";
+import { crossOriginAllowed, publicRouteCors } from "./api/public-access";
 import { RouteTimings } from "./api/route-timings";
 import { dashboardRoutes, type DashboardExtension } from "./dashboard/dashboard-routes";
 import { dashboardSecrets, SESSION_COOKIE } from "./dashboard/dashboard-session";
@@ -76,6 +78,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
   app.use("*", limitBodies(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, "the platform", "PLATFORM_BODY_LIMIT_MB"));
   const timings = new RouteTimings();
   app.use("*", timings.middleware());
+  app.use("*", publicRouteCors); // the routes a browser may call with a public token, from any site
   app.get("/_platform/timings", requireAccessToken, (c) => c.json({ routes: timings.report() }));
   // Routes that authenticate otherwise come first: the CLI's own (access token) and token callbacks (none).
   app.route("/", cliApi);
@@ -86,6 +89,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
   // Everything else belongs to one environment and needs its secret key.
   app.use("/api/*", requireEnvironmentKey);
   app.use("/engine/*", requireEnvironmentKey);
+  app.route("/", authApi);
   app.route("/", devEngineApi);
   app.route("/", runsApi);
   app.route("/", waitsApi);
@@ -100,6 +104,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
     name: "The local Trigger.dev platform",
     portVariable: "PLATFORM_PORT",
     allowedHosts: options.allowedHosts,
+    crossOrigin: crossOriginAllowed,
   });
   ctx.origin = engine.context.origin = listening.url;
 

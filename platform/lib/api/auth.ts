@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from "hono";
 import { environmentByApiKey, type ProjectEnvironment } from "../environments";
 import { sameSecret } from "../install-secrets";
 import type { PlatformEnv } from "./http-context";
+import { looksLikeJwt, takesPublicToken, verifyPublicToken } from "./public-access";
 
 export const bearerToken = (header: string | undefined) => header?.replace(/^Bearer\s+/i, "").trim() ?? "";
 
@@ -32,10 +33,20 @@ export const requireAccessToken: MiddlewareHandler<{ Variables: PlatformEnv["Var
   );
 };
 
+/** The environment's secret key, or on the routes that take one (public-access.ts) a public access token. */
 export const requireEnvironmentKey: MiddlewareHandler<PlatformEnv> = async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
+  if (token && looksLikeJwt(token)) {
+    if (!takesPublicToken(c.req.method, c.req.path))
+      return c.json({ error: `A public access token cannot call ${c.req.method} ${c.req.path}: it needs the project's secret key` }, 401);
+    const { env, access } = await verifyPublicToken(c.var.platform.db, token);
+    c.set("env", env);
+    c.set("access", access);
+    return next();
+  }
   const env = token ? await environmentByApiKey(c.var.platform.db, token) : undefined;
   if (!env) return c.json({ error: "Invalid API key: send Authorization: Bearer <the project's secret key, tr_dev_…>" }, 401);
   c.set("env", env);
+  c.set("access", { kind: "secret-key" });
   return next();
 };

@@ -3,16 +3,34 @@ import { CreateBatchRequestBody } from "@trigger.dev/core/v3/schemas";
 import { Hono } from "hono";
 import { parseBatchItems } from "../engine/batches";
 import { parseBody, type PlatformEnv } from "./http-context";
+import { allows, authorize, oneTimeUseDigest, publicTokenClaims, type Access } from "./public-access";
+
+/** A public token may batch-trigger only tasks it names, every one of them (or any task, type-wide). */
+function authorizeBatchOf(access: Access, taskIdentifiers: string[] | undefined) {
+  const broad = [{ type: "batch" }, { type: "tasks" }];
+  if (!taskIdentifiers || allows(access, "batchTrigger", broad)) return authorize(access, "batchTrigger", broad);
+  authorize(access, "batchTrigger", [...new Set(taskIdentifiers)].map((id) => ({ type: "tasks", id })), "every");
+}
 
 export const batchesApi = new Hono<PlatformEnv>()
-  .post("/api/v3/batches", async (c) =>
-    c.json(await c.var.platform.engine.createBatch(c.var.env, await parseBody(c, CreateBatchRequestBody))),
-  )
+  .post("/api/v3/batches", async (c) => {
+    const body = await parseBody(c, CreateBatchRequestBody);
+    authorizeBatchOf(c.var.access, body.taskIdentifiers);
+    const batch = await c.var.platform.engine.createBatch(c.var.env, body, oneTimeUseDigest(c.var.access));
+    c.header("x-trigger-jwt-claims", JSON.stringify(publicTokenClaims(c.var.env)));
+    return c.json(batch);
+  })
   .post("/api/v3/batches/:batch/items", async (c) => {
     const items = parseBatchItems(await c.req.text());
+    authorizeBatchOf(
+      c.var.access,
+      items.map((item) => item.task),
+    );
     return c.json(await c.var.platform.engine.addBatchItems(c.var.env, c.req.param("batch"), items));
   })
   .get("/api/v2/batches/:batch", async (c) => {
     const batch = await c.var.platform.engine.retrieveBatch(c.var.env, c.req.param("batch"));
-    return batch ? c.json(batch) : c.json({ error: `No batch ${c.req.param("batch")}` }, 404);
+    if (!batch) return c.json({ error: `No batch ${c.req.param("batch")}` }, 404);
+    authorize(c.var.access, "read", [{ type: "batch", id: batch.id }, { type: "runs" }]);
+    return c.json(batch);
   });

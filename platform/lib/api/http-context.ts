@@ -5,8 +5,10 @@ import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import type { ProjectEnvironment } from "../environments";
 import type { PlatformContext } from "../platform-context";
+import type { Access } from "./public-access";
 
-export type PlatformEnv = { Variables: { env: ProjectEnvironment; platform: PlatformContext } };
+/** `access` says what the credential may do: everything (the secret key) or what a public token's scopes grant. */
+export type PlatformEnv = { Variables: { env: ProjectEnvironment; access: Access; platform: PlatformContext } };
 export type PlatformHttpContext = Context<PlatformEnv>;
 
 export async function parseBody<S extends z.ZodType>(c: { req: { text: () => Promise<string> } }, schema: S): Promise<z.output<S>> {

@@ -19,6 +19,17 @@ import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-co
 import { commaList, epochOrDate, pageParams } from "./list-query";
 import { pageQuery } from "../cursor-pages";
 import { REPLAY_TRIGGER_OPTIONS } from "../engine/run-actions";
+import { allows, authorize, oneTimeUseDigest, publicTokenClaims, type Resource } from "./public-access";
+
+/** What a public token may name to reach a run: the run, its task, any of its tags, its batch. */
+export function runResources(run: Run): Resource[] {
+  return [
+    { type: "runs", id: run.friendlyId },
+    { type: "tasks", id: run.taskIdentifier },
+    ...run.tags.map((tag) => ({ type: "tags", id: tag })),
+    ...(run.batchId ? [{ type: "batch", id: `batch_${run.batchId}` }] : []),
+  ];
+}
 
 async function runOr404(c: PlatformHttpContext): Promise<Run> {
   const run = await findRun(c.var.platform, c.var.env, c.req.param("run") ?? "");
@@ -73,12 +84,19 @@ export function runListQuery(query: Record<string, string>): RunListQuery {
 
 export const runsApi = new Hono<PlatformEnv>()
   .post("/api/v1/tasks/:task/trigger", async (c) => {
-    const { platform, env } = c.var;
+    const { platform, env, access } = c.var;
+    const task = decodeURIComponent(c.req.param("task"));
+    authorize(access, "trigger", [{ type: "tasks", id: task }]);
     const body = await parseBody(c, TriggerTaskRequestBody);
-    const outcome = await platform.engine.trigger(env, decodeURIComponent(c.req.param("task")), body);
+    const outcome = await platform.engine.trigger(env, task, body, oneTimeUseDigest(access));
+    c.header("x-trigger-jwt-claims", JSON.stringify(publicTokenClaims(env)));
     return c.json({ id: outcome.run.friendlyId, isCached: outcome.isCached });
   })
-  .get("/api/v3/runs/:run", async (c) => c.json(await retrieveRunView(c.var.platform, await runOr404(c))))
+  .get("/api/v3/runs/:run", async (c) => {
+    const run = await runOr404(c);
+    authorize(c.var.access, "read", runResources(run));
+    return c.json(await retrieveRunView(c.var.platform, run));
+  })
   .get("/api/v1/runs/:run/result", async (c) => {
     const run = await runOr404(c);
     if (!run.completedAt) return c.json({ error: `Run ${run.friendlyId} has not finished` }, 404);
@@ -88,7 +106,15 @@ export const runsApi = new Hono<PlatformEnv>()
         : { ok: false, id: run.friendlyId, error: run.error ?? { type: "STRING_ERROR", raw: run.status } },
     );
   })
-  .get("/api/v1/runs", async (c) => c.json(await listRuns(c.var.platform, c.var.env, runListQuery(c.req.query()))))
+  .get("/api/v1/runs", async (c) => {
+    const query = runListQuery(c.req.query());
+    // A token for some tasks may list only those: every task of the filter must be granted.
+    const broad = [{ type: "runs" }, { type: "tasks" }];
+    const tasks = (query.taskIdentifier ?? []).map((id) => ({ type: "tasks", id }));
+    if (tasks.length === 0) authorize(c.var.access, "read", broad);
+    else if (!allows(c.var.access, "read", broad)) authorize(c.var.access, "read", tasks, "every");
+    return c.json(await listRuns(c.var.platform, c.var.env, query));
+  })
   .get("/api/v1/runs/:run/metadata", async (c) => c.json({ metadata: readMetadata(await runOr404(c)) }))
   .put("/api/v1/runs/:run/metadata", async (c) => {
     const run = await runOr404(c);
@@ -103,6 +129,10 @@ export const runsApi = new Hono<PlatformEnv>()
   })
   .post("/api/v2/runs/:run/cancel", async (c) => {
     const run = await runOr404(c);
+    authorize(c.var.access, "write", [
+      { type: "runs", id: run.friendlyId },
+      { type: "tasks", id: run.taskIdentifier },
+    ]);
     await c.var.platform.engine.cancel(run);
     return c.json({ id: run.friendlyId });
   })
@@ -125,6 +155,7 @@ export const runsApi = new Hono<PlatformEnv>()
     return c.json(await retrieveRunView(c.var.platform, moved));
   })
   .post("/api/v1/idempotencyKeys/:key/reset", async (c) => {
+    authorize(c.var.access, "write", [{ type: "runs" }]);
     const body = await parseBody(c, z.object({ taskIdentifier: z.string().min(1, "taskIdentifier is required") }));
     const key = decodeURIComponent(c.req.param("key"));
     const cleared = await c.var.platform.engine.resetIdempotencyKey(c.var.env, body.taskIdentifier, key);

@@ -17,6 +17,7 @@ import { isTokenCallbackHash, tokenCallbackUrl } from "../engine/token-callback"
 import { tokenOf } from "../engine/waits";
 import { internalId } from "../ids";
 import { parseBody, type PlatformEnv } from "./http-context";
+import { authorize, publicTokenClaims } from "./public-access";
 
 function tokenView(origin: string, token: Waitpoint, apiKey: string) {
   const timedOut = token.status === "COMPLETED" && token.outputIsError;
@@ -99,6 +100,7 @@ export const waitsApi = new Hono<PlatformEnv>()
   )
   .post("/api/v1/waitpoints/tokens", async (c) => {
     const body = await parseBody(c, CreateWaitpointTokenRequestBody);
+    c.header("x-trigger-jwt-claims", JSON.stringify(publicTokenClaims(c.var.env)));
     return c.json(await c.var.platform.engine.createToken(c.var.env, body));
   })
   .get("/api/v1/waitpoints/tokens", async (c) => {
@@ -137,6 +139,7 @@ export const waitsApi = new Hono<PlatformEnv>()
     });
   })
   .post("/api/v1/waitpoints/tokens/:token/complete", async (c) => {
+    authorize(c.var.access, "write", [{ type: "waitpoints", id: c.req.param("token") }]);
     const body = await parseBody(c, CompleteWaitpointTokenRequestBody);
     return c.json(await c.var.platform.engine.completeToken(c.var.env.id, c.req.param("token"), body.data));
   });

@@ -263,6 +263,12 @@ export const schedules = triggerPlatform.table(
   ],
 );
 
+/** One-time-use public access tokens (by digest) that have triggered something: a second use is refused. */
+export const spentPublicTokens = triggerPlatform.table("spent_public_tokens", {
+  digest: text("digest").primaryKey(),
+  spentAt: createdAt(),
+});
+
 /** Log lines and spans the task processes export over OTLP, per run. */
 export const runEvents = triggerPlatform.table(
   "run_events",

@@ -10,13 +10,19 @@ import type { ProjectEnvironment } from "../environments";
 import { internalId, newIds } from "../ids";
 import type { EngineContext } from "./engine-context";
 import { noEffects } from "./run-notifier";
-import { triggerRun } from "./trigger-run";
+import { spendOneTimeToken, triggerRun } from "./trigger-run";
 import { PlatformError } from "../platform-error";
 import { blockRun, createWaitpoint, runWaitpointFor } from "./waitpoints";
 
-export async function createBatch(ctx: EngineContext, env: ProjectEnvironment, body: z.output<typeof CreateBatchRequestBody>) {
+export async function createBatch(
+  ctx: EngineContext,
+  env: ProjectEnvironment,
+  body: z.output<typeof CreateBatchRequestBody>,
+  oneTimeUseToken?: string,
+) {
   const effects = noEffects();
   const result = await ctx.db.transaction(async (tx) => {
+    await spendOneTimeToken(tx, oneTimeUseToken, "create batch");
     if (body.idempotencyKey) {
       const [cached] = await tx
         .select()

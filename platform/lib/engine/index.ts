@@ -73,11 +73,12 @@ export class RunEngine {
   }
 
   // Triggering
-  trigger(env: ProjectEnvironment, taskIdentifier: string, body: TriggerBody) {
-    return triggerTask(this.context, env.id, taskIdentifier, body);
+  /** `oneTimeUseToken`: the digest of a one-time-use public token, spent by this trigger. */
+  trigger(env: ProjectEnvironment, taskIdentifier: string, body: TriggerBody, oneTimeUseToken?: string) {
+    return triggerTask(this.context, env.id, taskIdentifier, body, oneTimeUseToken);
   }
-  createBatch(env: ProjectEnvironment, body: z.output<typeof CreateBatchRequestBody>) {
-    return createBatch(this.context, env, body);
+  createBatch(env: ProjectEnvironment, body: z.output<typeof CreateBatchRequestBody>, oneTimeUseToken?: string) {
+    return createBatch(this.context, env, body, oneTimeUseToken);
   }
   addBatchItems(env: ProjectEnvironment, batchFriendlyId: string, items: BatchItem[]) {
     return addBatchItems(this.context, env, batchFriendlyId, items);

@@ -6,7 +6,7 @@ import type { TriggerTaskRequestBody } from "@trigger.dev/core/v3/schemas";
 import { eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { DatabaseOrTransaction } from "../db/client";
-import { runs, type Run } from "../db/schema";
+import { runs, spentPublicTokens, type Run } from "../db/schema";
 import { newIds, newSpanId, newTraceId, internalId } from "../ids";
 import type { EngineContext } from "./engine-context";
 import { noEffects, type Effects } from "./run-notifier";
@@ -177,19 +177,30 @@ export async function releaseIdempotencyKey(tx: DatabaseOrTransaction, runId: st
     .where(eq(runs.id, runId));
 }
 
+/** Marks a one-time-use token spent, in the transaction of what it triggers; a second use is a 422. */
+export async function spendOneTimeToken(tx: DatabaseOrTransaction, digest: string | undefined, what: string): Promise<void> {
+  if (!digest) return;
+  const spent = await tx.insert(spentPublicTokens).values({ digest }).onConflictDoNothing().returning();
+  if (spent.length === 0) throw new PlatformError(`Cannot ${what} with a one-time use token as it has already been used.`, 422);
+}
+
 /** A trigger from the API: committed, then published (the CLI's held dequeue wakes; a blocked parent waits). */
 export async function triggerTask(
   ctx: EngineContext,
   environmentId: string,
   taskIdentifier: string,
   body: TriggerBody,
+  oneTimeUseToken?: string,
 ): Promise<TriggerOutcome> {
   const effects = noEffects();
-  // Without an idempotency key or a parent to block, a trigger is one statement: no transaction needed.
-  const simple = !body.options?.idempotencyKey && !body.options?.parentRunId;
+  // Without an idempotency key, a parent to block or a token to spend, a trigger is one statement.
+  const simple = !body.options?.idempotencyKey && !body.options?.parentRunId && !oneTimeUseToken;
   const outcome = simple
     ? await triggerRun(ctx, ctx.db, effects, environmentId, taskIdentifier, body)
-    : await ctx.db.transaction((tx) => triggerRun(ctx, tx, effects, environmentId, taskIdentifier, body));
+    : await ctx.db.transaction(async (tx) => {
+        await spendOneTimeToken(tx, oneTimeUseToken, `trigger ${taskIdentifier}`);
+        return triggerRun(ctx, tx, effects, environmentId, taskIdentifier, body);
+      });
   ctx.notifier.publish(effects);
   return outcome;
 }

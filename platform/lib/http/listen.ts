@@ -27,13 +27,16 @@ export type ListenOptions = {
   portVariable: string;
   /** Hosts requests may name besides the loopback names (ALLOWED_HOSTS). */
   allowedHosts?: readonly string[];
+  /** Requests any site's page may send (routes with CORS, whose credential is a bearer token, never a cookie).
+   *  Their Host is checked all the same. */
+  crossOrigin?: (request: Request) => boolean;
 };
 
 /** Serves `app` on loopback; a request naming another Host or sent by another site's page never reaches it. */
 export async function listen(app: FetchApp, options: ListenOptions): Promise<Listening> {
   let hosts = new Set<string>(); // known once the port is
   const guarded: FetchApp["fetch"] = (request, ...rest) => {
-    const refusal = refuseForeignRequest(request.headers, hosts, options.name);
+    const refusal = refuseForeignRequest(request.headers, hosts, options.name, options.crossOrigin?.(request) ?? false);
     if (refusal) return Response.json({ error: refusal.message }, { status: refusal.status });
     return app.fetch(request, ...rest);
   };

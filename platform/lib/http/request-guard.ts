@@ -19,8 +19,14 @@ export function allowedHostsOf(port: number, allowedHosts: readonly string[] = [
   return hosts;
 }
 
-/** The refusal of a request that names another host or comes from another site's page, else undefined. */
-export function refuseForeignRequest(headers: RequestHeaders, hosts: Set<string>, serverName: string): RequestRefusal | undefined {
+/** The refusal of a request that names another host or comes from another site's page, else undefined.
+ *  `anyOrigin`: the request is one any site may send (a CORS route); only its Host is checked. */
+export function refuseForeignRequest(
+  headers: RequestHeaders,
+  hosts: Set<string>,
+  serverName: string,
+  anyOrigin = false,
+): RequestRefusal | undefined {
   const host = (headers.get("host") ?? "").toLowerCase();
   const named = [...hosts].join(", ");
   if (!hosts.has(host))
@@ -28,6 +34,7 @@ export function refuseForeignRequest(headers: RequestHeaders, hosts: Set<string>
       status: 421,
       message: `${serverName} answers only requests to ${named}, not to Host "${host.slice(0, 100)}". To reach it under another name, add that name to ALLOWED_HOSTS.`,
     };
+  if (anyOrigin) return undefined;
   const origin = headers.get("origin");
   if (origin !== null && origin !== undefined && !hosts.has(originHost(origin)))
     return {

@@ -1,0 +1,175 @@
+// Public access tokens, as Trigger.dev has them: a JWT (HS256, signed with the environment's secret key,
+// `pub: true`, `sub` = the environment's id) that a backend hands to a browser so it may read one run, trigger
+// one task or complete one wait token, and nothing else. The SDK signs most of them itself with the secret key
+// (claims from POST /api/v1/auth/jwt/claims or a route's `x-trigger-jwt-claims` header); POST
+// /api/v1/auth/public-tokens mints one for callers that cannot sign.
+//
+// Which routes take one is listed here, once: the same list decides CORS (browsers call these routes from
+// other sites' pages) and which routes the Origin check lets through. Every other route refuses a public token.
+import { createHash } from "node:crypto";
+import { JWT_AUDIENCE, JWT_ISSUER } from "@trigger.dev/core/v3/jwt";
+import { decodeJwt, errors as joseErrors, jwtVerify } from "jose";
+import { HTTPException } from "hono/http-exception";
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { z } from "zod";
+import type { Database } from "../db/client";
+import { environmentById, type ProjectEnvironment } from "../environments";
+
+/** What a request's bearer credential lets it do. */
+export type Access =
+  | { kind: "secret-key" }
+  | { kind: "public-token"; scopes: string[]; oneTimeUse: boolean; digest: string; skipColumns: string[] };
+
+/** The claims a public token carries that the platform reads (jose checked signature, issuer, audience, exp). */
+const PublicClaims = z.object({
+  sub: z.string(),
+  pub: z.literal(true),
+  scopes: z.array(z.string()).optional(),
+  otu: z.boolean().optional(),
+  realtime: z.object({ skipColumns: z.array(z.string()).optional() }).optional(),
+});
+
+/** The claims the SDK signs its public tokens with (the route's `x-trigger-jwt-claims`, or /auth/jwt/claims). */
+export const publicTokenClaims = (env: ProjectEnvironment) => ({ sub: env.id, pub: true as const });
+
+export const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
+
+export class PublicTokenError extends HTTPException {}
+
+/** The environment and access of a public token, or a 401 that says what is wrong with it. */
+export async function verifyPublicToken(db: Database, token: string): Promise<{ env: ProjectEnvironment; access: Access }> {
+  let subject: unknown;
+  try {
+    subject = decodeJwt(token).sub;
+  } catch {
+    throw new PublicTokenError(401, { message: "Invalid public access token: it is not a JWT" });
+  }
+  const env = typeof subject === "string" ? await environmentById(db, subject) : undefined;
+  if (!env) throw new PublicTokenError(401, { message: "Invalid public access token: its sub names no environment" });
+  try {
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(env.apiKey), {
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      algorithms: ["HS256"],
+    });
+    const claims = PublicClaims.safeParse(payload);
+    if (!claims.success) throw new PublicTokenError(401, { message: "Invalid public access token: it is not a public token (pub: true)" });
+    return {
+      env,
+      access: {
+        kind: "public-token",
+        scopes: claims.data.scopes ?? [],
+        oneTimeUse: claims.data.otu === true,
+        digest: createHash("sha256").update(token).digest("hex"),
+        skipColumns: claims.data.realtime?.skipColumns ?? [],
+      },
+    };
+  } catch (error) {
+    if (error instanceof PublicTokenError) throw error;
+    const reason =
+      error instanceof joseErrors.JWTExpired
+        ? "it has expired"
+        : error instanceof joseErrors.JOSEError
+          ? `${error.message}`
+          : "it could not be read";
+    throw new PublicTokenError(401, { message: `Invalid public access token: ${reason}` });
+  }
+}
+
+/** The digest that marks a one-time-use token spent (kept with what it triggered), or undefined. */
+export const oneTimeUseDigest = (access: Access) => (access.kind === "public-token" && access.oneTimeUse ? access.digest : undefined);
+
+// ---- Scopes: `action:type[:id]`, as Trigger.dev's (packages/plugins rbac.ts) ---------------------------
+
+/** What a route acts on: a type (runs, tasks, tags, batch, waitpoints) and, for one thing, its id. */
+export type Resource = { type: string; id?: string };
+export type Action = "read" | "write" | "trigger" | "batchTrigger";
+
+function parseScope(scope: string): { action: string; type?: string; id?: string } {
+  // Only the first two colons divide: a tag such as env:staging keeps its own.
+  const [action = "", type, ...rest] = scope.split(":");
+  return { action, type: type || undefined, id: rest.length > 0 ? rest.join(":") || undefined : undefined };
+}
+
+function grants(scope: string, action: Action, resource: Resource): boolean {
+  const parsed = parseScope(scope);
+  if (parsed.action === "admin" && !parsed.type) return true;
+  if (parsed.action !== action && parsed.action !== "*") return false;
+  if (parsed.type === "all") return true;
+  if (parsed.type !== resource.type) return false;
+  return !parsed.id || parsed.id === resource.id;
+}
+
+/** Whether the access may do `action` on `resources`: any one of them (the default) or, with "every", all. */
+export function allows(access: Access, action: Action, resources: Resource[], mode: "any" | "every" = "any"): boolean {
+  if (access.kind === "secret-key") return true;
+  const one = (resource: Resource) => access.scopes.some((scope) => grants(scope, action, resource));
+  return mode === "every" ? resources.length > 0 && resources.every(one) : resources.some(one);
+}
+
+/** Throws the 403 a public token gets for what its scopes do not grant. */
+export function authorize(access: Access, action: Action, resources: Resource[], mode: "any" | "every" = "any"): void {
+  if (allows(access, action, resources, mode)) return;
+  const wanted = resources.map((r) => `${action}:${r.type}${r.id ? `:${r.id}` : ""}`).join(mode === "every" ? " and " : " or ");
+  throw new HTTPException(403, { message: `Unauthorized: this public access token does not grant ${wanted}` });
+}
+
+/** Whether the scopes a caller asks to mint are within a secret key's reach: every well-formed scope is. */
+export function malformedScopes(scopes: string[]): string[] {
+  return scopes.filter((scope) => {
+    const parsed = parseScope(scope);
+    return !parsed.action || (!parsed.type && parsed.action !== "admin");
+  });
+}
+
+// ---- The routes a public token may call (and browsers may call from other sites) ----------------------
+
+const PUBLIC_TOKEN_ROUTES: Array<{ method: string; path: RegExp }> = [
+  { method: "POST", path: /^\/api\/v1\/tasks\/[^/]+\/trigger$/ },
+  { method: "POST", path: /^\/api\/v3\/batches$/ },
+  { method: "POST", path: /^\/api\/v3\/batches\/[^/]+\/items$/ },
+  { method: "GET", path: /^\/api\/v2\/batches\/[^/]+$/ },
+  { method: "GET", path: /^\/api\/v3\/runs\/[^/]+$/ },
+  { method: "GET", path: /^\/api\/v1\/runs$/ },
+  { method: "POST", path: /^\/api\/v2\/runs\/[^/]+\/cancel$/ },
+  { method: "POST", path: /^\/api\/v1\/idempotencyKeys\/[^/]+\/reset$/ },
+  { method: "POST", path: /^\/api\/v1\/waitpoints\/tokens\/[^/]+\/complete$/ },
+  { method: "GET", path: /^\/api\/v1\/packets\/.+$/ },
+  { method: "GET", path: /^\/realtime\/v1\/runs(\/[^/]+)?$/ },
+  { method: "GET", path: /^\/realtime\/v1\/batches\/[^/]+$/ },
+  { method: "GET", path: /^\/realtime\/v1\/streams\/[^/]+\/[^/]+$/ },
+  { method: "POST", path: /^\/realtime\/v1\/streams\/[^/]+\/input\/[^/]+$/ },
+];
+
+/** Whether a public token may call this route (and so a page of another site, with CORS). */
+export function takesPublicToken(method: string, pathname: string): boolean {
+  return PUBLIC_TOKEN_ROUTES.some((route) => route.method === method && route.path.test(pathname));
+}
+
+/** Whether a browser on another site may send this request: a call of a public-token route or its preflight.
+ *  Such calls carry their credential in Authorization, which another site's page can only have been given. */
+export function crossOriginAllowed(request: Request): boolean {
+  const { pathname } = new URL(request.url);
+  const method = request.method === "OPTIONS" ? (request.headers.get("access-control-request-method") ?? "") : request.method;
+  return takesPublicToken(method.toUpperCase(), pathname);
+}
+
+/** CORS for the public-token routes: any origin, no cookies (the credential is the bearer token). */
+const corsAnyOrigin = cors({
+  origin: "*",
+  allowHeaders: [],
+  maxAge: 300,
+  exposeHeaders: [
+    "x-trigger-jwt",
+    "x-trigger-jwt-claims",
+    "electric-handle",
+    "electric-offset",
+    "electric-schema",
+    "electric-cursor",
+    "electric-up-to-date",
+  ],
+});
+
+/** Answers preflights of, and adds CORS headers to, the public-token routes; other routes get none. */
+export const publicRouteCors: MiddlewareHandler = (c, next) => (crossOriginAllowed(c.req.raw) ? corsAnyOrigin(c, next) : next());
