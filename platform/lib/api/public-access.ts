@@ -18,8 +18,7 @@ import { environmentById, type ProjectEnvironment } from "../environments";
 
 /** What a request's bearer credential lets it do. */
 export type Access =
-  | { kind: "secret-key" }
-  | { kind: "public-token"; scopes: string[]; oneTimeUse: boolean; digest: string; skipColumns: string[] };
+  { kind: "secret-key" } | { kind: "public-token"; scopes: string[]; oneTimeUse: boolean; digest: string; skipColumns: string[] };
 
 /** The claims a public token carries that the platform reads (jose checked signature, issuer, audience, exp). */
 const PublicClaims = z.object({

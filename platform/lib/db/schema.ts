@@ -43,6 +43,24 @@ export const packets = triggerPlatform.table(
   (t) => [primaryKey({ columns: [t.environmentId, t.key] })],
 );
 
+/** The variables set with the SDK's envvars.* (Trigger.dev's dashboard variables), handed to the environment's
+ *  task processes. A secret one's value is never read back through the API (it is stored as given: this
+ *  database is the local machine's own). */
+export const environmentVariables = triggerPlatform.table(
+  "environment_variables",
+  {
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    name: text("name").notNull(),
+    value: text("value").notNull(),
+    isSecret: boolean("is_secret").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.environmentId, t.name] })],
+);
+
 /** A version of a project's task code, registered by `trigger.dev dev` each time it builds. */
 export const workers = triggerPlatform.table(
   "workers",
@@ -96,6 +114,10 @@ export const runs = triggerPlatform.table(
     expireAt: at("expire_at"),
     /** When the run may be dequeued next (a retry's backoff, a delay); null while it is not queued. */
     availableAt: at("available_at"),
+    /** Trigger.dev's priority, in ms: the run is dequeued as if it had become available this much earlier. */
+    priorityMs: integer("priority_ms").notNull().default(0),
+    /** While the run is DELAYED, triggers with this debounce key push it later instead of making a run. */
+    debounceKey: text("debounce_key"),
     /** While executing: when the run counts as crashed unless a heartbeat arrives first. */
     leaseUntil: at("lease_until"),
     lockedToWorkerId: text("locked_to_worker_id"),
@@ -132,6 +154,8 @@ export const runs = triggerPlatform.table(
     index("runs_status_idx").on(t.environmentId, t.status, t.createdAt),
     // One live holder per idempotency key and task in an environment (a FAILED run gives its key up).
     uniqueIndex("runs_idempotency_key_unique").on(t.environmentId, t.taskIdentifier, t.idempotencyKey),
+    // One holder per debounce key and task; a run that is no longer DELAYED gives the key up when next asked.
+    uniqueIndex("runs_debounce_key_unique").on(t.environmentId, t.taskIdentifier, t.debounceKey),
   ],
 );
 
@@ -263,6 +287,25 @@ export const schedules = triggerPlatform.table(
   ],
 );
 
+/** A queue's state set through the API (queues.pause/resume, queues.overrideConcurrencyLimit), per environment
+ *  and queue. A queue without a row runs, at the limit its code declares. */
+export const queueSettings = triggerPlatform.table(
+  "queue_settings",
+  {
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    /** The queue's full name, as runs carry it: "task/<id>" for a task's own queue, else the custom queue's. */
+    queue: text("queue").notNull(),
+    paused: boolean("paused").notNull().default(false),
+    /** The limit that replaces the code's until reset; null: the code's applies. */
+    concurrencyLimitOverride: integer("concurrency_limit_override"),
+    overriddenAt: at("overridden_at"),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.environmentId, t.queue] })],
+);
+
 /** One-time-use public access tokens (by digest) that have triggered something: a second use is refused. */
 export const spentPublicTokens = triggerPlatform.table("spent_public_tokens", {
   digest: text("digest").primaryKey(),
@@ -289,6 +332,57 @@ export const runEvents = triggerPlatform.table(
   (t) => [index("run_events_run_idx").on(t.runId, t.startTime)],
 );
 
+/** A cancel or replay of many runs (runs.bulk.*), worked through in chunks in the background. */
+export const bulkActions = triggerPlatform.table(
+  "bulk_actions",
+  {
+    id: text("id").primaryKey(),
+    friendlyId: text("friendly_id").notNull().unique(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    name: text("name"),
+    type: text("type").$type<"CANCEL" | "REPLAY">().notNull(),
+    status: text("status").$type<"PENDING" | "COMPLETED" | "ABORTED">().notNull().default("PENDING"),
+    /** The runs it acts on, frozen when it was created: a runs.list filter (its time range fixed) or run ids. */
+    selection: jsonb("selection").$type<Record<string, unknown>>().notNull(),
+    /** The last run processed (runs are taken newest first); the next chunk starts after it. */
+    cursorRunId: text("cursor_run_id"),
+    /** When the next chunk is due; null once it has ended. */
+    nextChunkAt: at("next_chunk_at"),
+    totalCount: integer("total_count").notNull(),
+    successCount: integer("success_count").notNull().default(0),
+    failureCount: integer("failure_count").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+    completedAt: at("completed_at"),
+  },
+  (t) => [
+    index("bulk_actions_environment_created_idx").on(t.environmentId, t.createdAt, t.id),
+    index("bulk_actions_due_idx")
+      .on(t.nextChunkAt)
+      .where(sql`${t.status} = 'PENDING'`),
+  ],
+);
+
+/** Each run a bulk action has processed, written with the action on it: a run is never processed twice. */
+export const bulkActionRuns = triggerPlatform.table(
+  "bulk_action_runs",
+  {
+    bulkActionId: text("bulk_action_id")
+      .notNull()
+      .references(() => bulkActions.id),
+    runId: text("run_id").notNull(),
+    succeeded: boolean("succeeded").notNull(),
+    /** The run runs.list({ bulkAction }) shows for it, as Trigger.dev does: a cancelled run itself, a replay's
+     *  new run; none when the action threw. */
+    listedRunId: text("listed_run_id"),
+    error: text("error"),
+    processedAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.bulkActionId, t.runId] }), index("bulk_action_runs_listed_idx").on(t.listedRunId)],
+);
+
 export type Run = typeof runs.$inferSelect;
 export type Snapshot = typeof snapshots.$inferSelect;
 export type Waitpoint = typeof waitpoints.$inferSelect;
@@ -296,3 +390,6 @@ export type Environment = typeof environments.$inferSelect;
 export type Worker = typeof workers.$inferSelect;
 export type Batch = typeof batches.$inferSelect;
 export type Schedule = typeof schedules.$inferSelect;
+export type QueueSettings = typeof queueSettings.$inferSelect;
+export type EnvironmentVariable = typeof environmentVariables.$inferSelect;
+export type BulkAction = typeof bulkActions.$inferSelect;

@@ -59,7 +59,7 @@ export async function dequeueRuns(ctx: EngineContext, env: ProjectEnvironment, w
       sql`SELECT * FROM trigger_platform.runs
            WHERE environment_id = ${env.id} AND available_at IS NOT NULL AND available_at <= now() AND task_identifier IN ${taskIds}
            ${skipFull}
-           ORDER BY available_at, created_at
+           ORDER BY available_at - priority_ms * interval '1 millisecond', created_at
            LIMIT ${Math.max(room * 4, 50)}
              FOR UPDATE SKIP LOCKED`,
     );

@@ -11,6 +11,7 @@ import { newIds, newSpanId, newTraceId, internalId } from "../ids";
 import type { EngineContext } from "./engine-context";
 import { noEffects, type Effects } from "./run-notifier";
 import { jsonParam, selectRow, timestampParam } from "./row-mapping";
+import { debounceWindow, pushDebouncedRun } from "./debounce";
 import { insertSnapshotFrom } from "./snapshots";
 import { blockRun, runWaitpointFor } from "./waitpoints";
 import { currentWorker, defaultQueueName } from "./workers";
@@ -75,9 +76,16 @@ export async function triggerRun(
     if (cached) return resumeParentWith(tx, effects, cached, parent, options.resumeParentOnCompletion, batch, true);
   }
 
+  const debounce = options.debounce ? debounceWindow(options.debounce) : undefined;
+  if (debounce) {
+    const pushed = await pushDebouncedRun(tx, effects, environmentId, taskIdentifier, body, debounce, now);
+    if (pushed) return resumeParentWith(tx, effects, pushed, parent, options.resumeParentOnCompletion, batch, false);
+  }
+
   const worker = await currentWorker(ctx, environmentId);
   const task = worker?.tasks.get(taskIdentifier);
-  const delayUntil = parseDelay(options.delay, "delay", now);
+  const delayUntil =
+    debounce && options.delay === undefined ? new Date(now.getTime() + debounce.delayMs) : parseDelay(options.delay, "delay", now);
   const ttl = ttlMs(options.ttl ?? task?.ttl);
   const { id, friendlyId } = newIds("run");
   const traceContext = (body.context as { traceparent?: string } | undefined) ?? {};
@@ -98,7 +106,7 @@ export async function triggerRun(
           idempotency_key, idempotency_key_expires_at, idempotency_key_options, tags, metadata, metadata_type,
           queue, concurrency_key, max_attempts, max_duration_seconds, delay_until, ttl, expire_at, available_at,
           locked_to_worker_id, parent_run_id, root_run_id, depth, resume_parent_on_completion, batch_id, batch_index,
-          is_test, trace_context, trace_id, span_id)
+          is_test, trace_context, trace_id, span_id, priority_ms, debounce_key)
         VALUES (
           ${id}, ${friendlyId}, ${environmentId}, ${taskIdentifier}, ${status},
           ${typeof body.payload === "string" ? body.payload : body.payload === undefined ? null : JSON.stringify(body.payload)},
@@ -115,7 +123,8 @@ export async function triggerRun(
           ${options.lockToVersion ? (worker?.version === options.lockToVersion ? worker.id : null) : null},
           ${parent?.id ?? null}, ${parent ? (parent.rootRunId ?? parent.id) : null}, ${parent ? parent.depth + 1 : 0},
           ${Boolean(parent && options.resumeParentOnCompletion)}, ${batch?.batchId ?? null}, ${batch?.index ?? null}::int,
-          ${options.test ?? false}, ${jsonParam(traceContext)}::jsonb, ${traceIdOf(traceContext.traceparent) ?? newTraceId()}, ${newSpanId()})
+          ${options.test ?? false}, ${jsonParam(traceContext)}::jsonb, ${traceIdOf(traceContext.traceparent) ?? newTraceId()}, ${newSpanId()},
+          ${Math.round((options.priority ?? 0) * 1000)}::int, ${debounce?.key ?? null})
         ON CONFLICT DO NOTHING
         RETURNING *),
         snapshot AS (${firstSnapshot})
@@ -123,9 +132,12 @@ export async function triggerRun(
   );
 
   if (!inserted) {
-    // Another trigger with the same key won the race: that run is the answer.
-    const cached = await findByIdempotencyKey(tx, environmentId, taskIdentifier, key!);
-    return resumeParentWith(tx, effects, cached!, parent, options.resumeParentOnCompletion, batch, true);
+    // Another trigger with the same key won the race: that run is the answer (or, debounced, is pushed).
+    const cached = key
+      ? await findByIdempotencyKey(tx, environmentId, taskIdentifier, key)
+      : await pushDebouncedRun(tx, effects, environmentId, taskIdentifier, body, debounce!, now);
+    if (!cached) throw new PlatformError(`Run of ${taskIdentifier} not made: a concurrent trigger took its key; try again`, 409);
+    return resumeParentWith(tx, effects, cached, parent, options.resumeParentOnCompletion, batch, key !== undefined);
   }
   effects.wakeEnvironments.add(environmentId);
   if (delayUntil) effects.timers.push(delayUntil);
@@ -194,7 +206,7 @@ export async function triggerTask(
 ): Promise<TriggerOutcome> {
   const effects = noEffects();
   // Without an idempotency key, a parent to block or a token to spend, a trigger is one statement.
-  const simple = !body.options?.idempotencyKey && !body.options?.parentRunId && !oneTimeUseToken;
+  const simple = !body.options?.idempotencyKey && !body.options?.parentRunId && !body.options?.debounce && !oneTimeUseToken;
   const outcome = simple
     ? await triggerRun(ctx, ctx.db, effects, environmentId, taskIdentifier, body)
     : await ctx.db.transaction(async (tx) => {

@@ -95,7 +95,11 @@ describe("tokens that must not work", () => {
     }).then((r) => r.json() as Promise<{ sub: string; pub: boolean }>);
     expect(claims.pub).toBe(true);
     const scopes = [`read:runs:${run.id}`];
-    const expired = await generateJWT({ secretKey: SECRET_KEY, payload: { ...claims, scopes }, expirationTime: Math.floor(Date.now() / 1000) - 5 });
+    const expired = await generateJWT({
+      secretKey: SECRET_KEY,
+      payload: { ...claims, scopes },
+      expirationTime: Math.floor(Date.now() / 1000) - 5,
+    });
     const forged = await generateJWT({ secretKey: "tr_dev_not-the-key", payload: { ...claims, scopes } });
     const notPublic = await generateJWT({ secretKey: SECRET_KEY, payload: { sub: claims.sub, scopes } });
     const unknownEnv = await generateJWT({ secretKey: SECRET_KEY, payload: { ...claims, sub: "env_nobody", scopes } });
@@ -168,14 +172,18 @@ describe("CORS", () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
     expect(preflight.headers.get("access-control-allow-headers")).toMatch(/authorization/i);
-    const answer = await fetch(`${harness.url}/api/v3/runs/${run.id}`, { headers: { origin: SHOP, authorization: `Bearer ${run.publicAccessToken}` } });
+    const answer = await fetch(`${harness.url}/api/v3/runs/${run.id}`, {
+      headers: { origin: SHOP, authorization: `Bearer ${run.publicAccessToken}` },
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers.get("access-control-allow-origin")).toBe("*");
   });
 
   it("no other route: another site's request is refused and gets no CORS headers; a foreign Host never passes", async () => {
     const run = await tasks.trigger("noop", null);
-    const metadata = await fetch(`${harness.url}/api/v1/runs/${run.id}/metadata`, { headers: { origin: SHOP, authorization: `Bearer ${SECRET_KEY}` } });
+    const metadata = await fetch(`${harness.url}/api/v1/runs/${run.id}/metadata`, {
+      headers: { origin: SHOP, authorization: `Bearer ${SECRET_KEY}` },
+    });
     expect(metadata.status).toBe(403);
     expect(metadata.headers.get("access-control-allow-origin")).toBeNull();
     const preflight = await fetch(`${harness.url}/api/v1/runs/${run.id}/replay`, {
