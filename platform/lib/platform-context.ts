@@ -3,6 +3,7 @@
 import type { EngineContext } from "./engine/engine-context";
 import type { RunEngine } from "./engine";
 import type { RunEventBuffer } from "./engine/run-event-buffer";
+import type { ShapeFeeds } from "./realtime/shape-feed";
 
 export type { PlatformOptions } from "./platform-options";
 
@@ -11,6 +12,10 @@ export type PlatformContext = EngineContext & {
   engine: RunEngine;
   /** Where OTLP log lines and spans go on their way to Postgres. */
   runEvents: RunEventBuffer;
+  /** Realtime run feeds (ElectricSQL's shape protocol) and what each subscriber has been sent. */
+  shapeFeeds: ShapeFeeds;
+  /** The keys of the realtime streams each run has written (the feeds' realtimeStreams column). */
+  realtimeStreamKeys?: (runIds: string[]) => Promise<Map<string, string[]>>;
   /** Calls the platform's own HTTP API in-process (the dashboard's actions go through it: one set of rules). */
   api: (path: string, init: RequestInit) => Promise<Response>;
 };
