@@ -4,9 +4,10 @@
 // refund, is jobs/refund-order.ts. While the outcome is unknown (network, 5xx, 429) the run throws and is
 // retried; each retry asks Stripe before it sends anything. A charge Stripe leaves "processing" waits on a
 // token that whoever settles the row completes (the webhook, the reconciler), then asks Stripe again.
-import { logger, schemaTask, wait } from "@trigger.dev/sdk";
+import { logger, metadata, schemaTask, wait } from "@trigger.dev/sdk";
 import { z } from "zod";
 import { orderId } from "../src/events/order-created";
+import { progressAt } from "../src/orders/order-progress";
 import { chargeOrder, OrderNotChargeableError } from "../src/payments/charge-order";
 import { attachWaitToken } from "../src/payments/payment-rows";
 import { dependencies, orderTag } from "./job-dependencies";
@@ -41,6 +42,9 @@ export const chargePayment = schemaTask({
       // Settled between Stripe's answer and the token being stored? Then nobody would complete it.
       outcome = await chargeOrder(db, stripe, orderId);
       if (outcome.status !== "processing") break;
+      // The workflow's progress (its run's metadata, which the shopper's status page follows) says so meanwhile.
+      const waiting = progressAt("waiting for the bank");
+      metadata.parent.set("step", waiting.step).set("percent", waiting.percent);
       await wait.forToken(token.id); // completed when the row is settled, or timed out: Stripe is asked again either way
       outcome = await chargeOrder(db, stripe, orderId);
     }

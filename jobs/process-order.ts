@@ -16,6 +16,7 @@ import { commitStock } from "../src/inventory/commit-stock";
 import { giveBackStock } from "../src/inventory/give-back-stock";
 import { releaseStock } from "../src/inventory/reserve-stock";
 import { acceptOrder } from "../src/orders/accept-order";
+import { progressAt, type OrderProgress, type OrderStep } from "../src/orders/order-progress";
 import { transitionOrderIfAllowed } from "../src/orders/order-status";
 import { chargePayment } from "./charge-payment";
 import { dependencies, orderTag, stepKey } from "./job-dependencies";
@@ -29,8 +30,14 @@ export const PROCESS_ORDER = EVENTS["order.created"].task;
 
 const key = (orderId: string, step: string) => idempotencyKeys.create(stepKey(orderId, step), { scope: "global" });
 
-function progress(step: string, percent: number) {
-  metadata.set("step", step).set("percent", percent);
+/** The run's metadata says where the order is (the shopper's status page follows it live)… */
+function progress(step: OrderStep) {
+  const now = progressAt(step);
+  metadata.set("step", now.step).set("percent", now.percent);
+}
+/** …and how it ended, when not confirmed (beside the step it stopped at). */
+function end(ending: NonNullable<OrderProgress["ending"]>) {
+  metadata.set("percent", 100).set("ending", ending);
 }
 
 /**
@@ -55,34 +62,34 @@ export const processOrder = schemaTask({
     /** Cancelled meanwhile: cancel-order gives back and refunds too; undoing here as well is harmless. */
     const endCancelled = async () => {
       await saga.compensate("the order was cancelled");
-      progress("cancelled", 100);
+      end({ kind: "cancelled" });
       return { orderId: id, status: "cancelled" as const };
     };
 
-    progress("accepting", 5);
+    progress("accepting");
     const { order } = await acceptOrder(db, event);
     logger.info("order accepted", { orderId: id, totalCents: order.totalCents });
     if (order.status === "cancelled") return { orderId: id, status: "cancelled" as const };
 
-    progress("reserving", 20);
+    progress("reserving");
     const reserved = await reserveInventory.triggerAndWait({ orderId: id }, { idempotencyKey: await key(id, "reserve"), tags }).unwrap();
     if (reserved.outcome === "out_of_stock") {
       const { order: now } = await transitionOrderIfAllowed(db, id, "failed", { reason: "out_of_stock", shortages: reserved.shortages });
       if (now.status === "cancelled") return endCancelled();
       await mail("out_of_stock"); // once per order, however often this runs
-      progress("failed: out of stock", 100);
+      end({ kind: "out_of_stock" });
       return { orderId: id, status: "failed" as const, reason: "out_of_stock" };
     }
     if (reserved.outcome === "not_reservable") return { orderId: id, status: reserved.status };
     saga.done("reserve the stock", () => releaseStock(db, id, "the order did not go through"));
 
-    progress("charging", 45);
+    progress("charging");
     const charged = await chargePayment.triggerAndWait({ orderId: id }, { idempotencyKey: await key(id, "charge"), tags });
     if (!charged.ok) {
       // Every retry ended without Stripe telling the outcome: not failed, not undone; the order keeps its
       // stock and the reconciler asks Stripe until it knows (and restarts this workflow while it may).
       logger.warn("the charge's outcome is unknown; the reconciler settles it", { orderId: id });
-      progress("waiting for the payment's outcome", 50);
+      end({ kind: "payment_unknown" });
       return { orderId: id, status: "payment_unknown" as const };
     }
     if (charged.output.outcome === "not_chargeable")
@@ -93,7 +100,7 @@ export const processOrder = schemaTask({
       const { order: now } = await transitionOrderIfAllowed(db, id, "payment_failed", { reason: code });
       if (now.status === "cancelled") return endCancelled();
       if (now.status === "payment_failed") await mail("payment_failed"); // once per order
-      progress(`failed: not charged (${code})`, 100);
+      end({ kind: "not_charged", reason: code });
       return { orderId: id, status: "payment_failed" as const, reason: code };
     }
     saga.done("charge the card", async () =>
@@ -101,7 +108,7 @@ export const processOrder = schemaTask({
     );
     if ((await statusNow()) === "cancelled") return endCancelled();
 
-    progress("committing stock", 70);
+    progress("committing stock");
     const committed = await commitStock(db, id).catch(async (error: unknown) => {
       if ((await statusNow()) === "cancelled") return undefined; // cancelled between the check and the commit
       throw error;
@@ -109,7 +116,7 @@ export const processOrder = schemaTask({
     if (committed === undefined) return endCancelled();
     saga.done("commit the stock", () => giveBackStock(db, id, "the order did not go through"));
 
-    progress("confirming", 85);
+    progress("confirming");
     if ((await statusNow()) === "cancelled") return endCancelled(); // no confirmation for a cancelled order
     const mailed = await mail("confirmation");
     if (!mailed.ok) throw new Error(`the confirmation of order ${id} could not be sent yet: ${String(mailed.error)}`); // retried; never undone
@@ -120,7 +127,7 @@ export const processOrder = schemaTask({
       { orderId: id },
       { idempotencyKey: await key(id, "reminder"), delay: config.orders.reminderDelay.text, tags },
     );
-    progress("completed", 100);
+    progress("completed");
     logger.info("order completed", { orderId: id });
     return { orderId: id, status: "completed" as const };
   },

@@ -11,7 +11,11 @@ import { acceptOrder } from "../orders/accept-order";
 import { orderTag } from "../orders/order-tag";
 import { EVENTS, isEventName, type EventName } from "./catalogue";
 
-export type SentEvent = { event: EventName; eventId: string; orderId: string; runId: string };
+/** `publicAccessToken` reads the workflow run and nothing else (for the shopper's status page). */
+export type SentEvent = { event: EventName; eventId: string; orderId: string; runId: string; publicAccessToken: string };
+
+/** How long a shopper's status link can follow the order. */
+const STATUS_TOKEN_LIFETIME = "24h";
 
 /** The event id was used before for another order. */
 export class EventIdConflictError extends Error {
@@ -49,9 +53,11 @@ export async function sendEvent(db: Database, name: string, payload: unknown, op
       .where(and(eq(inboundEvents.name, name), eq(inboundEvents.eventId, eventId)));
     if (first && first.orderId !== event.id) throw new EventIdConflictError(name, eventId, first.orderId, event.id);
   });
-  const handle = await tasks.trigger(definition.task, event, {
-    idempotencyKey: await idempotencyKeys.create(`event-${name}-${event.id}`, { scope: "global" }),
-    tags: [orderTag(event.id)],
-  });
-  return { event: name, eventId, orderId: event.id, runId: handle.id };
+  const handle = await tasks.trigger(
+    definition.task,
+    event,
+    { idempotencyKey: await idempotencyKeys.create(`event-${name}-${event.id}`, { scope: "global" }), tags: [orderTag(event.id)] },
+    { publicAccessToken: { expirationTime: STATUS_TOKEN_LIFETIME } },
+  );
+  return { event: name, eventId, orderId: event.id, runId: handle.id, publicAccessToken: handle.publicAccessToken };
 }

@@ -1,7 +1,8 @@
 // The app's HTTP API: fire events, read orders, and Stripe's webhook.
-//   POST /api/events/:name   202 {runId, orderId} · 400 with the bad fields · 409 for a conflicting order id
+//   POST /api/events/:name   202 {runId, orderId, publicAccessToken, statusUrl (order.created)} · 400 with the bad fields · 409 for a conflicting order id
 //   GET  /api/orders          recent orders · GET /api/orders/:id  the order, everything hanging off it, its runs
 //   GET  /api/inventory       the catalog with stock on hand, reserved and available
+//   GET  /orders/:id/status  the page a shopper watches the order on (src/storefront), open to anyone: the token is in its link
 //   POST /api/stripe/webhook  signature checked (400 otherwise; the only route without the app's token); settles charges and refunds from Stripe's
 //                             records; 503 for an intent of ours not matched yet, so Stripe sends it again
 import { Hono } from "hono";
@@ -20,6 +21,8 @@ import { PaymentRetryableError } from "../payments/payment-errors";
 import { limitBodies } from "local-trigger/body-limit";
 import { sameSecret } from "local-trigger/secrets";
 import { startRefund, wakeChargeWaiter } from "../events/payment-follow-ups";
+import { orderStatusUrl } from "../storefront/order-status-page";
+import { storefrontRoutes } from "../storefront/storefront-routes";
 
 export type AppServerOptions = {
   db: Database;
@@ -28,10 +31,13 @@ export type AppServerOptions = {
   bodyLimitBytes: number;
   /** What every caller but Stripe presents (Authorization: Bearer …): APP_API_TOKEN, or the install's own. */
   apiToken: string;
+  /** Where a shopper's browser reads the order's run (the local platform, or Trigger.dev's API). */
+  triggerApiUrl: string;
 };
 
-export function createAppServer({ db, stripe, stripeWebhookSecret, bodyLimitBytes, apiToken }: AppServerOptions) {
+export function createAppServer({ db, stripe, stripeWebhookSecret, bodyLimitBytes, apiToken, triggerApiUrl }: AppServerOptions) {
   const app = new Hono();
+  app.route("/", storefrontRoutes(triggerApiUrl));
   app.use("*", limitBodies(bodyLimitBytes, "the app", "APP_BODY_LIMIT_MB"));
   // Stripe's webhook is authenticated by its signature; everything else by the app's token. A body is JSON
   // only: a form or text/plain body (what a web page can send without asking) is never read as an event.
@@ -64,7 +70,12 @@ export function createAppServer({ db, stripe, stripeWebhookSecret, bodyLimitByte
     });
     const query = z.object({ id: z.string().min(1).max(128).optional() }).parse(c.req.query());
     const sent = await sendEvent(db, c.req.param("name"), body, query);
-    return c.json(sent, 202);
+    // order.created answers with the page the shopper follows the order on (its token reads that run only).
+    const statusUrl =
+      sent.event === "order.created"
+        ? orderStatusUrl(new URL(c.req.url).origin, sent.orderId, sent.runId, sent.publicAccessToken)
+        : undefined;
+    return c.json({ ...sent, ...(statusUrl ? { statusUrl } : {}) }, 202);
   });
 
   app.get("/api/inventory", async (c) => c.json({ inventory: await readStock(db) }));

@@ -169,6 +169,7 @@ export async function bootStack(givenConfig: Config, log: Log, options: StackOpt
           stripeWebhookSecret: config.stripe.webhookSecret,
           bodyLimitBytes: config.app.bodyLimitBytes,
           apiToken: appApiToken,
+          triggerApiUrl: config.trigger.apiUrl,
         }),
         {
           port: config.app.port,

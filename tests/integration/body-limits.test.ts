@@ -88,6 +88,7 @@ describe("a body over the limit is refused with 413, naming the limit and the se
       stripeWebhookSecret: "whsec_x",
       bodyLimitBytes: 1 * MB,
       apiToken: "app-token-for-the-body-limit-test",
+      triggerApiUrl: "http://127.0.0.1:3030",
     });
     const response = await app.request("/api/events/order.created", {
       method: "POST",
@@ -137,6 +138,7 @@ describe("a body over the limit is refused with 413, naming the limit and the se
         stripeWebhookSecret: "whsec_x",
         bodyLimitBytes: 1 * MB,
         apiToken: "app-token-for-the-body-limit-test",
+        triggerApiUrl: "http://127.0.0.1:3030",
       }),
       { port: 0, name: "the app", portVariable: "-" },
     );
