@@ -98,6 +98,15 @@ const PlatformEnvSchema = z.object({
     .min(1, "must be at least 1")
     .max(1024, "must be at most 1024")
     .default(32),
+  PLATFORM_STREAM_CHUNK_LIMIT_KB: z.preprocess(
+    emptyAsUnset,
+    z.coerce
+      .number({ error: "must be a number" })
+      .int("must be a whole number of kilobytes")
+      .min(1, "must be at least 1")
+      .max(1024 * 1024, "must be at most 1048576")
+      .optional(),
+  ),
 });
 
 export type ConfigIssue = { variable: string; message: string };
@@ -148,6 +157,7 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       },
       heartbeatTimeoutMs: e.PLATFORM_HEARTBEAT_TIMEOUT.ms,
       bodyLimitBytes: e.PLATFORM_BODY_LIMIT_MB * 1024 * 1024,
+      ...(e.PLATFORM_STREAM_CHUNK_LIMIT_KB ? { streamChunkLimitBytes: e.PLATFORM_STREAM_CHUNK_LIMIT_KB * 1024 } : {}),
       defaultMaxAttempts: 3,
       taskEnvironment: {},
     } satisfies PlatformOptions,

@@ -22,6 +22,9 @@ export type PlatformOptions = {
   };
   /** The largest request body any route reads (PLATFORM_BODY_LIMIT_MB; default 32 MB). */
   bodyLimitBytes?: number;
+  /** The largest record of a realtime stream: an uploaded line, an appended part, a sent input
+   *  (PLATFORM_STREAM_CHUNK_LIMIT_KB; default 1 MB). A stream upload as a whole is held to bodyLimitBytes. */
+  streamChunkLimitBytes?: number;
   /** A run whose task process sends no heartbeat for this long is retried or marked crashed. */
   heartbeatTimeoutMs: number;
   /** Attempts a run gets when neither the trigger nor the task's retry config says (crash recovery). */

@@ -14,8 +14,10 @@ import { randomToken } from "./install-secrets";
 import { bearerToken, requireAccessToken, requireEnvironmentKey } from "./api/auth";
 import { authApi } from "./api/auth-api";
 import { batchesApi } from "./api/batches-api";
+import { bulkActionsApi } from "./api/bulk-actions-api";
 import { cliApi } from "./api/cli-api";
 import { devEngineApi } from "./api/dev-engine-api";
+import { envvarsApi } from "./api/envvars-api";
 import { errorResponse, type PlatformEnv } from "./api/http-context";
 import { otelApi } from "./api/otel-api";
 import { packetsApi, presignedPacketsApi } from "./api/packets-api";
@@ -24,10 +26,14 @@ import { RouteTimings } from "./api/route-timings";
 import { dashboardRoutes, type DashboardExtension } from "./dashboard/dashboard-routes";
 import { dashboardSecrets, SESSION_COOKIE } from "./dashboard/dashboard-session";
 import { runsApi } from "./api/runs-api";
+import { realtimeApi } from "./api/realtime-api";
+import { isStreamUpload, streamsApi } from "./api/streams-api";
+import { queuesApi } from "./api/queues-api";
 import { schedulesApi, timezonesApi } from "./api/schedules-api";
 import { tokenCallbackApi, waitsApi } from "./api/waits-api";
 import { RunEngine } from "./engine";
 import { RunEventBuffer } from "./engine/run-event-buffer";
+import { ShapeFeeds } from "./realtime/shape-feed";
 import { roomFor } from "./engine/run-notifier";
 import { ensureProjectEnvironment, environmentByApiKey, setEnvironmentKey } from "./environments";
 import type { PlatformContext, PlatformOptions } from "./platform-context";
@@ -55,6 +61,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
   const options = {
     ...given,
     accessToken: given.accessToken ?? randomToken("tr_pat_", 20),
+    bodyLimitBytes: given.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, // stream uploads read it too
     dashboardToken: given.dashboardToken ?? randomToken(),
   };
   await migratePlatform(databaseUrl);
@@ -67,6 +74,8 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
     ...engine.context,
     engine,
     runEvents: new RunEventBuffer(db),
+    shapeFeeds: new ShapeFeeds((listener) => notifier.onChange(listener)),
+    realtimeStreamKeys: (runIds) => engine.streams.outputKeys(runIds),
     api: async (path, init) => app.request(path, init),
   };
 
@@ -75,12 +84,16 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
     await next();
   });
   app.onError((error, c) => errorResponse(c, error));
-  app.use("*", limitBodies(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, "the platform", "PLATFORM_BODY_LIMIT_MB"));
+  const limitBody = limitBodies(options.bodyLimitBytes, "the platform", "PLATFORM_BODY_LIMIT_MB");
+  // A stream upload is read line by line as it arrives, under its own limits (streams-api.ts): the body limit
+  // would read it whole first, and its readers would see nothing until the task's pipe ended.
+  app.use("*", (c, next) => (isStreamUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)));
   const timings = new RouteTimings();
   app.use("*", timings.middleware());
   app.use("*", publicRouteCors); // the routes a browser may call with a public token, from any site
   app.get("/_platform/timings", requireAccessToken, (c) => c.json({ routes: timings.report() }));
   // Routes that authenticate otherwise come first: the CLI's own (access token) and token callbacks (none).
+  app.route("/", envvarsApi); // the SDK's envvars.*, with the CLI's credentials
   app.route("/", cliApi);
   app.route("/", tokenCallbackApi);
   app.route("/", presignedPacketsApi); // the signature is the credential
@@ -89,12 +102,17 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
   // Everything else belongs to one environment and needs its secret key.
   app.use("/api/*", requireEnvironmentKey);
   app.use("/engine/*", requireEnvironmentKey);
+  app.use("/realtime/*", requireEnvironmentKey);
   app.route("/", authApi);
   app.route("/", devEngineApi);
   app.route("/", runsApi);
+  app.route("/", realtimeApi);
+  app.route("/", streamsApi);
+  app.route("/", bulkActionsApi);
   app.route("/", waitsApi);
   app.route("/", batchesApi);
   app.route("/", schedulesApi);
+  app.route("/", queuesApi);
   app.route("/", packetsApi);
   app.route("/", dashboardRoutes(dashboard));
   app.notFound((c) => c.json({ error: `The local platform has no route ${c.req.method} ${c.req.path}` }, 404));
@@ -107,6 +125,9 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
     crossOrigin: crossOriginAllowed,
   });
   ctx.origin = engine.context.origin = listening.url;
+  // Node cuts a request still arriving after 300 s (requestTimeout); a task's stream upload lasts as long
+  // as its pipe does. The writer's own socket timeout (15 min idle) and the run's end still bound it.
+  (listening.server as HttpServer).requestTimeout = 0;
 
   // The CLI subscribes to the runs it executes and is told when one changes (run:notify).
   const io = new SocketServer(listening.server as HttpServer, {

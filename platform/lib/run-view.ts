@@ -2,7 +2,7 @@
 // payload and output decoded from their packets (superjson or JSON), as the webapp does.
 import { parsePacketAsJson } from "@trigger.dev/core/v3/utils/ioSerialization";
 import { and, arrayOverlaps, count, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
-import { attempts, environments, runs, schedules, workers, type Run } from "./db/schema";
+import { attempts, bulkActionRuns, environments, runs, schedules, workers, type Run } from "./db/schema";
 import { cronGenerator } from "./engine/schedules";
 import type { ProjectEnvironment } from "./environments";
 import { beyondCursor, cursorPage, pageOrder } from "./cursor-pages";
@@ -157,15 +157,20 @@ export type RunListQuery = {
   batch?: string;
   schedule?: string;
   idempotencyKey?: string;
+  /** Runs a bulk action touched: the runs it cancelled, the replays it made (as Trigger.dev lists them). */
+  bulkAction?: string;
   /** Keyset pagination: run ids (friendly) to continue after / before. */
   after?: string;
   before?: string;
   limit: number;
 };
 
-/** Newest first, keyset pages on (created_at, id): fast at any depth. */
-export async function listRuns(ctx: PlatformContext, env: ProjectEnvironment, q: RunListQuery) {
-  const where: SQL[] = [eq(runs.environmentId, env.id)];
+/** What runs.list's filters select (a bulk action selects runs by them too). */
+export type RunListFilter = Omit<RunListQuery, "after" | "before" | "limit">;
+
+/** The conditions on `runs` of the environment's runs that `q` selects. */
+export function runListConditions(environmentId: string, q: RunListFilter): SQL[] {
+  const where: SQL[] = [eq(runs.environmentId, environmentId)];
   if (q.status?.length)
     where.push(
       inArray(
@@ -181,6 +186,16 @@ export async function listRuns(ctx: PlatformContext, env: ProjectEnvironment, q:
   if (q.batch) where.push(eq(runs.batchId, internalId(q.batch)));
   if (q.schedule) where.push(eq(runs.scheduleId, internalId(q.schedule)));
   if (q.idempotencyKey) where.push(eq(runs.idempotencyKey, q.idempotencyKey));
+  if (q.bulkAction)
+    where.push(
+      sql`${runs.id} IN (SELECT ${bulkActionRuns.listedRunId} FROM ${bulkActionRuns} WHERE ${bulkActionRuns.bulkActionId} = ${internalId(q.bulkAction)})`,
+    );
+  return where;
+}
+
+/** Newest first, keyset pages on (created_at, id): fast at any depth. */
+export async function listRuns(ctx: PlatformContext, env: ProjectEnvironment, q: RunListQuery) {
+  const where = runListConditions(env.id, q);
   const cursorId = q.after ?? q.before;
   if (cursorId) where.push(beyondCursor(runs, internalId(cursorId), q));
   const read = await ctx.db

@@ -9,7 +9,12 @@ import { allows, authorize, oneTimeUseDigest, publicTokenClaims, type Access } f
 function authorizeBatchOf(access: Access, taskIdentifiers: string[] | undefined) {
   const broad = [{ type: "batch" }, { type: "tasks" }];
   if (!taskIdentifiers || allows(access, "batchTrigger", broad)) return authorize(access, "batchTrigger", broad);
-  authorize(access, "batchTrigger", [...new Set(taskIdentifiers)].map((id) => ({ type: "tasks", id })), "every");
+  authorize(
+    access,
+    "batchTrigger",
+    [...new Set(taskIdentifiers)].map((id) => ({ type: "tasks", id })),
+    "every",
+  );
 }
 
 export const batchesApi = new Hono<PlatformEnv>()

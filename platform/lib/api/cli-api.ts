@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { pathsOfProject } from "../dashboard/project-paths";
 import { ensureProjectEnvironment, findProjectEnvironment } from "../environments";
+import { taskProcessVariables } from "../environment-variables";
 import { listRuns } from "../run-view";
 import { commaList } from "./list-query";
 import { runListQuery } from "./runs-api";
@@ -14,7 +15,7 @@ import { requireAccessToken, type Caller } from "./auth";
 import type { Context } from "hono";
 import { parseBody, type PlatformEnv } from "./http-context";
 
-type CliEnv = { Variables: PlatformEnv["Variables"] & { caller: Caller } };
+export type CliEnv = { Variables: PlatformEnv["Variables"] & { caller: Caller } };
 
 /** The project a CLI route names, made on first use by the access token's holder; a project's key opens its
  *  own project alone (403 for another), and never makes one. */
@@ -54,10 +55,10 @@ export const cliApi = new Hono<CliEnv>()
     return c.json({ apiKey: env.apiKey, name: env.projectName, apiUrl: platform.origin, projectId: env.projectId });
   })
   .get("/api/v1/projects/:ref/envvars", async (c) => {
-    // The variables handed in are the default project's (the embedding project's own task processes).
+    // The project's variables (envvars.*), with the platform's taskEnvironment over them for the default project.
     const env = await projectOf(c, c.req.param("ref"));
-    const { options } = c.var.platform;
-    return c.json({ variables: env.projectRef === options.defaultProjectRef ? options.taskEnvironment : {} });
+    const { db, options } = c.var.platform;
+    return c.json({ variables: await taskProcessVariables(db, env, options) });
   })
   // runs.list(projectRef, …): a project's runs, for a personal access token (or the project's own key).
   // Listing never makes a project; this platform's only environment is dev.

@@ -81,7 +81,7 @@ export const oneTimeUseDigest = (access: Access) => (access.kind === "public-tok
 
 // ---- Scopes: `action:type[:id]`, as Trigger.dev's (packages/plugins rbac.ts) ---------------------------
 
-/** What a route acts on: a type (runs, tasks, tags, batch, waitpoints) and, for one thing, its id. */
+/** What a route acts on: a type (runs, tasks, tags, batch, waitpoints, queues) and, for one thing, its id. */
 export type Resource = { type: string; id?: string };
 export type Action = "read" | "write" | "trigger" | "batchTrigger";
 
@@ -131,6 +131,7 @@ const PUBLIC_TOKEN_ROUTES: Array<{ method: string; path: RegExp }> = [
   { method: "GET", path: /^\/api\/v2\/batches\/[^/]+$/ },
   { method: "GET", path: /^\/api\/v3\/runs\/[^/]+$/ },
   { method: "GET", path: /^\/api\/v1\/runs$/ },
+  { method: "GET", path: /^\/api\/v1\/queues\/[^/]+$/ },
   { method: "POST", path: /^\/api\/v2\/runs\/[^/]+\/cancel$/ },
   { method: "POST", path: /^\/api\/v1\/idempotencyKeys\/[^/]+\/reset$/ },
   { method: "POST", path: /^\/api\/v1\/waitpoints\/tokens\/[^/]+\/complete$/ },

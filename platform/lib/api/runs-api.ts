@@ -57,6 +57,7 @@ const ListQuery = z.object({
   "filter[isTest]": z.enum(["true", "false"]).optional(),
   "filter[batch]": z.string().optional(),
   "filter[schedule]": z.string().optional(),
+  "filter[bulkAction]": z.string().optional(),
 });
 
 /** runs.list's query string as a RunListQuery; a bad filter is a 400 naming it. */
@@ -79,6 +80,7 @@ export function runListQuery(query: Record<string, string>): RunListQuery {
     isTest: q["filter[isTest]"] === undefined ? undefined : q["filter[isTest]"] === "true",
     batch: q["filter[batch]"],
     schedule: q["filter[schedule]"],
+    bulkAction: q["filter[bulkAction]"],
   };
 }
 

@@ -383,6 +383,62 @@ export const bulkActionRuns = triggerPlatform.table(
   (t) => [primaryKey({ columns: [t.bulkActionId, t.runId] }), index("bulk_action_runs_listed_idx").on(t.listedRunId)],
 );
 
+/** A run's realtime streams: output streams (streams.pipe, writer, append; their keys are the run's
+ *  realtimeStreams) and input streams (streams.input(…).send). `length` is the next record's seq: a writer
+ *  takes it under this row's lock, so seqs have no gaps and commit in order. */
+export const realtimeStreams = triggerPlatform.table(
+  "realtime_streams",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
+    kind: text("kind").$type<"output" | "input">().notNull(),
+    key: text("key").notNull(),
+    length: integer("length").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.kind, t.key] })],
+);
+
+/** The records of a realtime stream, append-only, seq 0, 1, 2, … An upload's chunks carry its writer's
+ *  client id and chunk index, so a resumed upload skips what was stored. */
+export const realtimeStreamRecords = triggerPlatform.table(
+  "realtime_stream_records",
+  {
+    runId: text("run_id").notNull(),
+    kind: text("kind").$type<"output" | "input">().notNull(),
+    key: text("key").notNull(),
+    seq: integer("seq").notNull(),
+    /** Output: the JSON line as the SDK wrote it. Input: the data sent, as JSON. */
+    data: text("data").notNull(),
+    clientId: text("client_id"),
+    chunkIndex: integer("chunk_index"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.kind, t.key, t.seq] }),
+    index("realtime_stream_records_writer_idx")
+      .on(t.runId, t.kind, t.key, t.clientId, t.chunkIndex)
+      .where(sql`${t.clientId} IS NOT NULL`),
+  ],
+);
+
+/** The waitpoint an input stream's `.wait()` blocks its run on: the next record sent completes it. */
+export const inputStreamWaits = triggerPlatform.table(
+  "input_stream_waits",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
+    streamId: text("stream_id").notNull(),
+    waitpointId: text("waitpoint_id")
+      .notNull()
+      .references(() => waitpoints.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.streamId] })],
+);
+
 export type Run = typeof runs.$inferSelect;
 export type Snapshot = typeof snapshots.$inferSelect;
 export type Waitpoint = typeof waitpoints.$inferSelect;

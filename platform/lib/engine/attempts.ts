@@ -12,13 +12,14 @@ import type { EngineContext } from "./engine-context";
 import { MACHINE } from "./dequeue";
 import { retryOrCrash } from "./crash-recovery";
 import { requeue } from "./requeue";
-import { finishRun } from "./finish-run";
+import { finishCancel, finishRun, isCancelPending } from "./finish-run";
 import { applyFlushedMetadata, parseFlushedPacket } from "./run-metadata";
 import { noEffects } from "./run-notifier";
 import { jsonParam } from "./row-mapping";
 import { changeRunWithSnapshot, latestSnapshot, runWithLatestSnapshot, runMessage, snapshotMessage } from "./snapshots";
 import { workerById, type WorkerView } from "./workers";
 import { PlatformError } from "../platform-error";
+import { taskProcessVariables } from "../environment-variables";
 
 export type Completion = z.output<typeof TaskRunExecutionResult>;
 
@@ -51,12 +52,18 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
     );
   });
   ctx.notifier.publish(effects);
-  const worker = result.run.workerId ? await workerById(ctx, result.run.workerId) : undefined;
+  const [worker, variables] = await Promise.all([
+    result.run.workerId ? workerById(ctx, result.run.workerId) : undefined,
+    taskProcessVariables(ctx.db, env, ctx.options),
+  ]);
   return {
     run: runMessage(result.run),
     snapshot: snapshotMessage(result.snapshot),
     execution: buildExecution(env, worker, result.run),
     envVars: {
+      // The project's variables, read at every start (the CLI applies them to each run, so a change needs no
+      // restart); the platform's own below win a clash: they are how the task process reaches the platform.
+      ...variables,
       TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT: `${ctx.origin}/otel`,
       // The run's OTLP exporters read it: their spans and log lines carry the project's key, as every call does.
       OTEL_EXPORTER_OTLP_HEADERS: `Authorization=${encodeURIComponent(`Bearer ${env.apiKey}`)}`,
@@ -98,6 +105,11 @@ export async function completeAttempt(ctx: EngineContext, env: ProjectEnvironmen
     if (latest.executionStatus === "QUEUED" || latest.executionStatus === "PENDING_EXECUTING") {
       // This attempt was given up on (requeued) while its process lived on: its result no longer counts.
       return { attemptStatus: "RETRY_QUEUED" as AttemptStatus, run, snapshot: latest };
+    }
+    if (isCancelPending(run)) {
+      // Cancelled while running: the CLI stopped it (its onCancel hooks have run); now it is finished.
+      const done = await finishCancel(ctx, tx, effects, run, true);
+      return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
     }
     if (latest.executionStatus === "PENDING_CANCEL") {
       // We stopped it after its heartbeat stopped: the attempt failed; the run starts over (or crashes).
@@ -191,6 +203,9 @@ export function buildExecution(env: ProjectEnvironment, worker: WorkerView | und
       ...(run.parentRunId ? { parentTaskRunId: `run_${run.parentRunId}` } : {}),
       ...(run.rootRunId ? { rootTaskRunId: `run_${run.rootRunId}` } : {}),
       traceContext: run.traceContext,
+      // The SDK's input streams on()/once() refuse to run without "v2". Only that gate reads it: which
+      // transport a stream uses is what the platform answers when it is made (plain HTTP, streams-api.ts).
+      realtimeStreamsVersion: "v2",
     },
     task: { id: run.taskIdentifier, filePath: task?.filePath ?? "", exportName: task?.exportName ?? run.taskIdentifier },
     queue: { id: run.queue, name: run.queue },

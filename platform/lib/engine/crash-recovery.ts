@@ -6,12 +6,12 @@
 // merely stopped may still have a live process in a live CLI, which would ignore the run if it were handed
 // out again: so first it is asked to stop (a PENDING_CANCEL snapshot); its CLI answers by completing the
 // attempt, which requeues it; if no answer comes within another timeout, the CLI is taken to be gone.
-import { and, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../db/client";
 import { attempts, runWaitpoints, runs, type Run } from "../db/schema";
 import type { EngineContext } from "./engine-context";
 import { requeue } from "./requeue";
-import { finishRun } from "./finish-run";
+import { finishCancel, finishRun, isCancelPending } from "./finish-run";
 import { noEffects, type Effects } from "./run-notifier";
 import { holdsSlot, SLOT_HOLDING_STATUSES } from "./run-statuses";
 import { DUE_BATCH, earliest, type DueWork } from "./timers";
@@ -24,6 +24,7 @@ export async function recoverStalledRun(ctx: EngineContext, runId: string, stall
   const effects = noEffects();
   await ctx.db.transaction(async (tx) => {
     const run = await lockRun(tx, runId);
+    if (run && isCancelPending(run)) return void (await finishCancel(ctx, tx, effects, run, false)); // its CLI never stopped it
     if (!run || !holdsSlot(run.status)) return;
     const latest = await latestSnapshot(tx, run.id);
     if (run.status !== "DEQUEUED" && !stall.cliGone && latest.executionStatus !== "PENDING_CANCEL") {
@@ -92,7 +93,13 @@ export function stalledRunsDueWork(ctx: EngineContext): DueWork {
       const stalled = await db
         .select({ id: runs.id })
         .from(runs)
-        .where(and(isNotNull(runs.leaseUntil), lte(runs.leaseUntil, sql`now()`), inArray(runs.status, [...SLOT_HOLDING_STATUSES])))
+        .where(
+          and(
+            isNotNull(runs.leaseUntil),
+            lte(runs.leaseUntil, sql`now()`),
+            or(inArray(runs.status, [...SLOT_HOLDING_STATUSES]), and(eq(runs.status, "CANCELED"), isNull(runs.completedAt))),
+          ),
+        )
         .limit(DUE_BATCH);
       for (const { id } of stalled)
         await recoverStalledRun(ctx, id, {

@@ -1,12 +1,14 @@
 // Handing queued runs to the CLI. A run is queued while available_at is set and due; it goes to the CLI
-// when its task is in the current worker, its environment has a free slot, and its queue (and
-// concurrency key) is under its concurrencyLimit. Expired runs (ttl) are finished instead of handed out.
+// when its task is in the current worker, its environment has a free slot, and its queue is not paused
+// and (with its concurrency key) is under its concurrencyLimit or the limit's override (queues.ts). Expired
+// runs (ttl) are finished instead of handed out.
 import type { DequeuedMessage } from "@trigger.dev/core/v3/schemas";
 import { sql } from "drizzle-orm";
 import type { z } from "zod";
 import { runs, type Run } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
 import type { EngineContext } from "./engine-context";
+import { queueGates } from "./queues";
 import { noEffects } from "./run-notifier";
 import { selectRows } from "./row-mapping";
 import { SLOT_HOLDING_STATUSES } from "./run-statuses";
@@ -45,14 +47,18 @@ export async function dequeueRuns(ctx: EngineContext, env: ProjectEnvironment, w
       load.set(slotOf(r.queue, null), (load.get(slotOf(r.queue, null)) ?? 0) + r.n);
       if (r.concurrency_key) load.set(slotOf(r.queue, r.concurrency_key), r.n);
     }
+    // A queue's limit is its override (queues.overrideConcurrencyLimit) or its code's; a paused queue, or one
+    // at a limit of 0, is skipped whole by the same clause as the full ones.
+    const gates = await queueGates(ctx, env.id, worker);
     const full = [...load].filter(([slot, n]) => {
-      const limit = queueLimit(worker, slot.slice(0, slot.indexOf(SLOT_SEPARATOR)));
+      const limit = gates.limitOf(slot.slice(0, slot.indexOf(SLOT_SEPARATOR)));
       return limit !== undefined && n >= limit;
     });
     const skipFull =
-      full.length === 0
+      full.length === 0 && gates.closed.length === 0
         ? sql``
-        : sql`AND NOT ((queue || chr(1) || coalesce(concurrency_key, chr(2))) = ANY(string_to_array(${full.map(([slot]) => slot).join(SLOT_LIST_SEPARATOR)}, chr(3))))`;
+        : sql`AND NOT (queue = ANY(string_to_array(${gates.closed.join(SLOT_LIST_SEPARATOR)}, chr(3)))
+                OR (queue || chr(1) || coalesce(concurrency_key, chr(2))) = ANY(string_to_array(${full.map(([slot]) => slot).join(SLOT_LIST_SEPARATOR)}, chr(3))))`;
     const candidates = await selectRows(
       tx,
       runs,
@@ -76,7 +82,7 @@ export async function dequeueRuns(ctx: EngineContext, env: ProjectEnvironment, w
       // has that build, and fails it (COULD_NOT_FIND_EXECUTOR, retried) if not — as on Trigger.dev.
       const runsOn =
         run.lockedToWorkerId && run.lockedToWorkerId !== worker.id ? ((await workerById(ctx, run.lockedToWorkerId)) ?? worker) : worker;
-      const limit = queueLimit(worker, run.queue);
+      const limit = gates.limitOf(run.queue);
       const slot = slotOf(run.queue, run.concurrencyKey);
       if (limit !== undefined && (load.get(slot) ?? 0) >= limit) continue;
       load.set(slot, (load.get(slot) ?? 0) + 1);
@@ -96,12 +102,6 @@ export async function dequeueRuns(ctx: EngineContext, env: ProjectEnvironment, w
 const SLOT_SEPARATOR = "\u0001";
 const SLOT_LIST_SEPARATOR = "\u0003";
 const slotOf = (queue: string, concurrencyKey: string | null) => `${queue}${SLOT_SEPARATOR}${concurrencyKey ?? "\u0002"}`;
-
-function queueLimit(worker: WorkerView, queueName: string): number | undefined {
-  const queue = worker.queues.get(queueName) ?? [...worker.tasks.values()].find((t) => t.queue?.name === queueName)?.queue;
-  const limit = queue?.concurrencyLimit;
-  return typeof limit === "number" ? limit : undefined;
-}
 
 async function handOut(
   ctx: EngineContext,

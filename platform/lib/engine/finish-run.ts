@@ -7,7 +7,7 @@ import { batches, runs, waitpoints, type Run, type Snapshot } from "../db/schema
 import type { EngineContext } from "./engine-context";
 import type { Effects } from "./run-notifier";
 import { jsonParam } from "./row-mapping";
-import { isFinal, type EngineStatus } from "./run-statuses";
+import type { EngineStatus } from "./run-statuses";
 import { changeRunWithSnapshot, latestSnapshot } from "./snapshots";
 import { completeWaitpoint, runOutput } from "./waitpoints";
 
@@ -26,6 +26,16 @@ export type Ending = {
 
 const KEEPS_KEY: Ending["status"][] = ["COMPLETED_SUCCESSFULLY", "CANCELED"];
 
+export const CANCELLED = { type: "STRING_ERROR", raw: "Run was cancelled" };
+
+/** A pending cancel (run-actions.ts): CANCELED, its CLI not yet done stopping it. */
+export const isCancelPending = (run: Run) => run.status === "CANCELED" && run.completedAt === null;
+
+/** Finishes a pending cancel: its CLI stopped the run (or never answered). */
+export function finishCancel(_ctx: EngineContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, reportedByRunner: boolean) {
+  return finishRun(_ctx, tx, effects, run, { status: "CANCELED", error: run.error ?? CANCELLED, reportedByRunner });
+}
+
 export async function finishRun(
   _ctx: EngineContext,
   tx: DatabaseOrTransaction,
@@ -33,7 +43,8 @@ export async function finishRun(
   run: Run,
   ending: Ending,
 ): Promise<{ run: Run; snapshot: Snapshot }> {
-  if (isFinal(run.status)) return { run, snapshot: await latestSnapshot(tx, run.id) };
+  // Ended already. (A pending cancel is CANCELED without completedAt: this is what finishes it.)
+  if (run.completedAt) return { run, snapshot: await latestSnapshot(tx, run.id) };
   const releasesKey = !KEEPS_KEY.includes(ending.status);
   const finished = await changeRunWithSnapshot(
     tx,

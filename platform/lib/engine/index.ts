@@ -6,6 +6,9 @@
 //   triggering     trigger-run.ts, batches.ts          executing   dequeue.ts, attempts.ts, requeue.ts
 //   waiting        waits.ts, waitpoints.ts             ending      finish-run.ts, run-ttl.ts, crash-recovery.ts
 //   acting on runs run-actions.ts, run-metadata.ts     schedules   schedules.ts      workers   workers.ts
+//   bulk actions   bulk-actions.ts (cancels and replays of many runs, a chunk per timer pass)
+//   queues         queues.ts (pause, concurrency limit overrides; the dequeue obeys them)
+//   streams        ../realtime/stream-log.ts (realtime streams' records), input-streams.ts (send, wait)
 //   time           timers.ts runs each system's DueWork; available-runs.ts wakes dequeues as delays pass
 import type { CreateBatchRequestBody, CreateScheduleOptions, UpdateScheduleOptions } from "@trigger.dev/core/v3/schemas";
 import { sql } from "drizzle-orm";
@@ -15,12 +18,23 @@ import { runs, type Run, type Schedule } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
 import { internalId } from "../ids";
 import type { PlatformOptions } from "../platform-options";
+import { StreamLog } from "../realtime/stream-log";
 import { completeAttempt, heartbeat, startAttempt, type Completion } from "./attempts";
 import { availableRunsDueWork } from "./available-runs";
 import { addBatchItems, createBatch, retrieveBatch, type BatchItem } from "./batches";
+import {
+  abortBulkAction,
+  bulkActionsDueWork,
+  createBulkAction,
+  DEFAULT_BULK_ACTION_TUNING,
+  type BulkActionRequest,
+  type BulkActionTuning,
+} from "./bulk-actions";
 import { recoverStalledRun, renewLeasesAfterStart, stalledRunsDueWork } from "./crash-recovery";
 import { dequeueRuns, type Dequeued } from "./dequeue";
 import type { EngineContext } from "./engine-context";
+import { sendToInputStream, waitForInputStream, type InputStreamWaitBody } from "./input-streams";
+import { listQueues, overrideQueueLimit, resetQueueLimit, retrieveQueue, setQueuePaused, type QueueRef } from "./queues";
 import { addTags, cancelRun, replayRun, rescheduleRun, resetIdempotencyKey, type ReplayOptions } from "./run-actions";
 import { applyFlushedMetadata, type Flushed } from "./run-metadata";
 import { noEffects, RunNotifier } from "./run-notifier";
@@ -41,19 +55,26 @@ import { completeToken, createToken, dueWaitsDueWork, waitForDuration, waitForTo
 import { currentWorker, registerWorker } from "./workers";
 
 export type { EngineContext } from "./engine-context";
-export type RunEngineOptions = { db: Database; options: PlatformOptions; origin?: string };
+export type RunEngineOptions = { db: Database; options: PlatformOptions; origin?: string; bulkActions?: Partial<BulkActionTuning> };
 
 export class RunEngine {
   readonly notifier = new RunNotifier();
   /** Shared by every system; `origin` is set once the platform listens. */
   readonly context: EngineContext;
   private readonly timers: PlatformTimers;
+  /** How bulk actions are chunked; read at every chunk, so it may be changed while the engine runs (tests do). */
+  readonly bulkActionTuning: BulkActionTuning;
+  /** Realtime streams' records and their live readers; a new output key is published as a run change. */
+  readonly streams: StreamLog;
 
-  constructor({ db, options, origin = "" }: RunEngineOptions) {
+  constructor({ db, options, origin = "", bulkActions }: RunEngineOptions) {
     this.context = { db, options, notifier: this.notifier, origin };
+    this.bulkActionTuning = { ...DEFAULT_BULK_ACTION_TUNING, ...bulkActions };
+    this.streams = new StreamLog(db, () => this.notifier.publish(noEffects()));
     const due: DueWork[] = [dueWaitsDueWork, availableRunsDueWork, expiredRunsDueWork, stalledRunsDueWork, schedulesDueWork].map((work) =>
       work(this.context),
     );
+    due.push(bulkActionsDueWork(this.context, this.bulkActionTuning));
     this.timers = new PlatformTimers(this.notifier, due);
   }
 
@@ -161,6 +182,14 @@ export class RunEngine {
     return completeToken(this.context, environmentId, tokenFriendlyId, data);
   }
 
+  // Input streams (output streams' writes go straight to `streams`: they change no run state but its keys)
+  sendInputStream(run: Run, streamId: string, data: unknown) {
+    return sendToInputStream(this.context, this.streams, run, streamId, data);
+  }
+  waitForInputStream(env: ProjectEnvironment, run: Run, body: InputStreamWaitBody) {
+    return waitForInputStream(this.context, env, run, body);
+  }
+
   // Acting on runs
   cancel(run: Run) {
     return cancelRun(this.context, run);
@@ -183,6 +212,14 @@ export class RunEngine {
     return metadata;
   }
 
+  // Bulk actions (reads — retrieve, list — read the table: bulk-actions.ts)
+  createBulkAction(env: ProjectEnvironment, request: BulkActionRequest) {
+    return createBulkAction(this.context, env, request);
+  }
+  abortBulkAction(env: ProjectEnvironment, bulkActionFriendlyId: string) {
+    return abortBulkAction(this.context, env, bulkActionFriendlyId);
+  }
+
   // Schedules
   createSchedule(env: ProjectEnvironment, body: z.output<typeof CreateScheduleOptions>) {
     return createSchedule(this.context, env, body);
@@ -198,5 +235,24 @@ export class RunEngine {
   }
   fireSchedule(schedule: Schedule) {
     return fireScheduleNow(this.context, schedule);
+  }
+
+  // Queues
+  listQueues(env: ProjectEnvironment, page: { page: number; perPage: number }) {
+    return listQueues(this.context, env, page);
+  }
+  /** The queue, or a 404 naming it. */
+  retrieveQueue(env: ProjectEnvironment, queue: QueueRef) {
+    return retrieveQueue(this.context, env, queue);
+  }
+  /** Pausing keeps the queue's runs queued; resuming hands them out again. */
+  setQueuePaused(env: ProjectEnvironment, queue: QueueRef, paused: boolean) {
+    return setQueuePaused(this.context, env, queue, paused);
+  }
+  overrideQueueLimit(env: ProjectEnvironment, queue: QueueRef, limit: number) {
+    return overrideQueueLimit(this.context, env, queue, limit);
+  }
+  resetQueueLimit(env: ProjectEnvironment, queue: QueueRef) {
+    return resetQueueLimit(this.context, env, queue);
   }
 }

@@ -5,8 +5,8 @@ import type { DatabaseOrTransaction } from "../db/client";
 import { runs, type Run } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
 import type { EngineContext } from "./engine-context";
-import { finishRun } from "./finish-run";
-import { noEffects } from "./run-notifier";
+import { CANCELLED, finishRun } from "./finish-run";
+import { noEffects, type Effects } from "./run-notifier";
 import { holdsSlot, isFinal } from "./run-statuses";
 import { lockRun, writeSnapshot } from "./snapshots";
 import { parseDelay, triggerRun, type TriggerBody } from "./trigger-run";
@@ -14,20 +14,49 @@ import { PlatformError } from "../platform-error";
 
 const MAX_TAGS = 10;
 
-/** Cancels the run and every unfinished run below it. An executing one is stopped by its CLI (FINISHED snapshot). */
+/**
+ * Cancels the run and every unfinished run below it. One that is not running ends at once. One in the hands
+ * of a CLI is cancelled in two steps, as on Trigger.dev: now it is CANCELED (its slot is free, its parent
+ * does not resume it) under a PENDING_CANCEL snapshot, which tells the CLI to stop it — the task's onCancel
+ * hooks run, then its attempt completes — and that completion finishes it (FINISHED, completedAt, whoever
+ * waits is told). A CLI that never answers: the run's lease runs out and the cancel is finished all the same.
+ */
 export async function cancelRun(ctx: EngineContext, run: Run): Promise<void> {
   const effects = noEffects();
-  await ctx.db.transaction(async (tx) => {
-    for (const id of [run.id, ...(await descendants(tx, run.id))]) {
-      const locked = await lockRun(tx, id);
-      if (!locked || isFinal(locked.status)) continue;
-      if (holdsSlot(locked.status)) {
-        await writeSnapshot(tx, locked, "PENDING_CANCEL", "Cancel requested");
-      }
-      await finishRun(ctx, tx, effects, locked, { status: "CANCELED", error: { type: "STRING_ERROR", raw: "Run was cancelled" } });
-    }
-  });
+  await ctx.db.transaction((tx) => cancelRunWithin(ctx, tx, effects, run));
   ctx.notifier.publish(effects);
+}
+
+/** cancelRun inside the caller's transaction (a bulk action's chunk); false when the run itself had already finished. */
+export async function cancelRunWithin(ctx: EngineContext, tx: DatabaseOrTransaction, effects: Effects, run: Run): Promise<boolean> {
+  let cancelled = false;
+  for (const id of [run.id, ...(await descendants(tx, run.id))]) {
+    const locked = await lockRun(tx, id);
+    if (!locked || isFinal(locked.status)) continue;
+    if (holdsSlot(locked.status)) await requestCancel(ctx, tx, effects, locked);
+    else await finishRun(ctx, tx, effects, locked, { status: "CANCELED", error: CANCELLED });
+    if (id === run.id) cancelled = true;
+  }
+  return cancelled;
+}
+
+async function requestCancel(ctx: EngineContext, tx: DatabaseOrTransaction, effects: Effects, run: Run): Promise<void> {
+  const [cancelled] = await tx
+    .update(runs)
+    .set({
+      status: "CANCELED",
+      error: CANCELLED,
+      availableAt: null,
+      // The CLI has a heartbeat's time to stop it; then the lease runs out and the cancel is finished.
+      leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})`,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(runs.id, run.id))
+    .returning();
+  await writeSnapshot(tx, cancelled!, "PENDING_CANCEL", "Run was cancelled");
+  effects.notifyRuns.add(run.friendlyId);
+  effects.wakeEnvironments.add(run.environmentId); // its slot is free
+  effects.timers.push(new Date(Date.now() + ctx.options.heartbeatTimeoutMs));
 }
 
 async function descendants(tx: DatabaseOrTransaction, runId: string): Promise<string[]> {
@@ -63,35 +92,45 @@ export const REPLAY_TRIGGER_OPTIONS = [...REPLAY_PASSED_ON, "maxAttempts"] as co
 /** A new run of the same task with the same (or an edited) payload; the original is untouched. */
 export async function replayRun(ctx: EngineContext, env: ProjectEnvironment, run: Run, options: ReplayOptions): Promise<Run> {
   const effects = noEffects();
-  const replay = await ctx.db.transaction(async (tx) => {
-    const payloadGiven = options.payload !== undefined;
-    const body: TriggerBody = {
-      payload: payloadGiven
-        ? typeof options.payload === "string" && options.payloadType === "application/super+json"
-          ? options.payload
-          : JSON.stringify(options.payload)
-        : run.payload,
-      options: {
-        payloadType: payloadGiven ? (options.payloadType ?? "application/json") : run.payloadType,
-        tags: options.tags ?? run.tags,
-        ...(options.metadata
-          ? { metadata: JSON.stringify(options.metadata), metadataType: "application/json" }
-          : run.metadata
-            ? { metadata: run.metadata, metadataType: run.metadataType }
-            : {}),
-        queue: { name: options.queue ?? run.queue },
-        ...((options.concurrencyKey ?? run.concurrencyKey) ? { concurrencyKey: options.concurrencyKey ?? run.concurrencyKey! } : {}),
-        ...((options.maxAttempts ?? run.maxAttempts) ? { maxAttempts: options.maxAttempts ?? run.maxAttempts! } : {}),
-        ...Object.fromEntries(REPLAY_PASSED_ON.filter((name) => options[name] !== undefined).map((name) => [name, options[name]])),
-        test: run.isTest,
-      },
-    };
-    const { run: created } = await triggerRun(ctx, tx, effects, env.id, run.taskIdentifier, body);
-    const [marked] = await tx.update(runs).set({ replayedFromId: run.id }).where(eq(runs.id, created.id)).returning();
-    return marked!;
-  });
+  const replay = await ctx.db.transaction((tx) => replayRunWithin(ctx, tx, effects, env, run, options));
   ctx.notifier.publish(effects);
   return replay;
+}
+
+/** replayRun inside the caller's transaction (a bulk action's chunk). */
+export async function replayRunWithin(
+  ctx: EngineContext,
+  tx: DatabaseOrTransaction,
+  effects: Effects,
+  env: ProjectEnvironment,
+  run: Run,
+  options: ReplayOptions,
+): Promise<Run> {
+  const payloadGiven = options.payload !== undefined;
+  const body: TriggerBody = {
+    payload: payloadGiven
+      ? typeof options.payload === "string" && options.payloadType === "application/super+json"
+        ? options.payload
+        : JSON.stringify(options.payload)
+      : run.payload,
+    options: {
+      payloadType: payloadGiven ? (options.payloadType ?? "application/json") : run.payloadType,
+      tags: options.tags ?? run.tags,
+      ...(options.metadata
+        ? { metadata: JSON.stringify(options.metadata), metadataType: "application/json" }
+        : run.metadata
+          ? { metadata: run.metadata, metadataType: run.metadataType }
+          : {}),
+      queue: { name: options.queue ?? run.queue },
+      ...((options.concurrencyKey ?? run.concurrencyKey) ? { concurrencyKey: options.concurrencyKey ?? run.concurrencyKey! } : {}),
+      ...((options.maxAttempts ?? run.maxAttempts) ? { maxAttempts: options.maxAttempts ?? run.maxAttempts! } : {}),
+      ...Object.fromEntries(REPLAY_PASSED_ON.filter((name) => options[name] !== undefined).map((name) => [name, options[name]])),
+      test: run.isTest,
+    },
+  };
+  const { run: created } = await triggerRun(ctx, tx, effects, env.id, run.taskIdentifier, body);
+  const [marked] = await tx.update(runs).set({ replayedFromId: run.id }).where(eq(runs.id, created.id)).returning();
+  return marked!;
 }
 
 /** Moves a delayed run's start; only a run still DELAYED can be rescheduled. */

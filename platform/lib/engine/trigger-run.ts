@@ -14,7 +14,7 @@ import { jsonParam, selectRow, timestampParam } from "./row-mapping";
 import { debounceWindow, pushDebouncedRun } from "./debounce";
 import { insertSnapshotFrom } from "./snapshots";
 import { blockRun, runWaitpointFor } from "./waitpoints";
-import { currentWorker, defaultQueueName } from "./workers";
+import { checkLockedVersion, currentWorker, defaultQueueName, workerByVersion } from "./workers";
 import { PlatformError } from "../platform-error";
 
 export type TriggerBody = z.output<typeof TriggerTaskRequestBody>;
@@ -83,7 +83,11 @@ export async function triggerRun(
   }
 
   const worker = await currentWorker(ctx, environmentId);
-  const task = worker?.tasks.get(taskIdentifier);
+  const lockedWorker = options.lockToVersion ? await workerByVersion(ctx, environmentId, options.lockToVersion) : undefined;
+  if (options.lockToVersion && !lockedWorker)
+    throw new PlatformError(`Task locked to version '${options.lockToVersion}', but no worker found with that version.`, 404);
+  if (lockedWorker) checkLockedVersion(lockedWorker, taskIdentifier, options.queue?.name);
+  const task = (lockedWorker ?? worker)?.tasks.get(taskIdentifier);
   const delayUntil =
     debounce && options.delay === undefined ? new Date(now.getTime() + debounce.delayMs) : parseDelay(options.delay, "delay", now);
   const ttl = ttlMs(options.ttl ?? task?.ttl);
@@ -120,7 +124,7 @@ export async function triggerRun(
           ${options.maxAttempts ?? null}::int, ${options.maxDuration ?? task?.maxDuration ?? null}::int,
           ${timestampParam(delayUntil)}, ${options.ttl === undefined ? null : String(options.ttl)},
           ${timestampParam(ttl ? new Date((delayUntil ?? now).getTime() + ttl) : null)}, ${timestampParam(delayUntil ?? now)},
-          ${options.lockToVersion ? (worker?.version === options.lockToVersion ? worker.id : null) : null},
+          ${lockedWorker?.id ?? null},
           ${parent?.id ?? null}, ${parent ? (parent.rootRunId ?? parent.id) : null}, ${parent ? parent.depth + 1 : 0},
           ${Boolean(parent && options.resumeParentOnCompletion)}, ${batch?.batchId ?? null}, ${batch?.index ?? null}::int,
           ${options.test ?? false}, ${jsonParam(traceContext)}::jsonb, ${traceIdOf(traceContext.traceparent) ?? newTraceId()}, ${newSpanId()},

@@ -1,11 +1,12 @@
 // Background workers: each build `trigger.dev dev` registers is a version of the project's tasks. The
 // newest one of an environment is current; runs are dequeued for the tasks it has.
 import { TaskManifest } from "@trigger.dev/core/v3/schemas";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { z } from "zod";
 import { workers, type Worker } from "../db/schema";
 import { newIds } from "../ids";
 import type { EngineContext } from "./engine-context";
+import { PlatformError } from "../platform-error";
 
 export type TaskDefinition = Pick<
   z.output<typeof TaskManifest>,
@@ -91,6 +92,32 @@ export async function workerById(ctx: EngineContext, id: string): Promise<Worker
   const [row] = await ctx.db.select().from(workers).where(eq(workers.id, id));
   if (row) cache.set(id, view(row));
   return row ? cache.get(id) : undefined;
+}
+
+/** The environment's worker of that version (what a trigger's lockToVersion names), if registered. */
+export async function workerByVersion(ctx: EngineContext, environmentId: string, version: string): Promise<WorkerView | undefined> {
+  const now = await currentWorker(ctx, environmentId);
+  if (now?.version === version) return now;
+  const [row] = await ctx.db
+    .select({ id: workers.id })
+    .from(workers)
+    .where(and(eq(workers.environmentId, environmentId), eq(workers.version, version)));
+  return row ? workerById(ctx, row.id) : undefined;
+}
+
+/**
+ * A trigger locked to a version (every trigger from inside a task) must name a task that version has, or a
+ * queue it has (its custom queues and its tasks' own): Trigger.dev refuses anything else, rather than leave a
+ * run no worker will ever take.
+ */
+export function checkLockedVersion(worker: WorkerView, taskId: string, queueName: string | undefined): void {
+  if (queueName !== undefined) {
+    const known = worker.queues.has(queueName) || [...worker.tasks.values()].some((task) => defaultQueueName(task, task.id) === queueName);
+    if (!known)
+      throw new PlatformError(`Specified queue '${queueName}' not found or not associated with locked version '${worker.version}'.`, 404);
+  } else if (!worker.tasks.has(taskId)) {
+    throw new PlatformError(`Task '${taskId}' not found on locked version '${worker.version}'.`, 404);
+  }
 }
 
 /** The queue a task's runs go to when the trigger names none: its own, or "task/<id>". */

@@ -4,7 +4,6 @@
 // (the SDK appends "Z"); numbers are never null (the SDK's defaults cover only absent values); no int8 (it
 // would decode to a BigInt, which the SDK refuses).
 import type { Run } from "../db/schema";
-import { isFinal } from "../engine/run-statuses";
 
 type ColumnType = { type: "text" | "timestamp" | "int4" | "float8" | "bool" | "jsonb"; dims?: 1 };
 
@@ -57,7 +56,6 @@ const textArray = (values: readonly string[]) => `{${values.map((v) => `"${v.rep
 
 /** The run's row, with only `columns`. `streams`: the keys of the realtime streams the run has written. */
 export function runRow(run: Run, columns: readonly RunColumn[], streams: readonly string[] = []): RunRow {
-  const finished = isFinal(run.status);
   const all: Record<RunColumn, string | null> = {
     id: run.id,
     taskIdentifier: run.taskIdentifier,
@@ -67,8 +65,9 @@ export function runRow(run: Run, columns: readonly RunColumn[], streams: readonl
     delayUntil: timestamp(run.delayUntil),
     queuedAt: timestamp(run.createdAt),
     expiredAt: run.status === "EXPIRED" ? timestamp(run.completedAt) : null,
-    // The SDK ends subscribeToRun on completedAt alone: every finished status has one.
-    completedAt: timestamp(run.completedAt ?? (finished ? run.updatedAt : null)),
+    // The SDK ends subscribeToRun on completedAt alone: every finished run has one (a cancel gets it once
+    // its CLI has stopped the run).
+    completedAt: timestamp(run.completedAt),
     friendlyId: run.friendlyId,
     number: "0",
     isTest: run.isTest ? "t" : "f",

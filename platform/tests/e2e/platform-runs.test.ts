@@ -1,7 +1,10 @@
 // The real `trigger.dev dev` CLI runs the fixture project against the local platform: one test per
 // semantic of Trigger.dev's runs, asserting what its docs describe.
 import { auth, idempotencyKeys, runs, tasks } from "@trigger.dev/sdk";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { snapshots } from "../../lib/db/schema";
+import { internalId } from "../../lib/ids";
 import { dashboardHeaders, FIXTURE_REF, useFixturePlatform, waitForRun, waitForStatus } from "../support/platform";
 
 const fixture = useFixturePlatform();
@@ -216,6 +219,36 @@ describe("tags, list, cancel, replay", () => {
     // The process was stopped: the run does not complete later.
     await new Promise((r) => setTimeout(r, 1_000));
     expect((await runs.retrieve(handle.id)).status).toBe("CANCELED");
+  });
+
+  it("cancelling a running run runs its onCancel hooks: PENDING_CANCEL first, FINISHED once its CLI has stopped it", async () => {
+    const handle = await tasks.trigger("cancellable", null);
+    await expect.poll(async () => (await runs.retrieve(handle.id)).metadata?.state, { timeout: 20_000 }).toBe("running");
+    await runs.cancel(handle.id);
+    const run = await waitForRun(handle.id);
+    expect(run.status).toBe("CANCELED");
+    // The hook ran in the task process before the run was finished.
+    await expect.poll(async () => (await runs.retrieve(handle.id)).metadata?.state, { timeout: 10_000 }).toBe("onCancel ran");
+    const statuses = async () =>
+      (
+        await fixture.h.database.db
+          .select({ status: snapshots.executionStatus })
+          .from(snapshots)
+          .where(eq(snapshots.runId, internalId(handle.id)))
+          .orderBy(snapshots.seq)
+      ).map((s) => s.status);
+    await expect.poll(async () => (await statuses()).at(-1), { timeout: 10_000 }).toBe("FINISHED");
+    expect((await statuses()).slice(-2)).toEqual(["PENDING_CANCEL", "FINISHED"]);
+    await expect.poll(async () => (await runs.retrieve(handle.id)).finishedAt, { timeout: 10_000 }).toBeInstanceOf(Date);
+  });
+
+  it("a trigger from a task is locked to its version: a task or queue that version lacks is refused, not left waiting", async () => {
+    const run = await waitForRun((await tasks.trigger("triggers-the-unknown", null)).id, 30_000);
+    expect(run.status).toBe("COMPLETED");
+    const { refusals } = run.output as { refusals: string[] };
+    expect(refusals).toHaveLength(2);
+    expect(refusals[0]).toMatch(/Task 'no-such-task' not found on locked version '\d{8}\.\d+'/);
+    expect(refusals[1]).toMatch(/Specified queue 'no-such-queue' not found or not associated with locked version/);
   });
 
   it("replays a run as a new run, with the same or an edited payload", async () => {

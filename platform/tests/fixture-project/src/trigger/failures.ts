@@ -1,5 +1,5 @@
-// Retries, AbortTaskRunError and maxDuration.
-import { AbortTaskRunError, task } from "@trigger.dev/sdk";
+// Retries, AbortTaskRunError, maxDuration, and a cancel while running (onCancel).
+import { AbortTaskRunError, metadata, task } from "@trigger.dev/sdk";
 
 /** Fails its first `failTimes` attempts, then succeeds. */
 export const flaky = task({
@@ -36,5 +36,20 @@ export const slow = task({
     const until = Date.now() + payload.ms;
     while (Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     return { slept: payload.ms };
+  },
+});
+
+/** Runs until cancelled; its onCancel hook leaves a mark in metadata (the test sees the hook ran). */
+export const cancellable = task({
+  id: "cancellable",
+  run: async (_payload: null, { signal }) => {
+    metadata.set("state", "running");
+    await metadata.flush();
+    while (!signal.aborted) await new Promise((r) => setTimeout(r, 50));
+    return null;
+  },
+  onCancel: async () => {
+    metadata.set("state", "onCancel ran");
+    await metadata.flush();
   },
 });

@@ -1,0 +1,43 @@
+// Cancelling, on the engine directly: a run not yet with a CLI ends at once; one a CLI runs is CANCELED at
+// once (its slot freed, PENDING_CANCEL for its CLI) and finished when its attempt completes, or, if the CLI
+// never answers, when its lease runs out.
+import { describe, expect, it } from "vitest";
+import { useEngine } from "./engine-harness";
+
+const h = useEngine([{ id: "plain", queue: { name: "single", concurrencyLimit: 1 } }], { heartbeatTimeoutMs: 400 });
+
+const lastSnapshot = async (runId: string) => (await h().snapshotsOf(runId)).at(-1)!.executionStatus;
+
+describe("cancel", () => {
+  it("a queued run ends at once", async () => {
+    const { run } = await h().trigger("plain");
+    await h().engine.cancel(await h().run(run.friendlyId));
+    expect(await h().run(run.friendlyId)).toMatchObject({ status: "CANCELED", completedAt: expect.any(Date) });
+    expect(await lastSnapshot(run.friendlyId)).toBe("FINISHED");
+  });
+
+  it("a running run is CANCELED with its slot freed, and finished when its attempt completes", async () => {
+    const first = (await h().trigger("plain")).run.friendlyId;
+    const second = (await h().trigger("plain")).run.friendlyId;
+    await h().startNext(first);
+    expect(await h().dequeue()).toEqual([]); // the queue's one slot is taken
+    await h().engine.cancel(await h().run(first));
+    expect(await h().run(first)).toMatchObject({ status: "CANCELED", completedAt: null });
+    expect(await lastSnapshot(first)).toBe("PENDING_CANCEL");
+    await h().startNext(second); // the slot was freed at the cancel
+    // The CLI stopped it (onCancel ran) and completes the attempt, however it ended.
+    const answer = await h().succeed(first, "too late");
+    expect(answer.attemptStatus).toBe("RUN_FINISHED");
+    expect(await h().run(first)).toMatchObject({ status: "CANCELED", completedAt: expect.any(Date), output: null });
+    expect(await lastSnapshot(first)).toBe("FINISHED");
+  });
+
+  it("a CLI that never answers: the cancel is finished when the lease runs out", async () => {
+    const { run } = await h().trigger("plain");
+    await h().startNext(run.friendlyId);
+    await h().engine.cancel(await h().run(run.friendlyId));
+    await expect.poll(async () => (await h().run(run.friendlyId)).completedAt, { timeout: 5_000, interval: 100 }).toBeInstanceOf(Date);
+    expect(await h().run(run.friendlyId)).toMatchObject({ status: "CANCELED" });
+    expect(await lastSnapshot(run.friendlyId)).toBe("FINISHED");
+  });
+});
