@@ -110,10 +110,10 @@ export const realtimeApi = new Hono<PlatformEnv>()
           selectRows(
             platform.db,
             runs,
-            sql`SELECT * FROM trigger_platform.runs
-                 WHERE environment_id = ${env.id} AND batch_id = ${batchId}
-                   ${since ? sql`AND updated_at > ${since.toISOString()}::timestamptz` : sql``}
-                 ORDER BY batch_index LIMIT ${FEED_ROW_LIMIT}`,
+            sql`SELECT r.* FROM trigger_platform.batch_items i JOIN trigger_platform.runs r ON r.id = i.run_id
+                 WHERE i.batch_id = ${batchId} AND r.environment_id = ${env.id}
+                   ${since ? sql`AND r.updated_at > ${since.toISOString()}::timestamptz` : sql``}
+                 ORDER BY i.index LIMIT ${FEED_ROW_LIMIT}`,
           ),
         streamsOf: platform.realtimeStreamKeys,
       },

@@ -260,6 +260,18 @@ export const batches = triggerPlatform.table("batches", {
   completedAt: at("completed_at"),
 });
 
+/** A batch's items: which run stands for each index. Usually a run made for the item (whose own batch_id is
+ *  this batch), but an item whose idempotency key names an existing run is that run, whatever batch made it. */
+export const batchItems = triggerPlatform.table(
+  "batch_items",
+  {
+    batchId: text("batch_id").notNull(),
+    index: integer("index").notNull(),
+    runId: text("run_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.index] }), index("batch_items_run_idx").on(t.runId)],
+);
+
 export const schedules = triggerPlatform.table(
   "schedules",
   {

@@ -3,13 +3,14 @@
 // arrives (with the item's index), so it resumes once, with every item's result, when the last run ends.
 // Items are deduplicated by index, so the SDK can safely resend the stream.
 import { BatchItemNDJSON, type CreateBatchRequestBody } from "@trigger.dev/core/v3/schemas";
-import { and, count, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
-import { batches, runs, type Batch } from "../db/schema";
+import { batchItems, batches, runs, type Batch } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
 import { internalId, newIds } from "../ids";
 import type { EngineContext } from "./engine-context";
 import { noEffects } from "./run-notifier";
+import { settleBatchIfDone } from "./finish-run";
 import { spendOneTimeToken, triggerRun } from "./trigger-run";
 import { PlatformError } from "../platform-error";
 import { blockRun, createWaitpoint, runWaitpointFor } from "./waitpoints";
@@ -99,7 +100,7 @@ export async function addBatchItems(ctx: EngineContext, env: ProjectEnvironment,
       .for("update");
     if (!batch) throw new PlatformError(`No batch ${batchFriendlyId}`, 404);
     const existing = new Set(
-      (await tx.select({ index: runs.batchIndex }).from(runs).where(eq(runs.batchId, batch.id))).map((r) => r.index),
+      (await tx.select({ index: batchItems.index }).from(batchItems).where(eq(batchItems.batchId, batch.id))).map((r) => r.index),
     );
     let accepted = 0;
     let deduplicated = 0;
@@ -112,6 +113,7 @@ export async function addBatchItems(ctx: EngineContext, env: ProjectEnvironment,
       }
       existing.add(item.index);
       const options = item.options ?? {};
+      // A run made for the item, or the existing run its idempotency key names: either way, the item.
       const { run } = await triggerRun(
         ctx,
         tx,
@@ -129,22 +131,20 @@ export async function addBatchItems(ctx: EngineContext, env: ProjectEnvironment,
         },
         { batchId: batch.id, index: item.index },
       );
-      if (run.batchId !== batch.id) {
-        // An idempotency key returned an existing run: it stands in for this item.
-        await tx
-          .update(runs)
-          .set({ batchId: run.batchId ?? batch.id, batchIndex: run.batchIndex ?? item.index })
-          .where(and(eq(runs.id, run.id), sql`${runs.batchId} IS NULL`));
-      }
+      await tx.insert(batchItems).values({ batchId: batch.id, index: item.index, runId: run.id });
       if (batch.parentRunId && batch.resumeParentOnCompletion) {
         const waitpoint = await runWaitpointFor(tx, run);
         await blockRun(tx, effects, batch.parentRunId, [waitpoint.id], { batchId: batch.id, firstIndex: item.index });
       }
       accepted++;
     }
-    const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(runs).where(eq(runs.batchId, batch.id));
+    const n = existing.size;
     const sealed = n >= batch.expectedCount;
-    if (sealed && batch.status === "PENDING") await tx.update(batches).set({ status: "PROCESSING" }).where(eq(batches.id, batch.id));
+    if (sealed && batch.status === "PENDING") {
+      await tx.update(batches).set({ status: "PROCESSING" }).where(eq(batches.id, batch.id));
+      // Items that were finished runs already (cached by their keys) may have completed it.
+      await settleBatchIfDone(tx, effects, batch.id);
+    }
     return {
       id: batch.friendlyId,
       itemsAccepted: accepted,
@@ -165,9 +165,10 @@ export async function retrieveBatch(ctx: EngineContext, env: ProjectEnvironment,
   if (!batch) return undefined;
   const items = await ctx.db
     .select({ friendlyId: runs.friendlyId, completedAt: runs.completedAt })
-    .from(runs)
-    .where(eq(runs.batchId, batch.id))
-    .orderBy(runs.batchIndex);
+    .from(batchItems)
+    .innerJoin(runs, eq(runs.id, batchItems.runId))
+    .where(eq(batchItems.batchId, batch.id))
+    .orderBy(batchItems.index);
   const allDone = items.length >= batch.expectedCount && items.every((i) => i.completedAt !== null);
   const completedAt = allDone ? (batch.completedAt ?? new Date(Math.max(...items.map((i) => i.completedAt!.getTime())))) : null;
   return batchView(

@@ -3,7 +3,7 @@
 // up its idempotency key, so the same key can start a fresh run; a completed or cancelled one keeps it.
 import { and, eq, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../db/client";
-import { batches, runs, waitpoints, type Run, type Snapshot } from "../db/schema";
+import { batchItems, batches, runs, waitpoints, type Run, type Snapshot } from "../db/schema";
 import type { EngineContext } from "./engine-context";
 import type { Effects } from "./run-notifier";
 import { jsonParam } from "./row-mapping";
@@ -59,7 +59,11 @@ export async function finishRun(
   );
   if (!ending.reportedByRunner) effects.notifyRuns.add(run.friendlyId);
   if (finished.runWaitpointId) await completeWaitpoint(tx, effects, finished.runWaitpointId, runOutput(finished.run));
-  if (finished.run.batchId) await settleBatchIfDone(tx, effects, finished.run.batchId);
+  // Every batch it is an item of (the one that made it, and any whose item's key named it).
+  const [{ of } = { of: [] as string[] }] = await tx.execute<{ of: string[] }>(
+    sql`SELECT coalesce(array_agg(DISTINCT batch_id), '{}') AS of FROM trigger_platform.batch_items WHERE run_id = ${run.id}`,
+  );
+  for (const batchId of of) await settleBatchIfDone(tx, effects, batchId);
   return { run: finished.run, snapshot: finished.snapshot };
 }
 
@@ -68,7 +72,7 @@ export async function finishRun(
  * batch someone waits for is settled here, on each run's end; for the others "completed" is worked out
  * when the batch is read, so a thousand-run batch is not a thousand-way lock on one row.
  */
-async function settleBatchIfDone(tx: DatabaseOrTransaction, effects: Effects, batchId: string): Promise<void> {
+export async function settleBatchIfDone(tx: DatabaseOrTransaction, effects: Effects, batchId: string): Promise<void> {
   const [waited] = await tx.execute<{ id: string }>(
     sql`SELECT id FROM trigger_platform.batches WHERE id = ${batchId} AND resume_parent_on_completion`,
   );
@@ -77,8 +81,9 @@ async function settleBatchIfDone(tx: DatabaseOrTransaction, effects: Effects, ba
   if (!batch || batch.status === "COMPLETED") return;
   const [{ done } = { done: 0 }] = await tx
     .select({ done: sql<number>`count(*) filter (where ${runs.completedAt} is not null)::int` })
-    .from(runs)
-    .where(eq(runs.batchId, batchId));
+    .from(batchItems)
+    .innerJoin(runs, eq(runs.id, batchItems.runId))
+    .where(eq(batchItems.batchId, batchId));
   if (done < batch.expectedCount) return;
   await tx
     .update(batches)

@@ -1,5 +1,5 @@
 // Batches, wait tokens, wait.until, queues with a concurrencyLimit, schedules and logs, with the real CLI.
-import { batch, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
+import { batch, idempotencyKeys, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runEvents, schedules as scheduleRows } from "../../lib/db/schema";
@@ -30,6 +30,38 @@ describe("batches", () => {
     expect(retrieved.runs).toHaveLength(3);
     const finished = await Promise.all(retrieved.runs.map((id) => waitForRun(id)));
     expect(finished.map((r) => r.status)).toEqual(["COMPLETED", "COMPLETED", "COMPLETED"]);
+  });
+});
+
+describe("batch items whose idempotency key names an existing run", () => {
+  it("batch.trigger counts that run as the item, even one another batch made: the batch is sealed and lists it", async () => {
+    const key = await idempotencyKeys.create(`batch-known-${Date.now().toString(36)}`, { scope: "global" });
+    const first = await batch.trigger([{ id: "echo", payload: { message: "made first" }, options: { idempotencyKey: key } }]);
+    const [existing] = (await batch.retrieve(first.batchId)).runs.map((id) => ({ id }));
+    const handle = await batch.trigger([
+      { id: "echo", payload: { message: "same key" }, options: { idempotencyKey: key } },
+      { id: "echo", payload: { message: "new" } },
+    ]);
+    const retrieved = await batch.retrieve(handle.batchId);
+    expect(retrieved.runCount).toBe(2);
+    expect(retrieved.runs[0]).toBe(existing!.id);
+    expect(retrieved.runs).toHaveLength(2);
+  });
+
+  it("batchTriggerAndWait resumes with that run's output in its place, even when it had finished long before", async () => {
+    const name = `batch-wait-known-${Date.now().toString(36)}`;
+    // Made by another batch, and finished long before.
+    const first = await batch.trigger([
+      {
+        id: "echo",
+        payload: { message: "made first" },
+        options: { idempotencyKey: await idempotencyKeys.create(name, { scope: "global" }) },
+      },
+    ]);
+    const existing = await waitForRun((await batch.retrieve(first.batchId)).runs[0]!);
+    const run = await waitForRun((await tasks.trigger("batch-with-known-key", { key: name })).id, 30_000);
+    expect(run.status).toBe("COMPLETED");
+    expect(run.output).toMatchObject({ outputs: ["made first", "fresh"], ids: [existing.id, expect.stringMatching(/^run_/)] });
   });
 });
 
