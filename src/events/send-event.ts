@@ -2,7 +2,7 @@
 // and nothing is written), record what it is about, and trigger its task. An event id names one order for
 // good (a reuse for another order is an EventIdConflictError, and writes nothing); the run's idempotency
 // key is the order's, so the same order sent twice, under any event ids, starts one workflow.
-import { idempotencyKeys, tasks } from "@trigger.dev/sdk";
+import { auth, idempotencyKeys, tasks } from "@trigger.dev/sdk";
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { inboundEvents, orders } from "../../db/schema";
@@ -53,11 +53,14 @@ export async function sendEvent(db: Database, name: string, payload: unknown, op
       .where(and(eq(inboundEvents.name, name), eq(inboundEvents.eventId, eventId)));
     if (first && first.orderId !== event.id) throw new EventIdConflictError(name, eventId, first.orderId, event.id);
   });
-  const handle = await tasks.trigger(
-    definition.task,
-    event,
-    { idempotencyKey: await idempotencyKeys.create(`event-${name}-${event.id}`, { scope: "global" }), tags: [orderTag(event.id)] },
-    { publicAccessToken: { expirationTime: STATUS_TOKEN_LIFETIME } },
-  );
-  return { event: name, eventId, orderId: event.id, runId: handle.id, publicAccessToken: handle.publicAccessToken };
+  const handle = await tasks.trigger(definition.task, event, {
+    idempotencyKey: await idempotencyKeys.create(`event-${name}-${event.id}`, { scope: "global" }),
+    tags: [orderTag(event.id)],
+  });
+  // The trigger's own token lasts an hour (Trigger.dev fixes it so); the shopper's link needs longer.
+  const publicAccessToken = await auth.createPublicToken({
+    scopes: { read: { runs: [handle.id] } },
+    expirationTime: STATUS_TOKEN_LIFETIME,
+  });
+  return { event: name, eventId, orderId: event.id, runId: handle.id, publicAccessToken };
 }

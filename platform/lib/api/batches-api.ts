@@ -3,7 +3,7 @@ import { CreateBatchRequestBody } from "@trigger.dev/core/v3/schemas";
 import { Hono } from "hono";
 import { parseBatchItems } from "../engine/batches";
 import { parseBody, type PlatformEnv } from "./http-context";
-import { allows, authorize, oneTimeUseDigest, publicTokenClaims, type Access } from "./public-access";
+import { allows, authorize, oneTimeUseDigest, publicTokenHeaders, type Access } from "./public-access";
 
 /** A public token may batch-trigger only tasks it names, every one of them (or any task, type-wide). */
 function authorizeBatchOf(access: Access, taskIdentifiers: string[] | undefined) {
@@ -22,7 +22,7 @@ export const batchesApi = new Hono<PlatformEnv>()
     const body = await parseBody(c, CreateBatchRequestBody);
     authorizeBatchOf(c.var.access, body.taskIdentifiers);
     const batch = await c.var.platform.engine.createBatch(c.var.env, body, oneTimeUseDigest(c.var.access));
-    c.header("x-trigger-jwt-claims", JSON.stringify(publicTokenClaims(c.var.env)));
+    for (const [name, value] of Object.entries(await publicTokenHeaders(c.var.env, [`read:batch:${batch.id}`]))) c.header(name, value);
     return c.json(batch);
   })
   .post("/api/v3/batches/:batch/items", async (c) => {

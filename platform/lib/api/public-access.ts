@@ -7,7 +7,7 @@
 // Which routes take one is listed here, once: the same list decides CORS (browsers call these routes from
 // other sites' pages) and which routes the Origin check lets through. Every other route refuses a public token.
 import { createHash } from "node:crypto";
-import { JWT_AUDIENCE, JWT_ISSUER } from "@trigger.dev/core/v3/jwt";
+import { generateJWT, JWT_AUDIENCE, JWT_ISSUER } from "@trigger.dev/core/v3/jwt";
 import { decodeJwt, errors as joseErrors, jwtVerify } from "jose";
 import { HTTPException } from "hono/http-exception";
 import type { MiddlewareHandler } from "hono";
@@ -31,6 +31,31 @@ const PublicClaims = z.object({
 
 /** The claims the SDK signs its public tokens with (the route's `x-trigger-jwt-claims`, or /auth/jwt/claims). */
 export const publicTokenClaims = (env: ProjectEnvironment) => ({ sub: env.id, pub: true as const });
+
+/** How long the token a trigger or batch answer carries (x-trigger-jwt) lasts: 1 h, as on Trigger.dev, whatever
+ *  the caller asked for (the SDK takes the header's token as it is). */
+const ANSWER_TOKEN_LIFETIME = "1h";
+
+/**
+ * The headers a trigger or batch answer carries: a ready public token (x-trigger-jwt) for what was made, and
+ * the claims (x-trigger-jwt-claims). `realtime`: the caller's own token's, passed on.
+ */
+export async function publicTokenHeaders(
+  env: ProjectEnvironment,
+  scopes: string[],
+  options: { realtime?: { skipColumns?: string[] }; claimsWithScopes?: boolean } = {},
+): Promise<Record<string, string>> {
+  const claims = { ...publicTokenClaims(env), scopes, ...(options.realtime ? { realtime: options.realtime } : {}) };
+  const token = await generateJWT({ secretKey: env.apiKey, payload: claims, expirationTime: ANSWER_TOKEN_LIFETIME });
+  return {
+    "x-trigger-jwt-claims": JSON.stringify(options.claimsWithScopes ? claims : publicTokenClaims(env)),
+    "x-trigger-jwt": token,
+  };
+}
+
+/** The realtime options of the caller's public token, if any (a token minted from it keeps them). */
+export const realtimeOf = (access: Access) =>
+  access.kind === "public-token" && access.skipColumns.length > 0 ? { skipColumns: access.skipColumns } : undefined;
 
 export const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
 

@@ -19,7 +19,7 @@ import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-co
 import { commaList, epochOrDate, pageParams } from "./list-query";
 import { pageQuery } from "../cursor-pages";
 import { REPLAY_TRIGGER_OPTIONS } from "../engine/run-actions";
-import { allows, authorize, oneTimeUseDigest, publicTokenClaims, type Resource } from "./public-access";
+import { allows, authorize, oneTimeUseDigest, publicTokenHeaders, realtimeOf, type Resource } from "./public-access";
 
 /** What a public token may name to reach a run: the run, its task, any of its tags, its batch. */
 export function runResources(run: Run): Resource[] {
@@ -91,7 +91,12 @@ export const runsApi = new Hono<PlatformEnv>()
     authorize(access, "trigger", [{ type: "tasks", id: task }]);
     const body = await parseBody(c, TriggerTaskRequestBody);
     const outcome = await platform.engine.trigger(env, task, body, oneTimeUseDigest(access));
-    c.header("x-trigger-jwt-claims", JSON.stringify(publicTokenClaims(env)));
+    const id = outcome.run.friendlyId;
+    const headers = await publicTokenHeaders(env, [`read:runs:${id}`, `write:inputStreams:${id}`], {
+      realtime: realtimeOf(access),
+      claimsWithScopes: true,
+    });
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
     return c.json({ id: outcome.run.friendlyId, isCached: outcome.isCached });
   })
   .get("/api/v3/runs/:run", async (c) => {

@@ -34,6 +34,10 @@ describe("tokens the SDK signs itself", () => {
     expect(await statusOf(as(mine.publicAccessToken, () => runs.retrieve(other.id)))).toBe(403);
     expect(await statusOf(as(mine.publicAccessToken, () => runs.cancel(mine.id)))).toBe(403);
     expect(await statusOf(as(mine.publicAccessToken, () => tasks.trigger("echo", {})))).toBe(403);
+    // As Trigger.dev's: made by the platform (x-trigger-jwt), for an hour, to read the run and write its input streams.
+    const claims = JSON.parse(Buffer.from(mine.publicAccessToken.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ pub: true, scopes: [`read:runs:${mine.id}`, `write:inputStreams:${mine.id}`] });
+    expect((claims.exp as number) - (claims.iat as number)).toBe(3600);
   });
 
   it("read:tags grants the runs with the tag; read:tasks the task's runs; read:runs every run, never a write", async () => {
