@@ -3,7 +3,8 @@ import { CreateBatchRequestBody } from "@trigger.dev/core/v3/schemas";
 import { Hono } from "hono";
 import { parseBatchItems } from "../engine/batches";
 import { parseBody, type PlatformEnv } from "./http-context";
-import { allows, authorize, oneTimeUseDigest, publicTokenHeaders, type Access } from "./public-access";
+import { findRun } from "../run-view";
+import { allows, authorize, authorizeParent, oneTimeUseDigest, publicTokenHeaders, type Access } from "./public-access";
 
 /** A public token may batch-trigger only tasks it names, every one of them (or any task, type-wide). */
 function authorizeBatchOf(access: Access, taskIdentifiers: string[] | undefined) {
@@ -21,6 +22,7 @@ export const batchesApi = new Hono<PlatformEnv>()
   .post("/api/v3/batches", async (c) => {
     const body = await parseBody(c, CreateBatchRequestBody);
     authorizeBatchOf(c.var.access, body.taskIdentifiers);
+    await authorizeParent(c.var.access, body.parentRunId, (id) => findRun(c.var.platform, c.var.env, id));
     const batch = await c.var.platform.engine.createBatch(c.var.env, body, oneTimeUseDigest(c.var.access));
     for (const [name, value] of Object.entries(await publicTokenHeaders(c.var.env, [`read:batch:${batch.id}`]))) c.header(name, value);
     return c.json(batch);

@@ -139,6 +139,28 @@ export function authorize(access: Access, action: Action, resources: Resource[],
   throw new HTTPException(403, { message: `Unauthorized: this public access token does not grant ${wanted}` });
 }
 
+/**
+ * A trigger that names a parent (parentRunId, resumeParentOnCompletion) acts on that run: it may block it. A
+ * public token must be able to write the parent (write:runs, or the run or its task), as Trigger.dev's
+ * canWriteParentRun requires; `findParent` looks it up in the caller's environment.
+ */
+export async function authorizeParent(
+  access: Access,
+  parentRunId: string | undefined,
+  findParent: (id: string) => Promise<{ friendlyId: string; taskIdentifier: string } | undefined>,
+): Promise<void> {
+  if (!parentRunId || allows(access, "write", [{ type: "runs" }])) return;
+  const parent = await findParent(parentRunId);
+  if (
+    !parent ||
+    !allows(access, "write", [
+      { type: "runs", id: parent.friendlyId },
+      { type: "tasks", id: parent.taskIdentifier },
+    ])
+  )
+    throw new HTTPException(403, { message: `Unauthorized: this public access token may not act on parent run ${parentRunId}` });
+}
+
 /** Whether the scopes a caller asks to mint are within a secret key's reach: every well-formed scope is. */
 export function malformedScopes(scopes: string[]): string[] {
   return scopes.filter((scope) => {

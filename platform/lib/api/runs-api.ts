@@ -19,7 +19,7 @@ import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-co
 import { commaList, epochOrDate, pageParams } from "./list-query";
 import { pageQuery } from "../cursor-pages";
 import { REPLAY_TRIGGER_OPTIONS } from "../engine/run-actions";
-import { allows, authorize, oneTimeUseDigest, publicTokenHeaders, realtimeOf, type Resource } from "./public-access";
+import { allows, authorize, authorizeParent, oneTimeUseDigest, publicTokenHeaders, realtimeOf, type Resource } from "./public-access";
 
 /** What a public token may name to reach a run: the run, its task, any of its tags, its batch. */
 export function runResources(run: Run): Resource[] {
@@ -90,6 +90,7 @@ export const runsApi = new Hono<PlatformEnv>()
     const task = decodeURIComponent(c.req.param("task"));
     authorize(access, "trigger", [{ type: "tasks", id: task }]);
     const body = await parseBody(c, TriggerTaskRequestBody);
+    await authorizeParent(access, body.options?.parentRunId, (id) => findRun(platform, env, id));
     const outcome = await platform.engine.trigger(env, task, body, oneTimeUseDigest(access));
     const id = outcome.run.friendlyId;
     const headers = await publicTokenHeaders(env, [`read:runs:${id}`, `write:inputStreams:${id}`], {

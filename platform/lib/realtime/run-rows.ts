@@ -72,7 +72,9 @@ export function runRow(run: Run, columns: readonly RunColumn[], streams: readonl
     number: "0",
     isTest: run.isTest ? "t" : "f",
     status: run.status,
-    usageDurationMs: String(run.startedAt ? Math.max(0, (run.completedAt ?? new Date()).getTime() - run.startedAt.getTime()) : 0),
+    // Of the row alone, never of the clock: a value that changed at every look would make every live request
+    // answer at once.
+    usageDurationMs: String(run.startedAt && run.completedAt ? Math.max(0, run.completedAt.getTime() - run.startedAt.getTime()) : 0),
     costInCents: "0",
     baseCostInCents: "0",
     ttl: run.ttl,

@@ -53,16 +53,22 @@ export class ShapeFeeds {
     if (!request.live || request.offset === "-1") return this.snapshot(feed, request.handle);
     const handle = request.handle ?? "";
     const subscriber = this.subscribers.get(handle);
-    if (!subscriber || subscriber.key !== feed.key) return mustRefetch();
+    // The offset says what the client has: one that is not the last answer's means an answer never reached
+    // it (the client aborts its live request when a tab is hidden), so it starts again from a snapshot.
+    if (!subscriber || subscriber.key !== feed.key || request.offset !== offsetOf(subscriber)) return mustRefetch();
     this.touch(handle, subscriber);
     const deadline = Date.now() + holdMs;
     for (;;) {
       const checkedAt = new Date();
       const since = new Date(subscriber.checkedAt.getTime() - COMMIT_MARGIN_MS);
-      const messages = await this.changed(feed, subscriber, await feed.select(subscriber.pinned as P, since));
+      const found = await this.changed(feed, subscriber, await feed.select(subscriber.pinned as P, since));
+      if (request.signal.aborted) return answer(handle, subscriber, [UP_TO_DATE], { live: true }); // nobody reads it: nothing sent
       subscriber.checkedAt = checkedAt;
-      if (messages.length > 0) return answer(handle, subscriber, [...messages, UP_TO_DATE], { live: true });
-      if (Date.now() >= deadline || request.signal.aborted) return answer(handle, subscriber, [UP_TO_DATE], { live: true });
+      if (found.messages.length > 0) {
+        found.markSent();
+        return answer(handle, subscriber, [...found.messages, UP_TO_DATE], { live: true });
+      }
+      if (Date.now() >= deadline) return answer(handle, subscriber, [UP_TO_DATE], { live: true });
       await this.nextChange(Math.min(RECHECK_MS, deadline - Date.now()), request.signal);
     }
   }
@@ -72,25 +78,30 @@ export class ShapeFeeds {
     const handle = known?.key === feed.key ? given! : `${feed.key.split(":")[0]}-${randomUUID()}`;
     const pinned = known?.key === feed.key ? (known.pinned as P) : feed.pin();
     const subscriber: Subscriber = { key: feed.key, pinned, sent: new Map(), seq: 0, checkedAt: new Date() };
-    const messages = await this.changed(feed, subscriber, await feed.select(pinned, undefined));
+    const found = await this.changed(feed, subscriber, await feed.select(pinned, undefined));
+    found.markSent();
     this.touch(handle, subscriber);
-    return answer(handle, subscriber, [...messages, UP_TO_DATE], { live: false, schema: electricSchema(feed.columns) });
+    return answer(handle, subscriber, [...found.messages, UP_TO_DATE], { live: false, schema: electricSchema(feed.columns) });
   }
 
-  /** The rows of `runs` the subscriber has not been sent as they are now, and marks them sent. */
-  private async changed<P>(feed: RunFeed<P>, subscriber: Subscriber, runs: Run[]): Promise<Message[]> {
+  /** The rows of `runs` the subscriber has not been sent as they are now; `markSent` once they go out. */
+  private async changed<P>(feed: RunFeed<P>, subscriber: Subscriber, runs: Run[]) {
     const streams = feed.streamsOf && runs.length > 0 ? await feed.streamsOf(runs.map((r) => r.id)) : undefined;
     const messages: Message[] = [];
+    const digests = new Map<string, string>();
     for (const run of runs) {
       const value = runRow(run, feed.columns, streams?.get(run.id));
       const digest = createHash("sha1").update(JSON.stringify(value)).digest("base64");
       const before = subscriber.sent.get(run.id);
       if (before === digest) continue;
-      subscriber.sent.set(run.id, digest);
+      digests.set(run.id, digest);
       messages.push({ key: `"public"."TaskRun"/"${run.id}"`, value, headers: { operation: before ? "update" : "insert" } });
     }
-    if (messages.length > 0) subscriber.seq += 1;
-    return messages;
+    const markSent = () => {
+      for (const [id, digest] of digests) subscriber.sent.set(id, digest);
+      if (messages.length > 0) subscriber.seq += 1;
+    };
+    return { messages, markSent };
   }
 
   private touch(handle: string, subscriber: Subscriber): void {
@@ -114,6 +125,8 @@ export class ShapeFeeds {
   }
 }
 
+const offsetOf = (subscriber: Subscriber) => `${subscriber.seq}_0`;
+
 const HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
 
 function answer(handle: string, subscriber: Subscriber, messages: Message[], shape: { live: boolean; schema?: string }): Response {
@@ -122,7 +135,7 @@ function answer(handle: string, subscriber: Subscriber, messages: Message[], sha
     headers: {
       ...HEADERS,
       "electric-handle": handle,
-      "electric-offset": `${subscriber.seq}_0`,
+      "electric-offset": offsetOf(subscriber),
       "electric-up-to-date": "",
       ...(shape.schema ? { "electric-schema": shape.schema } : {}),
       ...(shape.live ? { "electric-cursor": String(Date.now()) } : {}),

@@ -90,6 +90,44 @@ describe("tokens the SDK signs itself", () => {
   });
 });
 
+describe("a parent named by a public token's trigger", () => {
+  it("may not be a run the token cannot write: a trigger token cannot block another run", async () => {
+    const victim = await tasks.trigger("noop", null, { delay: "1h" });
+    const once = await auth.createTriggerPublicToken("echo", { multipleUse: true });
+    const post = (path: string, body: unknown) =>
+      fetch(`${harness.url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${once}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const trigger = await post("/api/v1/tasks/echo/trigger", {
+      payload: "{}",
+      options: { parentRunId: victim.id, resumeParentOnCompletion: true },
+    });
+    expect(trigger.status).toBe(403);
+    expect(await trigger.json()).toEqual({ error: `Unauthorized: this public access token may not act on parent run ${victim.id}` });
+    const batchToken = await auth.createBatchTriggerPublicToken("echo");
+    const batchAnswer = await fetch(`${harness.url}/api/v3/batches`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${batchToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ runCount: 1, parentRunId: victim.id, resumeParentOnCompletion: true, taskIdentifiers: ["echo"] }),
+    });
+    expect(batchAnswer.status).toBe(403);
+    // Nothing was written: the victim is as it was, with no child.
+    const after = await runs.retrieve(victim.id);
+    expect(after.status).toBe("DELAYED");
+    expect(after.relatedRuns.children ?? []).toEqual([]);
+    // With write on the parent, it may.
+    const writer = await auth.createPublicToken({ scopes: { trigger: { tasks: ["echo"] }, write: { runs: [victim.id] } } as never });
+    const allowed = await fetch(`${harness.url}/api/v1/tasks/echo/trigger`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${writer}`, "content-type": "application/json" },
+      body: JSON.stringify({ payload: "{}", options: { parentRunId: victim.id } }),
+    });
+    expect(allowed.status).toBe(200);
+  });
+});
+
 describe("tokens that must not work", () => {
   it("an expired token, one signed with another key, or one without pub is a 401", async () => {
     const run = await tasks.trigger("noop", null);

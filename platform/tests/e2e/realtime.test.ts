@@ -35,6 +35,14 @@ describe("runs.subscribeToRun", () => {
     expect(seen.some((run) => run.status === "EXECUTING")).toBe(true);
   });
 
+  it("a running run's feed answers only when the run changes (no answer in a loop while it executes)", async () => {
+    const handle = await tasks.trigger("progress", { steps: ["one", "two", "three"], pauseMs: 800 });
+    const seen = await collect(runs.subscribeToRun(handle.id), () => false);
+    expect(seen.at(-1)!.status).toBe("COMPLETED");
+    // Queued, dequeued, executing, three steps, completed, and a few in between: not hundreds.
+    expect(seen.length).toBeLessThan(20);
+  });
+
   it("a finished run yields once, then the subscription ends", async () => {
     const handle = await tasks.trigger("echo", { message: "done already" });
     await waitForRun(handle.id);
@@ -121,6 +129,26 @@ describe("the shape protocol", () => {
     const stale = await fetch(`${fixture.h.url}/realtime/v1/runs/${handle.id}?handle=gone&live=true&offset=3_0&cursor=`, { headers });
     expect(stale.status).toBe(409);
     expect(await stale.json()).toEqual([{ headers: { control: "must-refetch" } }]);
+  });
+
+  it("a live request whose offset is not the last answer's (that answer was lost) is told to refetch", async () => {
+    const handle = await tasks.trigger("progress", { steps: ["a", "b"], pauseMs: 600 });
+    const headers = { authorization: `Bearer ${fixture.h.secretKey}` };
+    const url = (query: string) => `${fixture.h.url}/realtime/v1/runs/${handle.id}?log=full&${query}`;
+    const snapshot = await fetch(url("offset=-1"), { headers });
+    const shape = snapshot.headers.get("electric-handle")!;
+    const first = snapshot.headers.get("electric-offset")!;
+    await snapshot.arrayBuffer();
+    // The next live answer carries a change (the run moves on), and a new offset…
+    const live = await fetch(url(`handle=${shape}&live=true&offset=${first}&cursor=`), { headers });
+    expect(live.status).toBe(200);
+    const next = live.headers.get("electric-offset")!;
+    expect(next).not.toBe(first);
+    await live.arrayBuffer();
+    // …which the client never got: asking again from the old offset must not skip that change.
+    const again = await fetch(url(`handle=${shape}&live=true&offset=${first}&cursor=`), { headers });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toEqual([{ headers: { control: "must-refetch" } }]);
   });
 
   it("a bad filter is a 400 naming it", async () => {
