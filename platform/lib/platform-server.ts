@@ -21,7 +21,7 @@ import { envvarsApi } from "./api/envvars-api";
 import { errorResponse, type PlatformEnv } from "./api/http-context";
 import { otelApi } from "./api/otel-api";
 import { packetsApi, presignedPacketsApi } from "./api/packets-api";
-import { crossOriginAllowed, publicRouteCors } from "./api/public-access";
+import { crossOriginAllowed, publicRouteCors } from "./api/public-routes";
 import { RouteTimings } from "./api/route-timings";
 import { dashboardRoutes, type DashboardExtension } from "./dashboard/dashboard-routes";
 import { dashboardSecrets, SESSION_COOKIE } from "./dashboard/dashboard-session";
@@ -125,9 +125,8 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
     crossOrigin: crossOriginAllowed,
   });
   ctx.origin = engine.context.origin = listening.url;
-  // Node cuts a request still arriving after 300 s (requestTimeout); a task's stream upload lasts as long
-  // as its pipe does. The writer's own socket timeout (15 min idle) and the run's end still bound it.
-  (listening.server as HttpServer).requestTimeout = 0;
+  // Node's requestTimeout (300 s) stays: it bounds a body trickled in byte by byte on every route. A stream
+  // upload longer than that is cut and the SDK's writer resumes it (HEAD, then X-Resume-From-Chunk).
 
   // The CLI subscribes to the runs it executes and is told when one changes (run:notify).
   const io = new SocketServer(listening.server as HttpServer, {

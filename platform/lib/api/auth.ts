@@ -6,7 +6,8 @@ import type { MiddlewareHandler } from "hono";
 import { environmentByApiKey, type ProjectEnvironment } from "../environments";
 import { sameSecret } from "../install-secrets";
 import type { PlatformEnv } from "./http-context";
-import { looksLikeJwt, takesPublicToken, verifyPublicToken } from "./public-access";
+import { looksLikeJwt, verifyPublicToken } from "./public-access";
+import { takesPublicToken } from "./public-routes";
 
 export const bearerToken = (header: string | undefined) => header?.replace(/^Bearer\s+/i, "").trim() ?? "";
 

@@ -11,6 +11,8 @@ import { environments, packets } from "../db/schema";
 import { isPacketSignature, presignedPacketUrl, STORE_DATA_TYPE, type PacketMethod } from "../packet-urls";
 import { findRun } from "../run-view";
 import type { PlatformEnv } from "./http-context";
+import { authorize } from "./public-access";
+import { runResources } from "./runs-api";
 
 /** The SDK's calls, with the environment's key (mounted under the /api key check). */
 export const packetsApi = new Hono<PlatformEnv>()
@@ -18,14 +20,24 @@ export const packetsApi = new Hono<PlatformEnv>()
     const key = c.req.param("key");
     return c.json({ presignedUrl: presignedPacketUrl(c.var.platform.origin, c.var.env, key, "PUT"), storagePath: key });
   })
-  .get("/api/v1/packets/:key{.+}", (c) =>
-    c.json({ presignedUrl: presignedPacketUrl(c.var.platform.origin, c.var.env, c.req.param("key"), "GET") }),
-  )
+  .get("/api/v1/packets/:key{.+}", async (c) => {
+    const key = c.req.param("key");
+    if (c.var.access.kind === "public-token") {
+      // An output's key starts with its run's id (run_…-<attempt>/output.json): a public token reads the
+      // packets of the runs it may read, and no other key (a payload's is read through its run, below).
+      const owner = /^(run_[A-Za-z0-9]+)-\d+\//.exec(key)?.[1];
+      const run = owner ? await findRun(c.var.platform, c.var.env, owner) : undefined;
+      if (!run) throw new HTTPException(403, { message: "Unauthorized: a public access token reads only the packets of runs it may read" });
+      authorize(c.var.access, "read", runResources(run));
+    }
+    return c.json({ presignedUrl: presignedPacketUrl(c.var.platform.origin, c.var.env, key, "GET") });
+  })
   .get("/api/v1/runs/:run/packets/:field", async (c) => {
     const field = c.req.param("field");
     if (field !== "payload" && field !== "output")
       throw new HTTPException(400, { message: `field: must be payload or output (got ${field.slice(0, 50)})` });
     const run = await findRun(c.var.platform, c.var.env, c.req.param("run"));
+    if (run) authorize(c.var.access, "read", runResources(run));
     const [data, dataType] = run ? (field === "payload" ? [run.payload, run.payloadType] : [run.output, run.outputType]) : [null, null];
     if (!data || dataType !== STORE_DATA_TYPE) return c.json({ error: `No stored ${field} for run ${c.req.param("run")}` }, 404);
     return c.json({ presignedUrl: presignedPacketUrl(c.var.platform.origin, c.var.env, data, "GET") });

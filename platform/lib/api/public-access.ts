@@ -4,14 +4,11 @@
 // (claims from POST /api/v1/auth/jwt/claims or a route's `x-trigger-jwt-claims` header); POST
 // /api/v1/auth/public-tokens mints one for callers that cannot sign.
 //
-// Which routes take one is listed here, once: the same list decides CORS (browsers call these routes from
-// other sites' pages) and which routes the Origin check lets through. Every other route refuses a public token.
+// Which routes take one, and which browsers may call from other sites, is public-routes.ts.
 import { createHash } from "node:crypto";
 import { generateJWT, JWT_AUDIENCE, JWT_ISSUER } from "@trigger.dev/core/v3/jwt";
 import { decodeJwt, errors as joseErrors, jwtVerify } from "jose";
 import { HTTPException } from "hono/http-exception";
-import type { MiddlewareHandler } from "hono";
-import { cors } from "hono/cors";
 import { z } from "zod";
 import type { Database } from "../db/client";
 import { environmentById, type ProjectEnvironment } from "../environments";
@@ -168,55 +165,3 @@ export function malformedScopes(scopes: string[]): string[] {
     return !parsed.action || (!parsed.type && parsed.action !== "admin");
   });
 }
-
-// ---- The routes a public token may call (and browsers may call from other sites) ----------------------
-
-const PUBLIC_TOKEN_ROUTES: Array<{ method: string; path: RegExp }> = [
-  { method: "POST", path: /^\/api\/v1\/tasks\/[^/]+\/trigger$/ },
-  { method: "POST", path: /^\/api\/v3\/batches$/ },
-  { method: "POST", path: /^\/api\/v3\/batches\/[^/]+\/items$/ },
-  { method: "GET", path: /^\/api\/v2\/batches\/[^/]+$/ },
-  { method: "GET", path: /^\/api\/v3\/runs\/[^/]+$/ },
-  { method: "GET", path: /^\/api\/v1\/runs$/ },
-  { method: "GET", path: /^\/api\/v1\/queues\/[^/]+$/ },
-  { method: "POST", path: /^\/api\/v2\/runs\/[^/]+\/cancel$/ },
-  { method: "POST", path: /^\/api\/v1\/idempotencyKeys\/[^/]+\/reset$/ },
-  { method: "POST", path: /^\/api\/v1\/waitpoints\/tokens\/[^/]+\/complete$/ },
-  { method: "GET", path: /^\/api\/v1\/packets\/.+$/ },
-  { method: "GET", path: /^\/realtime\/v1\/runs(\/[^/]+)?$/ },
-  { method: "GET", path: /^\/realtime\/v1\/batches\/[^/]+$/ },
-  { method: "GET", path: /^\/realtime\/v1\/streams\/[^/]+\/[^/]+$/ },
-  { method: "POST", path: /^\/realtime\/v1\/streams\/[^/]+\/input\/[^/]+$/ },
-];
-
-/** Whether a public token may call this route (and so a page of another site, with CORS). */
-export function takesPublicToken(method: string, pathname: string): boolean {
-  return PUBLIC_TOKEN_ROUTES.some((route) => route.method === method && route.path.test(pathname));
-}
-
-/** Whether a browser on another site may send this request: a call of a public-token route or its preflight.
- *  Such calls carry their credential in Authorization, which another site's page can only have been given. */
-export function crossOriginAllowed(request: Request): boolean {
-  const { pathname } = new URL(request.url);
-  const method = request.method === "OPTIONS" ? (request.headers.get("access-control-request-method") ?? "") : request.method;
-  return takesPublicToken(method.toUpperCase(), pathname);
-}
-
-/** CORS for the public-token routes: any origin, no cookies (the credential is the bearer token). */
-const corsAnyOrigin = cors({
-  origin: "*",
-  allowHeaders: [],
-  maxAge: 300,
-  exposeHeaders: [
-    "x-trigger-jwt",
-    "x-trigger-jwt-claims",
-    "electric-handle",
-    "electric-offset",
-    "electric-schema",
-    "electric-cursor",
-    "electric-up-to-date",
-  ],
-});
-
-/** Answers preflights of, and adds CORS headers to, the public-token routes; other routes get none. */
-export const publicRouteCors: MiddlewareHandler = (c, next) => (crossOriginAllowed(c.req.raw) ? corsAnyOrigin(c, next) : next());

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { eq } from "drizzle-orm";
 import { runs, type Run } from "../db/schema";
 import { inputStream } from "../engine/input-streams";
+import { ConnectionCap } from "../http/connection-cap";
 import { NdjsonInterruptedError, NdjsonLimitError, ndjsonLines } from "../http/ndjson-lines";
 import { streamEvents } from "../realtime/stream-events";
 import type { StreamRef } from "../realtime/stream-log";
@@ -24,6 +25,9 @@ const DEFAULT_STREAM_CHUNK_LIMIT_BYTES = 1024 * 1024;
 const DEFAULT_READ_TIMEOUT_SECONDS = 60;
 const MAX_READ_TIMEOUT_SECONDS = 600;
 
+/** Stream reads held open at once, platform-wide. */
+const readers = new ConnectionCap(256, "realtime stream readers");
+
 const UPLOAD_PATH = /^\/realtime\/v1\/streams\/[^/]+\/(self|parent|root)\/[^/]+$/;
 
 /** Whether the request is a stream upload, which this file reads as it arrives under its own limits (the
@@ -34,6 +38,17 @@ const Target = z.enum(["self", "parent", "root"]);
 const SendBody = z.object({ data: z.unknown() }, { error: 'Invalid request body: send {"data": …}' });
 
 const outputStream = (run: Run, key: string): StreamRef => ({ runId: run.id, kind: "output", key });
+
+/** The longest stream key (Trigger.dev's key limit elsewhere; a longer one could not be indexed). */
+const MAX_STREAM_KEY_LENGTH = 512;
+
+/** The stream key the URL names, checked. */
+function streamKey(c: PlatformHttpContext, param: "key" | "stream"): string {
+  const key = c.req.param(param) ?? "";
+  if (key.length === 0 || key.length > MAX_STREAM_KEY_LENGTH)
+    throw new HTTPException(400, { message: `stream key: must be 1 to ${MAX_STREAM_KEY_LENGTH} characters (got ${key.length})` });
+  return key;
+}
 const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 100) / 100} MB`;
 const kilobytes = (bytes: number) => `${Math.round((bytes / 1024) * 100) / 100} KB`;
 
@@ -100,10 +115,12 @@ async function readStream(c: PlatformHttpContext, run: Run, stream: StreamRef, f
   const { platform } = c.var;
   const idleTimeoutMs = readTimeoutMs(c);
   if (c.req.method === "HEAD") return c.body(null, 200, { "content-type": "text/event-stream" }); // no body: no reader to keep
+  const afterSeq = await readerStart(c, stream);
   return streamEvents({
     log: platform.engine.streams,
     stream,
-    afterSeq: await readerStart(c, stream),
+    afterSeq,
+    onStop: readers.enter(),
     idleTimeoutMs,
     signal: c.req.raw.signal,
     runFinished: async () => {
@@ -122,14 +139,14 @@ export const streamsApi = new Hono<PlatformEnv>()
     refuseFinished(run, "send to an input stream");
     const text = await recordBody(c, "The input stream's data");
     const body = await parseBody({ req: { text: async () => text } }, SendBody);
-    await c.var.platform.engine.sendInputStream(run, c.req.param("stream"), body.data);
+    await c.var.platform.engine.sendInputStream(run, streamKey(c, "stream"), body.data);
     return c.json({ ok: true });
   })
   .get("/realtime/v1/streams/:run/input/:stream", async (c) => {
     const run = await runOr404(c, c.req.param("run"));
     authorize(c.var.access, "read", runResources(run));
     // The task's tail: a record's data line is the data sent, as a JSON string (the SDK parses it twice).
-    return readStream(c, run, inputStream(run.id, c.req.param("stream")), (record) => JSON.stringify(record));
+    return readStream(c, run, inputStream(run.id, streamKey(c, "stream")), (record) => JSON.stringify(record));
   })
   .post("/api/v1/runs/:run/input-streams/wait", async (c) => {
     const body = await parseBody(c, CreateInputStreamWaitpointRequestBody);
@@ -140,7 +157,7 @@ export const streamsApi = new Hono<PlatformEnv>()
   .put("/realtime/v1/streams/:run/:target/:key", async (c) => {
     const run = await targetRun(c);
     refuseFinished(run, "initialize a realtime stream");
-    await c.var.platform.engine.streams.open(outputStream(run, c.req.param("key")));
+    await c.var.platform.engine.streams.open(outputStream(run, streamKey(c, "key")));
     // "v1" and no x-s2-* headers: the SDK uploads to this platform over plain HTTP, never to S2.
     return c.json({ version: "v1" }, 202);
   })
@@ -154,7 +171,7 @@ export const streamsApi = new Hono<PlatformEnv>()
     const body = c.req.raw.body;
     if (!body) return c.body(null, 200);
     const { streams } = c.var.platform.engine;
-    const stream = outputStream(run, c.req.param("key"));
+    const stream = outputStream(run, streamKey(c, "key"));
     const limits = { lineBytes: chunkLimit(c), totalBytes: c.var.platform.options.bodyLimitBytes ?? Number.POSITIVE_INFINITY };
     const uploadEnded = streams.startUpload(stream);
     let chunkIndex = resumeFrom;
@@ -185,7 +202,7 @@ export const streamsApi = new Hono<PlatformEnv>()
     if (c.req.method !== "HEAD") return c.json({ error: "Method not allowed: read a stream with GET /realtime/v1/streams/:run/:key" }, 405);
     const run = await targetRun(c);
     const clientId = c.req.header("x-client-id") ?? "";
-    const last = clientId ? await c.var.platform.engine.streams.lastChunkIndex(outputStream(run, c.req.param("key")), clientId) : -1;
+    const last = clientId ? await c.var.platform.engine.streams.lastChunkIndex(outputStream(run, streamKey(c, "key")), clientId) : -1;
     c.header("X-Last-Chunk-Index", String(last));
     return c.body(null, 200);
   })
@@ -194,11 +211,11 @@ export const streamsApi = new Hono<PlatformEnv>()
     refuseFinished(run, "append to a realtime stream");
     const part = await recordBody(c, "The appended part");
     // The part is stored as a JSON string: a reader gets back exactly the text that was sent.
-    await c.var.platform.engine.streams.append(outputStream(run, c.req.param("key")), [{ data: JSON.stringify(part) }]);
+    await c.var.platform.engine.streams.append(outputStream(run, streamKey(c, "key")), [{ data: JSON.stringify(part) }]);
     return c.json({ ok: true });
   })
   .get("/realtime/v1/streams/:run/:key", async (c) => {
     const run = await runOr404(c, c.req.param("run"));
     authorize(c.var.access, "read", runResources(run));
-    return readStream(c, run, outputStream(run, c.req.param("key")));
+    return readStream(c, run, outputStream(run, streamKey(c, "key")));
   });

@@ -88,8 +88,15 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
 export async function heartbeat(ctx: EngineContext, env: ProjectEnvironment, runId: string): Promise<void> {
   await ctx.db.execute(
     sql`UPDATE trigger_platform.runs SET lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})
-         WHERE id = ${runId} AND environment_id = ${env.id}`,
+         WHERE id = ${runId} AND environment_id = ${env.id} AND status <> 'CANCELED'`, // a pending cancel's lease is its deadline
   );
+}
+
+/** The metadata changes an attempt's completion carries (flushed at its end). */
+async function applyCompletionMetadata(tx: DatabaseOrTransaction, runId: string, completion: Completion): Promise<void> {
+  if (completion.flushedMetadata?.data)
+    await applyFlushedMetadata(tx, runId, await parseFlushedPacket(completion.flushedMetadata.data, completion.flushedMetadata.dataType));
+  else if (completion.metadata) await applyFlushedMetadata(tx, runId, completion.metadata);
 }
 
 export type AttemptStatus = "RUN_FINISHED" | "RUN_PENDING_CANCEL" | "RETRY_QUEUED" | "RETRY_IMMEDIATELY";
@@ -107,7 +114,9 @@ export async function completeAttempt(ctx: EngineContext, env: ProjectEnvironmen
       return { attemptStatus: "RETRY_QUEUED" as AttemptStatus, run, snapshot: latest };
     }
     if (isCancelPending(run)) {
-      // Cancelled while running: the CLI stopped it (its onCancel hooks have run); now it is finished.
+      // Cancelled while running: the CLI stopped it (its onCancel hooks have run, their metadata with it); now
+      // it is finished.
+      await applyCompletionMetadata(tx, run.id, completion);
       const done = await finishCancel(ctx, tx, effects, run, true);
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
     }
@@ -120,15 +129,7 @@ export async function completeAttempt(ctx: EngineContext, env: ProjectEnvironmen
       const now = (await tx.select().from(runs).where(eq(runs.id, run.id)))[0]!;
       return { attemptStatus: status as AttemptStatus, run: now, snapshot: await latestSnapshot(tx, run.id) };
     }
-    if (completion.flushedMetadata?.data) {
-      await applyFlushedMetadata(
-        tx,
-        run.id,
-        await parseFlushedPacket(completion.flushedMetadata.data, completion.flushedMetadata.dataType),
-      );
-    } else if (completion.metadata) {
-      await applyFlushedMetadata(tx, run.id, completion.metadata);
-    }
+    await applyCompletionMetadata(tx, run.id, completion);
     await tx.execute(
       sql`UPDATE trigger_platform.attempts SET status = ${completion.ok ? "COMPLETED" : "FAILED"}, error = ${completion.ok ? null : jsonParam(completion.error)}::jsonb, completed_at = now()
            WHERE run_id = ${run.id} AND number = ${run.attemptNumber}`,

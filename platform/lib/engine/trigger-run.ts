@@ -128,7 +128,7 @@ export async function triggerRun(
           ${parent?.id ?? null}, ${parent ? (parent.rootRunId ?? parent.id) : null}, ${parent ? parent.depth + 1 : 0},
           ${Boolean(parent && options.resumeParentOnCompletion)}, ${batch?.batchId ?? null}, ${batch?.index ?? null}::int,
           ${options.test ?? false}, ${jsonParam(traceContext)}::jsonb, ${traceIdOf(traceContext.traceparent) ?? newTraceId()}, ${newSpanId()},
-          ${Math.round((options.priority ?? 0) * 1000)}::int, ${debounce?.key ?? null})
+          ${priorityMs(options.priority)}::int, ${debounce?.key ?? null})
         ON CONFLICT DO NOTHING
         RETURNING *),
         snapshot AS (${firstSnapshot})
@@ -192,6 +192,11 @@ export async function releaseIdempotencyKey(tx: DatabaseOrTransaction, runId: st
     .set({ idempotencyKey: null, idempotencyKeyExpiresAt: null, updatedAt: sql`now()` })
     .where(eq(runs.id, runId));
 }
+
+const INT4_MAX = 2_147_483_647;
+
+/** Priority in ms as the queue orders by it, clamped to what the column holds (as Trigger.dev clamps it). */
+export const priorityMs = (priority: number | undefined) => Math.min(Math.max(Math.round((priority ?? 0) * 1000), -INT4_MAX - 1), INT4_MAX);
 
 /** Marks a one-time-use token spent, in the transaction of what it triggers; a second use is a 422. */
 export async function spendOneTimeToken(tx: DatabaseOrTransaction, digest: string | undefined, what: string): Promise<void> {

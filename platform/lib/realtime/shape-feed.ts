@@ -10,6 +10,7 @@
 // must-refetch and starts again from a snapshot, as Electric answers an expired shape.
 import { createHash, randomUUID } from "node:crypto";
 import type { Run } from "../db/schema";
+import { ConnectionCap } from "../http/connection-cap";
 import { electricSchema, runRow, type RunColumn } from "./run-rows";
 
 /** What a feed selects: a key naming the route and its filters (a handle serves one key), its columns, and
@@ -32,7 +33,11 @@ const MAX_HANDLES = 5_000;
 /** How long a live request is held when nothing changes (Electric and Trigger.dev hold ≈20 s). */
 export const LIVE_HOLD_MS = 20_000;
 /** A change is looked for on every platform change, and at least this often (for changes nobody announced). */
-const RECHECK_MS = 1_000;
+const RECHECK_MS = 5_000;
+/** Live requests held at once, platform-wide. */
+const MAX_HELD = 256;
+/** Runs a subscriber's digests are kept for; the oldest are forgotten (a forgotten run is sent again, whole). */
+const MAX_SENT_PER_SUBSCRIBER = 2_000;
 /** How far before the last check a run's updated_at may lie and still be news: a transaction's now() is its
  *  start, so a row can commit with an updated_at older than a check that missed it. */
 const COMMIT_MARGIN_MS = 10_000;
@@ -45,6 +50,7 @@ const UP_TO_DATE: Message = { headers: { control: "up-to-date" } };
 
 export class ShapeFeeds {
   private readonly subscribers = new Map<string, Subscriber>();
+  private readonly held = new ConnectionCap(MAX_HELD, "realtime feeds");
 
   /** `changes(listener)` calls the listener on every platform change and returns how to stop. */
   constructor(private readonly changes: (listener: () => void) => () => void) {}
@@ -57,6 +63,15 @@ export class ShapeFeeds {
     // it (the client aborts its live request when a tab is hidden), so it starts again from a snapshot.
     if (!subscriber || subscriber.key !== feed.key || request.offset !== offsetOf(subscriber)) return mustRefetch();
     this.touch(handle, subscriber);
+    const leave = this.held.enter();
+    try {
+      return await this.hold(feed, request, handle, subscriber, holdMs);
+    } finally {
+      leave();
+    }
+  }
+
+  private async hold<P>(feed: RunFeed<P>, request: FeedRequest, handle: string, subscriber: Subscriber, holdMs: number) {
     const deadline = Date.now() + holdMs;
     for (;;) {
       const checkedAt = new Date();
@@ -98,7 +113,14 @@ export class ShapeFeeds {
       messages.push({ key: `"public"."TaskRun"/"${run.id}"`, value, headers: { operation: before ? "update" : "insert" } });
     }
     const markSent = () => {
-      for (const [id, digest] of digests) subscriber.sent.set(id, digest);
+      for (const [id, digest] of digests) {
+        subscriber.sent.delete(id); // re-inserted: the map's order is by last sent
+        subscriber.sent.set(id, digest);
+      }
+      for (const id of subscriber.sent.keys()) {
+        if (subscriber.sent.size <= MAX_SENT_PER_SUBSCRIBER) break;
+        subscriber.sent.delete(id);
+      }
       if (messages.length > 0) subscriber.seq += 1;
     };
     return { messages, markSent };

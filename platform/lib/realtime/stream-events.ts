@@ -31,6 +31,8 @@ export type StreamEventsOptions = {
   runFinished: () => Promise<boolean>;
   /** What the `data:` line carries for a record as stored (default: the record itself). */
   frame?: (data: string) => string;
+  /** Called once when the response ends, however it ends. */
+  onStop?: () => void;
 };
 
 /** One SSE event; a value holding line breaks becomes several data lines (the SSE parser joins them). */
@@ -49,6 +51,7 @@ export function streamEvents({
   signal,
   runFinished,
   frame = (d) => d,
+  onStop,
 }: StreamEventsOptions): Response {
   const encoder = new TextEncoder();
   let cursor = afterSeq;
@@ -66,6 +69,7 @@ export function streamEvents({
     stopped = true;
     stopWaking();
     wakeWaiter?.();
+    onStop?.();
   };
   signal.addEventListener("abort", stop, { once: true });
 

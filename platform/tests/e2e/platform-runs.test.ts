@@ -59,6 +59,16 @@ describe("a run", () => {
     expect((await fetch(url.replace("method=GET", "method=PUT"), { method: "PUT", body: "{}" })).status).toBe(403);
     expect((await fetch(url.slice(0, -1) + (url.endsWith("0") ? "1" : "0"))).status).toBe(403);
     expect(JSON.parse(await (await fetch(url)).text())).toMatchObject({ json: { message } });
+    // A public token reads the packets of the runs it may read, and no other run's.
+    const viaToken = await auth.withAuth({ accessToken: handle.publicAccessToken }, () => runs.retrieve(handle.id));
+    expect((viaToken.output as { fromChild: string }).fromChild).toBe(message);
+    const outputKey = new URL(String(raw.outputPresignedUrl)).pathname.split("/").slice(3).map(decodeURIComponent).join("/");
+    expect(outputKey).toMatch(new RegExp(`^${handle.id}-\\d+/`));
+    const other = await tasks.trigger("noop", null);
+    const packetAs = (token: string) =>
+      fetch(`${fixture.h.url}/api/v1/packets/${outputKey}`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await packetAs(handle.publicAccessToken)).status).toBe(200);
+    expect((await packetAs(other.publicAccessToken)).status).toBe(403);
     // The dashboard links the stored packets instead of inlining 200 KB.
     const page = await fetch(`${fixture.h.url}/runs/${handle.id}`, { headers: dashboardHeaders() });
     expect(page.status).toBe(200);
@@ -239,7 +249,11 @@ describe("tags, list, cancel, replay", () => {
       ).map((s) => s.status);
     await expect.poll(async () => (await statuses()).at(-1), { timeout: 10_000 }).toBe("FINISHED");
     expect((await statuses()).slice(-2)).toEqual(["PENDING_CANCEL", "FINISHED"]);
-    await expect.poll(async () => (await runs.retrieve(handle.id)).finishedAt, { timeout: 10_000 }).toBeInstanceOf(Date);
+    // The hook ran before the run was finished: finishing waited for the CLI, not for the lease to run out.
+    const finished = await runs.retrieve(handle.id);
+    const { hookAt } = finished.metadata as { hookAt: number };
+    expect(finished.finishedAt!.getTime()).toBeGreaterThanOrEqual(hookAt);
+    expect(finished.finishedAt!.getTime() - hookAt).toBeLessThan(5_000);
   });
 
   it("a trigger from a task is locked to its version: a task or queue that version lacks is refused, not left waiting", async () => {

@@ -2,6 +2,7 @@
 // once (its slot freed, PENDING_CANCEL for its CLI) and finished when its attempt completes, or, if the CLI
 // never answers, when its lease runs out.
 import { describe, expect, it } from "vitest";
+import { internalId } from "../../lib/ids";
 import { useEngine } from "./engine-harness";
 
 const h = useEngine([{ id: "plain", queue: { name: "single", concurrencyLimit: 1 } }], { heartbeatTimeoutMs: 400 });
@@ -39,5 +40,24 @@ describe("cancel", () => {
     await expect.poll(async () => (await h().run(run.friendlyId)).completedAt, { timeout: 5_000, interval: 100 }).toBeInstanceOf(Date);
     expect(await h().run(run.friendlyId)).toMatchObject({ status: "CANCELED" });
     expect(await lastSnapshot(run.friendlyId)).toBe("FINISHED");
+  });
+
+  it("heartbeats do not hold a pending cancel open: it is finished when its lease runs out all the same", async () => {
+    const { run } = await h().trigger("plain");
+    await h().startNext(run.friendlyId);
+    await h().engine.cancel(await h().run(run.friendlyId));
+    const beating = setInterval(() => void h().engine.heartbeat(h().env, internalId(run.friendlyId)), 50);
+    try {
+      await expect.poll(async () => (await h().run(run.friendlyId)).completedAt, { timeout: 3_000, interval: 100 }).toBeInstanceOf(Date);
+    } finally {
+      clearInterval(beating);
+    }
+  });
+});
+
+describe("priority", () => {
+  it("a priority beyond what the column holds is clamped, not an error", async () => {
+    const { run } = await h().trigger("plain", { options: { priority: 1e12 } });
+    expect((await h().run(run.friendlyId)).priorityMs).toBe(2_147_483_647);
   });
 });

@@ -49,7 +49,7 @@ export const cancellable = task({
     return null;
   },
   onCancel: async () => {
-    metadata.set("state", "onCancel ran");
+    metadata.set("state", "onCancel ran").set("hookAt", Date.now());
     await metadata.flush();
   },
 });
