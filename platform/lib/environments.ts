@@ -20,6 +20,9 @@ function cacheOf(db: Database) {
   return cache;
 }
 
+/** The one environment each project has on this platform. */
+export const DEV_ENVIRONMENT_SLUG = "dev";
+
 /** A new environment's secret key. */
 const newApiKey = () => randomToken("tr_dev_", 20);
 
@@ -38,7 +41,7 @@ export async function ensureProjectEnvironment(db: Database, projectRef: string,
     if (!apiKey) continue;
     await db
       .insert(environments)
-      .values({ id: newIds("env").id, projectRef, slug: "dev", apiKey })
+      .values({ id: newIds("env").id, projectRef, slug: DEV_ENVIRONMENT_SLUG, apiKey })
       .onConflictDoNothing();
     const found = await load(db, eq(environments.projectRef, projectRef));
     if (found) return found;

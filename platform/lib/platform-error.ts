@@ -9,3 +9,11 @@ export class PlatformError extends Error {
     super(message);
   }
 }
+
+/** A zod error as one line naming each field and its rule ("page[size]: must be …; tags: …"). */
+export function describeIssues(
+  error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> },
+  whole = "query",
+): string {
+  return error.issues.map((i) => `${i.path.map(String).join(".") || whole}: ${i.message}`).join("; ");
+}

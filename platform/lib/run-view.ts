@@ -205,5 +205,5 @@ export async function listRuns(ctx: PlatformContext, env: ProjectEnvironment, q:
     .orderBy(pageOrder(runs, q))
     .limit(q.limit + 1);
   const { rows, pagination } = cursorPage(read, q);
-  return { data: rows.map((run) => ({ ...runSummary(run), env: { id: env.id, name: "dev" } })), pagination };
+  return { data: rows.map((run) => ({ ...runSummary(run), env: { id: env.id, name: env.slug } })), pagination };
 }

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { pageQuery } from "../cursor-pages";
 import type { BulkAction } from "../db/schema";
 import { findBulkAction, listBulkActions } from "../engine/bulk-actions";
-import { parseBody, type PlatformEnv } from "./http-context";
+import { parseBody, parseQuery, type PlatformEnv } from "./http-context";
 import { pageParams } from "./list-query";
 import { authorize } from "./public-access";
 
@@ -37,10 +37,7 @@ export const bulkActionsApi = new Hono<PlatformEnv>()
   })
   .get("/api/v1/bulk-actions", async (c) => {
     authorize(c.var.access, "read", RUNS);
-    const parsed = ListQuery.safeParse(c.req.query());
-    if (!parsed.success)
-      throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
-    const q = parsed.data;
+    const q = parseQuery(c.req.query(), ListQuery);
     const { rows, pagination } = await listBulkActions(
       c.var.platform.db,
       c.var.env,

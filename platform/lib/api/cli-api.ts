@@ -6,27 +6,37 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { pathsOfProject } from "../dashboard/project-paths";
-import { ensureProjectEnvironment, findProjectEnvironment } from "../environments";
+import { DEV_ENVIRONMENT_SLUG, ensureProjectEnvironment, findProjectEnvironment, type ProjectEnvironment } from "../environments";
 import { taskProcessVariables } from "../environment-variables";
 import { listRuns } from "../run-view";
 import { commaList } from "./list-query";
 import { runListQuery } from "./runs-api";
 import { requireAccessToken, type Caller } from "./auth";
 import type { Context } from "hono";
-import { parseBody, type PlatformEnv } from "./http-context";
+import { parseBody, parseQuery, type PlatformEnv } from "./http-context";
 
 export type CliEnv = { Variables: PlatformEnv["Variables"] & { caller: Caller } };
 
-/** The project a CLI route names, made on first use by the access token's holder; a project's key opens its
- *  own project alone (403 for another), and never makes one. */
-async function projectOf(c: Context<CliEnv>, ref: string) {
+/**
+ * The environment of the project a route names. A project's key opens its own project alone (403 for
+ * another). The access token's holder opens any: with `create` (the CLI's own routes) the project is made on
+ * first use, as the CLI's first request makes it; without, an unknown project is a 404 (reading never makes one).
+ */
+export async function projectEnvironmentOf(c: Context<CliEnv>, ref: string, { create }: { create: boolean }): Promise<ProjectEnvironment> {
   const { platform, caller } = c.var;
-  if (caller.kind === "access-token") return ensureProjectEnvironment(platform.db, ref, platform.options);
-  if (caller.env.projectRef === ref) return caller.env;
-  throw new HTTPException(403, {
-    message: `This key belongs to project ${caller.env.projectRef}; it opens no other project (asked for ${ref.slice(0, 100)})`,
-  });
+  if (caller.kind === "environment-key") {
+    if (caller.env.projectRef === ref) return caller.env;
+    throw new HTTPException(403, {
+      message: `This key belongs to project ${caller.env.projectRef}; it opens no other project (asked for ${ref.slice(0, 100)})`,
+    });
+  }
+  if (create) return ensureProjectEnvironment(platform.db, ref, platform.options);
+  const env = await findProjectEnvironment(platform.db, ref, DEV_ENVIRONMENT_SLUG);
+  if (!env) throw new HTTPException(404, { message: `No project ${ref.slice(0, 100)}` });
+  return env;
 }
+
+const projectOf = (c: Context<CliEnv>, ref: string) => projectEnvironmentOf(c, ref, { create: true });
 
 /** `trigger.dev whoami` names the project of its trigger.config.ts (or --project-ref) as ?projectRef=. */
 const WhoAmIQuery = z.object({ projectRef: z.string().trim().min(1).max(200).optional() });
@@ -36,9 +46,7 @@ export const cliApi = new Hono<CliEnv>()
   .use("/api/v1/projects/*", requireAccessToken)
   .get("/api/v2/whoami", async (c) => {
     const { platform } = c.var;
-    const query = WhoAmIQuery.safeParse(c.req.query());
-    if (!query.success)
-      throw new HTTPException(400, { message: query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+    const query = { data: parseQuery(c.req.query(), WhoAmIQuery) };
     const answer: WhoAmIResponse = { userId: "user_local", email: "dev@localhost.local", dashboardUrl: platform.origin };
     const ref = query.data.projectRef;
     if (ref) {
@@ -63,12 +71,8 @@ export const cliApi = new Hono<CliEnv>()
   // runs.list(projectRef, …): a project's runs, for a personal access token (or the project's own key).
   // Listing never makes a project; this platform's only environment is dev.
   .get("/api/v1/projects/:ref/runs", async (c) => {
-    const { platform, caller } = c.var;
-    const ref = c.req.param("ref");
-    if (caller.kind === "environment-key" && caller.env.projectRef !== ref)
-      throw new HTTPException(403, { message: `This key belongs to project ${caller.env.projectRef}; it opens no other project` });
-    const env = caller.kind === "environment-key" ? caller.env : await findProjectEnvironment(platform.db, ref, "dev");
-    if (!env) return c.json({ error: `No project ${ref.slice(0, 100)}` }, 404);
+    const { platform } = c.var;
+    const env = await projectEnvironmentOf(c, c.req.param("ref"), { create: false });
     const query = runListQuery(c.req.query());
     const envs = commaList(c.req.query("filter[env]"));
     if (envs && !envs.includes(env.slug)) return c.json({ data: [], pagination: {} });

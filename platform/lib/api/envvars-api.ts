@@ -10,30 +10,21 @@ import {
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { createVariable, deleteVariable, importVariables, listVariables, retrieveVariable, updateVariable } from "../environment-variables";
-import { findProjectEnvironment, type ProjectEnvironment } from "../environments";
+import { DEV_ENVIRONMENT_SLUG, type ProjectEnvironment } from "../environments";
 import { requireAccessToken } from "./auth";
-import type { CliEnv } from "./cli-api";
+import { projectEnvironmentOf, type CliEnv } from "./cli-api";
 import { parseBody } from "./http-context";
 
-/** The one environment each project has here. */
-const DEV_SLUG = "dev";
 /** What the write routes answer (EnvironmentVariableResponseBody). */
 const SUCCESS = { success: true } as const;
 
 /** The environment a route names: 403 for another project's key, 404 for an unknown project or slug. */
 async function environmentOf(c: Context<CliEnv>): Promise<ProjectEnvironment> {
-  const { platform, caller } = c.var;
-  const ref = c.req.param("ref") ?? "";
+  const env = await projectEnvironmentOf(c, c.req.param("ref") ?? "", { create: false });
   const slug = c.req.param("slug") ?? "";
-  if (caller.kind === "environment-key" && caller.env.projectRef !== ref)
-    throw new HTTPException(403, {
-      message: `This key belongs to project ${caller.env.projectRef}; it opens no other project (asked for ${ref.slice(0, 100)})`,
-    });
-  const env = caller.kind === "environment-key" ? caller.env : await findProjectEnvironment(platform.db, ref, DEV_SLUG);
-  if (!env) throw new HTTPException(404, { message: `No project ${ref.slice(0, 100)}` });
   if (slug !== env.slug)
     throw new HTTPException(404, {
-      message: `No environment ${slug.slice(0, 100)} in project ${env.projectRef}: the local platform has only the ${DEV_SLUG} environment`,
+      message: `No environment ${slug.slice(0, 100)} in project ${env.projectRef}: the local platform has only the ${DEV_ENVIRONMENT_SLUG} environment`,
     });
   return env;
 }

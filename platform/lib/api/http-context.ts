@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import type { ProjectEnvironment } from "../environments";
 import type { PlatformContext } from "../platform-context";
+import { describeIssues } from "../platform-error";
 import type { Access } from "./public-access";
 
 /** `access` says what the credential may do: everything (the secret key) or what a public token's scopes grant. */
@@ -23,8 +24,15 @@ export async function parseBody<S extends z.ZodType>(c: { req: { text: () => Pro
   }
   const parsed = schema.safeParse(json ?? {});
   if (!parsed.success) {
-    throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") });
+    throw new HTTPException(400, { message: describeIssues(parsed.error, "body") });
   }
+  return parsed.data;
+}
+
+/** A query string parsed with a schema; a bad one is a 400 naming the parameter and its rule. */
+export function parseQuery<S extends z.ZodType>(query: Record<string, string>, schema: S): z.output<S> {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) throw new HTTPException(400, { message: describeIssues(parsed.error) });
   return parsed.data;
 }
 

@@ -4,10 +4,9 @@
 // a public token with read:queues may call too.
 import { RetrieveQueueType, type QueueItem } from "@trigger.dev/core/v3/schemas";
 import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { CONCURRENCY_LIMIT_RULE, displayName, effectiveLimit, type QueueRef, type QueueState } from "../engine/queues";
-import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
+import { parseBody, parseQuery, type PlatformEnv, type PlatformHttpContext } from "./http-context";
 import { authorize } from "./public-access";
 
 /** Trigger.dev's page sizes for queues.list. */
@@ -52,13 +51,6 @@ const OverrideBody = z.object({
 });
 const ResetBody = z.object({ type: queueType });
 
-function parseQuery<S extends z.ZodType>(c: PlatformHttpContext, schema: S): z.output<S> {
-  const parsed = schema.safeParse(c.req.query());
-  if (!parsed.success)
-    throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
-  return parsed.data;
-}
-
 /** The queue the path names. The SDK writes a name's slashes as %2F before encoding it (task/… names). */
 function queueRef(c: PlatformHttpContext, type: z.output<typeof queueType>): QueueRef {
   const value = (c.req.param("queue") ?? "").replace(/%2F/gi, "/");
@@ -67,14 +59,14 @@ function queueRef(c: PlatformHttpContext, type: z.output<typeof queueType>): Que
 
 export const queuesApi = new Hono<PlatformEnv>()
   .get("/api/v1/queues", async (c) => {
-    const { page, perPage: asked } = parseQuery(c, ListQuery);
+    const { page, perPage: asked } = parseQuery(c.req.query(), ListQuery);
     const perPage = Math.min(asked, MAX_PER_PAGE);
     const { queues, count } = await c.var.platform.engine.listQueues(c.var.env, { page, perPage });
     return c.json({ data: queues.map(queueView), pagination: { currentPage: page, totalPages: Math.ceil(count / perPage), count } });
   })
   .get("/api/v1/queues/:queue", async (c) => {
     authorize(c.var.access, "read", [{ type: "queues" }]);
-    const { type } = parseQuery(c, RetrieveQuery);
+    const { type } = parseQuery(c.req.query(), RetrieveQuery);
     return c.json(queueView(await c.var.platform.engine.retrieveQueue(c.var.env, queueRef(c, type))));
   })
   .post("/api/v1/queues/:queue/pause", async (c) => {

@@ -11,11 +11,10 @@ import { selectRow, selectRows } from "../engine/row-mapping";
 import { internalId } from "../ids";
 import { feedColumns } from "../realtime/run-rows";
 import type { FeedRequest } from "../realtime/shape-feed";
-import { findRun } from "../run-view";
 import { commaList } from "./list-query";
 import type { PlatformHttpContext, PlatformEnv } from "./http-context";
 import { authorize } from "./public-access";
-import { runResources } from "./runs-api";
+import { runOr404, runResources } from "./runs-api";
 
 /** Runs a tag or batch feed shows at most (the newest), as Trigger.dev's. */
 const FEED_ROW_LIMIT = 1_000;
@@ -33,19 +32,17 @@ function feedRequest(c: PlatformHttpContext): FeedRequest {
   };
 }
 
-/** The columns left out: the public token's realtime.skipColumns when it names some (the caller cannot widen
- *  them), else the query's skipColumns. */
+/** The columns left out: the query's skipColumns and a public token's realtime.skipColumns (which its holder
+ *  cannot take back). */
 function skippedColumns(c: PlatformHttpContext): string[] {
   const access = c.var.access;
-  if (access.kind === "public-token" && access.skipColumns.length > 0) return access.skipColumns;
-  return commaList(c.req.query("skipColumns")) ?? [];
+  return [...(commaList(c.req.query("skipColumns")) ?? []), ...(access.kind === "public-token" ? access.skipColumns : [])];
 }
 
 export const realtimeApi = new Hono<PlatformEnv>()
   .get("/realtime/v1/runs/:run", async (c) => {
-    const { platform, env } = c.var;
-    const run = await findRun(platform, env, c.req.param("run"));
-    if (!run) throw new HTTPException(404, { message: `No run ${c.req.param("run")}` });
+    const { platform } = c.var;
+    const run = await runOr404(c);
     authorize(c.var.access, "read", runResources(run));
     const columns = feedColumns(skippedColumns(c));
     return platform.shapeFeeds.serve(

@@ -15,7 +15,7 @@ import type { Run } from "../db/schema";
 import { readMetadata } from "../engine/run-metadata";
 import { ENGINE_STATUSES_OF, type ApiStatus } from "../engine/run-statuses";
 import { findRun, listRuns, retrieveRunView, type RunListQuery } from "../run-view";
-import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
+import { parseBody, parseQuery, type PlatformEnv, type PlatformHttpContext } from "./http-context";
 import { commaList, epochOrDate, pageParams } from "./list-query";
 import { pageQuery } from "../cursor-pages";
 import { REPLAY_TRIGGER_OPTIONS } from "../engine/run-actions";
@@ -31,9 +31,10 @@ export function runResources(run: Run): Resource[] {
   ];
 }
 
-async function runOr404(c: PlatformHttpContext): Promise<Run> {
-  const run = await findRun(c.var.platform, c.var.env, c.req.param("run") ?? "");
-  if (!run) throw new HTTPException(404, { message: `No run ${c.req.param("run")}` });
+/** The run the route names (its :run, or `id`) in the caller's environment, or a 404. */
+export async function runOr404(c: PlatformHttpContext, id = c.req.param("run") ?? ""): Promise<Run> {
+  const run = await findRun(c.var.platform, c.var.env, id);
+  if (!run) throw new HTTPException(404, { message: `No run ${id}` });
   return run;
 }
 
@@ -62,10 +63,7 @@ const ListQuery = z.object({
 
 /** runs.list's query string as a RunListQuery; a bad filter is a 400 naming it. */
 export function runListQuery(query: Record<string, string>): RunListQuery {
-  const parsed = ListQuery.safeParse(query);
-  if (!parsed.success)
-    throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
-  const q = parsed.data;
+  const q = parseQuery(query, ListQuery);
   return {
     ...pageQuery(q["page[size]"], q["page[after]"], q["page[before]"]),
     status: q["filter[status]"] as ApiStatus[] | undefined,

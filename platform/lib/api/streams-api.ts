@@ -17,7 +17,7 @@ import type { StreamRef } from "../realtime/stream-log";
 import { findRun } from "../run-view";
 import { parseBody, type PlatformEnv, type PlatformHttpContext } from "./http-context";
 import { authorize } from "./public-access";
-import { runResources } from "./runs-api";
+import { runOr404, runResources } from "./runs-api";
 
 /** The largest record of a stream unless PLATFORM_STREAM_CHUNK_LIMIT_KB says (Trigger.dev's S2 record limit). */
 const DEFAULT_STREAM_CHUNK_LIMIT_BYTES = 1024 * 1024;
@@ -51,12 +51,6 @@ function streamKey(c: PlatformHttpContext, param: "key" | "stream"): string {
 }
 const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 100) / 100} MB`;
 const kilobytes = (bytes: number) => `${Math.round((bytes / 1024) * 100) / 100} KB`;
-
-async function runOr404(c: PlatformHttpContext, id: string): Promise<Run> {
-  const run = await findRun(c.var.platform, c.var.env, id);
-  if (!run) throw new HTTPException(404, { message: `Run not found: ${id}` });
-  return run;
-}
 
 /** The run a writer's URL names: the run itself, its parent or its root (metadata.parent/root.stream). */
 async function targetRun(c: PlatformHttpContext): Promise<Run> {

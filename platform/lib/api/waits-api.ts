@@ -8,7 +8,6 @@ import {
 import { parseNaturalLanguageDurationInMs } from "@trigger.dev/core/v3/isomorphic";
 import { and, arrayOverlaps, eq, gte, lte, or, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { beyondCursor, cursorPage, pageOrder, pageQuery } from "../cursor-pages";
 import { commaList, epochOrDate, pageParams } from "./list-query";
@@ -16,7 +15,7 @@ import { environments, waitpoints, type Waitpoint } from "../db/schema";
 import { isTokenCallbackHash, tokenCallbackUrl } from "../engine/token-callback";
 import { tokenOf } from "../engine/waits";
 import { internalId } from "../ids";
-import { parseBody, type PlatformEnv } from "./http-context";
+import { parseBody, parseQuery, type PlatformEnv } from "./http-context";
 import { authorize, publicTokenClaims } from "./public-access";
 
 function tokenView(origin: string, token: Waitpoint, apiKey: string) {
@@ -104,10 +103,7 @@ export const waitsApi = new Hono<PlatformEnv>()
     return c.json(await c.var.platform.engine.createToken(c.var.env, body));
   })
   .get("/api/v1/waitpoints/tokens", async (c) => {
-    const parsed = TokenListQuery.safeParse(c.req.query());
-    if (!parsed.success)
-      throw new HTTPException(400, { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
-    const q = parsed.data;
+    const q = parseQuery(c.req.query(), TokenListQuery);
     const page = pageQuery(q["page[size]"], q["page[after]"], q["page[before]"]);
     const { db } = c.var.platform;
     const where: SQL[] = [eq(waitpoints.environmentId, c.var.env.id), eq(waitpoints.type, "MANUAL")];

@@ -8,7 +8,7 @@ import type { z } from "zod";
 import type { DatabaseOrTransaction } from "../db/client";
 import { runs, type Run } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
-import type { EngineContext } from "./engine-context";
+import { leaseFromNow, type EngineContext } from "./engine-context";
 import { MACHINE } from "./dequeue";
 import { retryOrCrash } from "./crash-recovery";
 import { requeue } from "./requeue";
@@ -43,7 +43,7 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
       tx,
       run.id,
       sql`status = 'EXECUTING', attempt_number = ${attemptNumber}, started_at = coalesce(started_at, now()),
-          lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000}), updated_at = now()`,
+          lease_until = ${leaseFromNow(ctx)}, updated_at = now()`,
       "EXECUTING",
       `Attempt ${attemptNumber} started`,
       {
@@ -87,7 +87,7 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
 
 export async function heartbeat(ctx: EngineContext, env: ProjectEnvironment, runId: string): Promise<void> {
   await ctx.db.execute(
-    sql`UPDATE trigger_platform.runs SET lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})
+    sql`UPDATE trigger_platform.runs SET lease_until = ${leaseFromNow(ctx)}
          WHERE id = ${runId} AND environment_id = ${env.id} AND status <> 'CANCELED'`, // a pending cancel's lease is its deadline
   );
 }
@@ -210,7 +210,7 @@ export function buildExecution(env: ProjectEnvironment, worker: WorkerView | und
     },
     task: { id: run.taskIdentifier, filePath: task?.filePath ?? "", exportName: task?.exportName ?? run.taskIdentifier },
     queue: { id: run.queue, name: run.queue },
-    environment: { id: env.id, slug: "dev", type: "DEVELOPMENT" },
+    environment: { id: env.id, slug: env.slug, type: "DEVELOPMENT" },
     organization: { id: "org_local", slug: "local", name: "Local" },
     project: { id: env.projectId, ref: env.projectRef, slug: env.projectRef, name: env.projectName },
     machine: MACHINE,

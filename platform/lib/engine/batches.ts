@@ -12,7 +12,7 @@ import type { EngineContext } from "./engine-context";
 import { noEffects } from "./run-notifier";
 import { settleBatchIfDone } from "./finish-run";
 import { spendOneTimeToken, triggerRun } from "./trigger-run";
-import { PlatformError } from "../platform-error";
+import { describeIssues, PlatformError } from "../platform-error";
 import { blockRun, createWaitpoint, runWaitpointFor } from "./waitpoints";
 
 export async function createBatch(
@@ -84,8 +84,7 @@ export function parseBatchItems(text: string): BatchItem[] {
         throw new PlatformError(`line ${n}: not valid JSON`);
       }
       const parsed = BatchItemNDJSON.safeParse(json);
-      if (!parsed.success)
-        throw new PlatformError(`line ${n}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      if (!parsed.success) throw new PlatformError(`line ${n}: ${describeIssues(parsed.error, "item")}`);
       return parsed.data;
     });
 }

@@ -18,6 +18,7 @@ import { internalId } from "../ids";
 import { PlatformError } from "../platform-error";
 import { runListConditions } from "../run-view";
 import type { EngineContext } from "./engine-context";
+import { isCancelPending } from "./finish-run";
 import { cancelRunWithin, replayRunWithin } from "./run-actions";
 import { noEffects, type Effects } from "./run-notifier";
 import { DUE_BATCH, earliest, type DueWork } from "./timers";
@@ -177,7 +178,8 @@ async function actOn(ctx: EngineContext, tx: Transaction, effects: Effects, acti
     return await tx.transaction(async (savepoint): Promise<Outcome> => {
       if (action.type === "CANCEL") {
         const cancelled = await cancelRunWithin(ctx, savepoint, effects, run);
-        return { succeeded: cancelled, listedRunId: run.id, error: cancelled ? null : `Run ${run.friendlyId} had already finished` };
+        const why = isCancelPending(run) ? "is already being cancelled" : "had already finished";
+        return { succeeded: cancelled, listedRunId: run.id, error: cancelled ? null : `Run ${run.friendlyId} ${why}` };
       }
       const replay = await replayRunWithin(ctx, savepoint, effects, env, run, {});
       return { succeeded: true, listedRunId: replay.id, error: null };

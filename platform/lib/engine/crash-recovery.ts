@@ -9,7 +9,7 @@
 import { and, eq, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../db/client";
 import { attempts, runWaitpoints, runs, type Run } from "../db/schema";
-import type { EngineContext } from "./engine-context";
+import { leaseFromNow, type EngineContext } from "./engine-context";
 import { requeue } from "./requeue";
 import { finishCancel, finishRun, isCancelPending } from "./finish-run";
 import { noEffects, type Effects } from "./run-notifier";
@@ -31,7 +31,7 @@ export async function recoverStalledRun(ctx: EngineContext, runId: string, stall
       await writeSnapshot(tx, run, "PENDING_CANCEL", `Stopping the attempt: ${stall.message}`);
       await tx
         .update(runs)
-        .set({ leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})` })
+        .set({ leaseUntil: leaseFromNow(ctx) })
         .where(eq(runs.id, run.id));
       effects.notifyRuns.add(run.friendlyId);
       effects.timers.push(new Date(Date.now() + ctx.options.heartbeatTimeoutMs));
@@ -79,7 +79,7 @@ export async function retryOrCrash(
 export async function renewLeasesAfterStart(ctx: EngineContext): Promise<void> {
   await ctx.db
     .update(runs)
-    .set({ leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})` })
+    .set({ leaseUntil: leaseFromNow(ctx) })
     .where(sql`${runs.leaseUntil} IS NOT NULL`);
 }
 

@@ -7,7 +7,7 @@ import { sql } from "drizzle-orm";
 import type { z } from "zod";
 import { runs, type Run } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
-import type { EngineContext } from "./engine-context";
+import { leaseFromNow, type EngineContext } from "./engine-context";
 import { queueGates } from "./queues";
 import { noEffects } from "./run-notifier";
 import { selectRows } from "./row-mapping";
@@ -57,8 +57,8 @@ export async function dequeueRuns(ctx: EngineContext, env: ProjectEnvironment, w
     const skipFull =
       full.length === 0 && gates.closed.length === 0
         ? sql``
-        : sql`AND NOT (queue = ANY(string_to_array(${gates.closed.join(SLOT_LIST_SEPARATOR)}, chr(3)))
-                OR (queue || chr(1) || coalesce(concurrency_key, chr(2))) = ANY(string_to_array(${full.map(([slot]) => slot).join(SLOT_LIST_SEPARATOR)}, chr(3))))`;
+        : sql`AND NOT (queue = ANY(${textArray(gates.closed)})
+                OR (queue || chr(1) || coalesce(concurrency_key, chr(2))) = ANY(${textArray(full.map(([slot]) => slot))}))`;
     const candidates = await selectRows(
       tx,
       runs,
@@ -100,7 +100,8 @@ export async function dequeueRuns(ctx: EngineContext, env: ProjectEnvironment, w
 
 /** A queue's slot, or one concurrency key's slot in it, written as the candidate query writes it. */
 const SLOT_SEPARATOR = "\u0001";
-const SLOT_LIST_SEPARATOR = "\u0003";
+/** A list as a text[] parameter (never a joined string: a queue name is the caller's and may hold anything). */
+const textArray = (values: string[]) => sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
 const slotOf = (queue: string, concurrencyKey: string | null) => `${queue}${SLOT_SEPARATOR}${concurrencyKey ?? "\u0002"}`;
 
 async function handOut(
@@ -114,7 +115,7 @@ async function handOut(
     tx,
     run.id,
     sql`status = 'DEQUEUED', available_at = NULL, worker_id = ${worker.id},
-        lease_until = now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000}), updated_at = now()`,
+        lease_until = ${leaseFromNow(ctx)}, updated_at = now()`,
     "PENDING_EXECUTING",
     "Run was dequeued for execution",
   );

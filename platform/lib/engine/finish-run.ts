@@ -26,14 +26,14 @@ export type Ending = {
 
 const KEEPS_KEY: Ending["status"][] = ["COMPLETED_SUCCESSFULLY", "CANCELED"];
 
-export const CANCELLED = { type: "STRING_ERROR", raw: "Run was cancelled" };
+export const CANCEL_ERROR = { type: "STRING_ERROR", raw: "Run was cancelled" };
 
 /** A pending cancel (run-actions.ts): CANCELED, its CLI not yet done stopping it. */
 export const isCancelPending = (run: Run) => run.status === "CANCELED" && run.completedAt === null;
 
 /** Finishes a pending cancel: its CLI stopped the run (or never answered). */
-export function finishCancel(_ctx: EngineContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, reportedByRunner: boolean) {
-  return finishRun(_ctx, tx, effects, run, { status: "CANCELED", error: run.error ?? CANCELLED, reportedByRunner });
+export function finishCancel(ctx: EngineContext, tx: DatabaseOrTransaction, effects: Effects, run: Run, reportedByRunner: boolean) {
+  return finishRun(ctx, tx, effects, run, { status: "CANCELED", error: run.error ?? CANCEL_ERROR, reportedByRunner });
 }
 
 export async function finishRun(

@@ -105,7 +105,8 @@ function settingsOf(ctx: EngineContext, environmentId: string): Promise<Map<stri
       .where(eq(queueSettings.environmentId, environmentId))
       .then((rows) => new Map(rows.map((row) => [row.queue, settingOf(row)])));
     byEnvironment.set(environmentId, loading);
-    loading.catch(() => byEnvironment.delete(environmentId)); // a failed read is tried again next time
+    // A failed read is tried again next time (unless a newer read has taken its place meanwhile).
+    loading.catch(() => byEnvironment.get(environmentId) === loading && byEnvironment.delete(environmentId));
   }
   return loading;
 }

@@ -4,15 +4,13 @@ import { and, eq, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../db/client";
 import { runs, type Run } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
-import type { EngineContext } from "./engine-context";
-import { CANCELLED, finishRun } from "./finish-run";
+import { leaseFromNow, type EngineContext } from "./engine-context";
+import { CANCEL_ERROR, finishRun } from "./finish-run";
 import { noEffects, type Effects } from "./run-notifier";
 import { holdsSlot, isFinal } from "./run-statuses";
 import { lockRun, writeSnapshot } from "./snapshots";
-import { parseDelay, triggerRun, type TriggerBody } from "./trigger-run";
+import { MAX_TAGS, parseDelay, triggerRun, type TriggerBody } from "./trigger-run";
 import { PlatformError } from "../platform-error";
-
-const MAX_TAGS = 10;
 
 /**
  * Cancels the run and every unfinished run below it. One that is not running ends at once. One in the hands
@@ -34,7 +32,7 @@ export async function cancelRunWithin(ctx: EngineContext, tx: DatabaseOrTransact
     const locked = await lockRun(tx, id);
     if (!locked || isFinal(locked.status)) continue;
     if (holdsSlot(locked.status)) await requestCancel(ctx, tx, effects, locked);
-    else await finishRun(ctx, tx, effects, locked, { status: "CANCELED", error: CANCELLED });
+    else await finishRun(ctx, tx, effects, locked, { status: "CANCELED", error: CANCEL_ERROR });
     if (id === run.id) cancelled = true;
   }
   return cancelled;
@@ -45,10 +43,10 @@ async function requestCancel(ctx: EngineContext, tx: DatabaseOrTransaction, effe
     .update(runs)
     .set({
       status: "CANCELED",
-      error: CANCELLED,
+      error: CANCEL_ERROR,
       availableAt: null,
       // The CLI has a heartbeat's time to stop it; then the lease runs out and the cancel is finished.
-      leaseUntil: sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})`,
+      leaseUntil: leaseFromNow(ctx),
       updatedAt: sql`now()`,
     })
     .where(eq(runs.id, run.id))

@@ -21,7 +21,8 @@ export type TriggerBody = z.output<typeof TriggerTaskRequestBody>;
 export type TriggerOutcome = { run: Run; isCached: boolean };
 
 const IDEMPOTENCY_TTL_MS = 30 * 24 * 3600 * 1000;
-const MAX_TAGS = 10;
+/** The most tags a run may have (Trigger.dev's limit). */
+export const MAX_TAGS = 10;
 
 /** Parses Trigger.dev's duration strings ("30s", "1h30m", "2d") or a date; throws a PlatformError naming the option. */
 export function parseDelay(value: string | Date | undefined, option: string, now: Date): Date | undefined {
@@ -137,11 +138,12 @@ export async function triggerRun(
 
   if (!inserted) {
     // Another trigger with the same key won the race: that run is the answer (or, debounced, is pushed).
-    const cached = key
-      ? await findByIdempotencyKey(tx, environmentId, taskIdentifier, key)
-      : await pushDebouncedRun(tx, effects, environmentId, taskIdentifier, body, debounce!, now);
-    if (!cached) throw new PlatformError(`Run of ${taskIdentifier} not made: a concurrent trigger took its key; try again`, 409);
-    return resumeParentWith(tx, effects, cached, parent, options.resumeParentOnCompletion, batch, key !== undefined);
+    const cached = key ? await findByIdempotencyKey(tx, environmentId, taskIdentifier, key) : undefined;
+    const pushed =
+      !cached && debounce ? await pushDebouncedRun(tx, effects, environmentId, taskIdentifier, body, debounce, now) : undefined;
+    const answer = cached ?? pushed;
+    if (!answer) throw new PlatformError(`Run of ${taskIdentifier} not made: a concurrent trigger took its key; try again`, 409);
+    return resumeParentWith(tx, effects, answer, parent, options.resumeParentOnCompletion, batch, cached !== undefined);
   }
   effects.wakeEnvironments.add(environmentId);
   if (delayUntil) effects.timers.push(delayUntil);
