@@ -2,9 +2,9 @@
 // payload and output decoded from their packets (superjson or JSON), as the webapp does.
 import { parsePacketAsJson } from "@trigger.dev/core/v3/utils/ioSerialization";
 import { and, arrayOverlaps, count, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
-import { attempts, bulkActionRuns, environments, runs, schedules, workers, type Run } from "./db/schema";
+import { attempts, bulkActionRuns, runs, schedules, workers, type Run } from "./db/schema";
 import { cronGenerator } from "./engine/schedules";
-import type { ProjectEnvironment } from "./environments";
+import { environmentById, type ProjectEnvironment } from "./environments";
 import { beyondCursor, cursorPage, pageOrder } from "./cursor-pages";
 import { internalId } from "./ids";
 import { presignedPacketUrl, STORE_DATA_TYPE } from "./packet-urls";
@@ -77,12 +77,9 @@ async function decode(data: string | null, dataType: string | null): Promise<unk
   }
 }
 
-/** The run's environment's id and key, which sign its packets' URLs. */
-async function keyOf(ctx: PlatformContext, run: Run): Promise<{ id: string; apiKey: string }> {
-  const [env] = await ctx.db
-    .select({ id: environments.id, apiKey: environments.apiKey })
-    .from(environments)
-    .where(eq(environments.id, run.environmentId));
+/** The run's environment (its id and key sign its packets' URLs). */
+async function keyOf(ctx: PlatformContext, run: Run): Promise<ProjectEnvironment> {
+  const env = await environmentById(ctx.db, run.environmentId);
   if (!env) throw new Error(`Run ${run.friendlyId} has no environment`);
   return env;
 }
@@ -108,13 +105,14 @@ export async function retrieveRunView(ctx: PlatformContext, run: Run) {
   const error = run.error ? serializedError(run.error) : undefined;
   const storedPayload = run.payloadType === STORE_DATA_TYPE && run.payload !== null;
   const storedOutput = run.outputType === STORE_DATA_TYPE && run.output !== null;
+  const signer = storedPayload || storedOutput ? await keyOf(ctx, run) : undefined;
   return {
     ...related(run, await versionOf(run.workerId)),
     // A stored packet is not inlined: the SDK fetches it from its presigned URL, as from Trigger.dev's store.
     payload: storedPayload ? undefined : await decode(run.payload, run.payloadType),
-    payloadPresignedUrl: storedPayload ? presignedPacketUrl(ctx.origin, await keyOf(ctx, run), run.payload!, "GET") : undefined,
+    payloadPresignedUrl: storedPayload ? presignedPacketUrl(ctx.origin, signer!, run.payload!, "GET") : undefined,
     output: storedOutput ? undefined : await decode(run.output, run.outputType),
-    outputPresignedUrl: storedOutput ? presignedPacketUrl(ctx.origin, await keyOf(ctx, run), run.output!, "GET") : undefined,
+    outputPresignedUrl: storedOutput ? presignedPacketUrl(ctx.origin, signer!, run.output!, "GET") : undefined,
     ...(error ? { error } : {}),
     // The schedule that fired the run, as Trigger.dev's retrieve shows it (RunScheduleDetails).
     ...(schedule

@@ -6,6 +6,8 @@
 //   POST /api/stripe/webhook  signature checked (400 otherwise; the only route without the app's token); settles charges and refunds from Stripe's
 //                             records; 503 for an intent of ours not matched yet, so Stripe sends it again
 import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { HTTPException } from "hono/http-exception";
 import Stripe from "stripe";
 import { z } from "zod";
 import type { Database } from "../../db/client";
@@ -19,10 +21,11 @@ import { orderRuns } from "../events/order-runs";
 import { applyStripeEvent, UnmatchedStripeEventError } from "../payments/apply-stripe-event";
 import { PaymentRetryableError } from "../payments/payment-errors";
 import { limitBodies } from "local-trigger/body-limit";
-import { sameSecret } from "local-trigger/secrets";
 import { startRefund, wakeChargeWaiter } from "../events/payment-follow-ups";
 import { orderStatusUrl } from "../storefront/order-status-page";
 import { storefrontRoutes } from "../storefront/storefront-routes";
+
+const APP_TOKEN_MISSING = "Missing or wrong app token: send Authorization: Bearer <APP_API_TOKEN> (npm start prints it)";
 
 export type AppServerOptions = {
   db: Database;
@@ -41,23 +44,21 @@ export function createAppServer({ db, stripe, stripeWebhookSecret, bodyLimitByte
   app.use("*", limitBodies(bodyLimitBytes, "the app", "APP_BODY_LIMIT_MB"));
   // Stripe's webhook is authenticated by its signature; everything else by the app's token. A body is JSON
   // only: a form or text/plain body (what a web page can send without asking) is never read as an event.
+  const requireAppToken = bearerAuth({
+    token: apiToken,
+    noAuthenticationHeader: { message: { error: APP_TOKEN_MISSING } },
+    invalidAuthenticationHeader: { message: { error: APP_TOKEN_MISSING } },
+    invalidToken: { message: { error: APP_TOKEN_MISSING } },
+  });
+  const isWebhook = (path: string) => path === "/api/stripe/webhook";
+  app.use("/api/*", (c, next) => (isWebhook(c.req.path) ? next() : requireAppToken(c, next)));
   app.use("/api/*", async (c, next) => {
-    if (c.req.path === "/api/stripe/webhook") return next();
-    if (
-      !sameSecret(
-        c.req
-          .header("authorization")
-          ?.replace(/^Bearer\s+/i, "")
-          .trim() ?? "",
-        apiToken,
-      )
-    )
-      return c.json({ error: "Missing or wrong app token: send Authorization: Bearer <APP_API_TOKEN> (npm start prints it)" }, 401);
-    if (c.req.method !== "GET" && c.req.method !== "HEAD" && !/^application\/json\b/i.test(c.req.header("content-type") ?? ""))
-      return c.json({ error: "The body must be JSON: send Content-Type: application/json" }, 415);
-    return next();
+    const reads = c.req.method === "GET" || c.req.method === "HEAD";
+    if (isWebhook(c.req.path) || reads || /^application\/json\b/i.test(c.req.header("content-type") ?? "")) return next();
+    return c.json({ error: "The body must be JSON: send Content-Type: application/json" }, 415);
   });
   app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
     if (error instanceof InvalidInputError) return c.json({ error: error.message, issues: error.issues }, 400);
     if (error instanceof OrderConflictError || error instanceof EventIdConflictError) return c.json({ error: error.message }, 409);
     console.error("[app]", error);

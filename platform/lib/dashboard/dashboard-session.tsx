@@ -16,11 +16,18 @@ export const SESSION_COOKIE = "local_trigger_session";
 const CSRF_FIELD = "_csrf";
 const CSRF_HEADER = "x-csrf-token";
 
+const derived = new Map<string, { session: string; csrf: string }>();
+
 /** The session cookie's value and the CSRF token, both derived from the dashboard token: a restart keeps them. */
 export function dashboardSecrets(dashboardToken: string | undefined) {
   if (!dashboardToken) throw new Error("The dashboard has no token: startPlatform always sets one");
-  const derive = (purpose: string) => createHmac("sha256", dashboardToken).update(purpose).digest("base64url");
-  return { session: derive("dashboard session"), csrf: derive("dashboard csrf") };
+  let secrets = derived.get(dashboardToken);
+  if (!secrets) {
+    const derive = (purpose: string) => createHmac("sha256", dashboardToken).update(purpose).digest("base64url");
+    secrets = { session: derive("dashboard session"), csrf: derive("dashboard csrf") };
+    derived.set(dashboardToken, secrets); // derived once per token, not on every request
+  }
+  return secrets;
 }
 
 /** The CSRF token of the page being rendered, for its forms. */
