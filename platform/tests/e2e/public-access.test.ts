@@ -5,20 +5,13 @@
 import http from "node:http";
 import { auth, batch, runs, tasks, wait } from "@trigger.dev/sdk";
 import { generateJWT } from "@trigger.dev/core/v3/jwt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECRET_KEY, startPlatformHarness, type PlatformHarness } from "../support/platform";
+import { describe, expect, it } from "vitest";
+import { SECRET_KEY, usePlatformHarness } from "../support/platform";
 
-let harness: PlatformHarness;
-beforeAll(async () => {
-  harness = await startPlatformHarness();
-});
-afterAll(async () => {
-  await harness.platform.close();
-  await harness.database.close();
-});
+const platform = usePlatformHarness();
 
 /** Runs `fn` with the SDK holding `accessToken` instead of the secret key. */
-const as = <T>(accessToken: string, fn: () => Promise<T>) => auth.withAuth({ baseURL: harness.url, accessToken }, fn);
+const as = <T>(accessToken: string, fn: () => Promise<T>) => auth.withAuth({ baseURL: platform().url, accessToken }, fn);
 /** The HTTP status an SDK call failed with. */
 const statusOf = async (call: Promise<unknown>) =>
   call.then(
@@ -95,7 +88,7 @@ describe("a parent named by a public token's trigger", () => {
     const victim = await tasks.trigger("noop", null, { delay: "1h" });
     const once = await auth.createTriggerPublicToken("echo", { multipleUse: true });
     const post = (path: string, body: unknown) =>
-      fetch(`${harness.url}${path}`, {
+      fetch(`${platform().url}${path}`, {
         method: "POST",
         headers: { authorization: `Bearer ${once}`, "content-type": "application/json" },
         body: JSON.stringify(body),
@@ -107,7 +100,7 @@ describe("a parent named by a public token's trigger", () => {
     expect(trigger.status).toBe(403);
     expect(await trigger.json()).toEqual({ error: `Unauthorized: this public access token may not act on parent run ${victim.id}` });
     const batchToken = await auth.createBatchTriggerPublicToken("echo");
-    const batchAnswer = await fetch(`${harness.url}/api/v3/batches`, {
+    const batchAnswer = await fetch(`${platform().url}/api/v3/batches`, {
       method: "POST",
       headers: { authorization: `Bearer ${batchToken}`, "content-type": "application/json" },
       body: JSON.stringify({ runCount: 1, parentRunId: victim.id, resumeParentOnCompletion: true, taskIdentifiers: ["echo"] }),
@@ -119,7 +112,7 @@ describe("a parent named by a public token's trigger", () => {
     expect(after.relatedRuns.children ?? []).toEqual([]);
     // With write on the parent, it may.
     const writer = await auth.createPublicToken({ scopes: { trigger: { tasks: ["echo"] }, write: { runs: [victim.id] } } as never });
-    const allowed = await fetch(`${harness.url}/api/v1/tasks/echo/trigger`, {
+    const allowed = await fetch(`${platform().url}/api/v1/tasks/echo/trigger`, {
       method: "POST",
       headers: { authorization: `Bearer ${writer}`, "content-type": "application/json" },
       body: JSON.stringify({ payload: "{}", options: { parentRunId: victim.id } }),
@@ -131,7 +124,7 @@ describe("a parent named by a public token's trigger", () => {
 describe("tokens that must not work", () => {
   it("an expired token, one signed with another key, or one without pub is a 401", async () => {
     const run = await tasks.trigger("noop", null);
-    const claims = await fetch(`${harness.url}/api/v1/auth/jwt/claims`, {
+    const claims = await fetch(`${platform().url}/api/v1/auth/jwt/claims`, {
       method: "POST",
       headers: { authorization: `Bearer ${SECRET_KEY}` },
     }).then((r) => r.json() as Promise<{ sub: string; pub: boolean }>);
@@ -146,7 +139,7 @@ describe("tokens that must not work", () => {
     const notPublic = await generateJWT({ secretKey: SECRET_KEY, payload: { sub: claims.sub, scopes } });
     const unknownEnv = await generateJWT({ secretKey: SECRET_KEY, payload: { ...claims, sub: "env_nobody", scopes } });
     for (const token of [expired, forged, notPublic, unknownEnv]) expect(await statusOf(as(token, () => runs.retrieve(run.id)))).toBe(401);
-    const answer = await fetch(`${harness.url}/api/v3/runs/${run.id}`, { headers: { authorization: `Bearer ${expired}` } });
+    const answer = await fetch(`${platform().url}/api/v3/runs/${run.id}`, { headers: { authorization: `Bearer ${expired}` } });
     expect(await answer.json()).toEqual({ error: "Invalid public access token: it has expired" });
   });
 
@@ -155,7 +148,7 @@ describe("tokens that must not work", () => {
     const admin = await auth.createPublicToken({ scopes: { admin: true } as never });
     expect(await statusOf(as(admin, () => runs.replay(run.id)))).toBe(401);
     expect(await statusOf(as(admin, () => runs.reschedule(run.id, { delay: "1h" })))).toBe(401);
-    const mint = await fetch(`${harness.url}/api/v1/auth/public-tokens`, {
+    const mint = await fetch(`${platform().url}/api/v1/auth/public-tokens`, {
       method: "POST",
       headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
       body: JSON.stringify({ scopes: ["read:runs"] }),
@@ -167,7 +160,7 @@ describe("tokens that must not work", () => {
 
 describe("POST /api/v1/auth/public-tokens", () => {
   const mint = (body: unknown) =>
-    fetch(`${harness.url}/api/v1/auth/public-tokens`, {
+    fetch(`${platform().url}/api/v1/auth/public-tokens`, {
       method: "POST",
       headers: { authorization: `Bearer ${SECRET_KEY}`, "content-type": "application/json" },
       body: JSON.stringify(body),
@@ -207,14 +200,14 @@ describe("CORS", () => {
 
   it("a browser on another site may call a public-token route, preflight included", async () => {
     const run = await tasks.trigger("noop", null);
-    const preflight = await fetch(`${harness.url}/api/v3/runs/${run.id}`, {
+    const preflight = await fetch(`${platform().url}/api/v3/runs/${run.id}`, {
       method: "OPTIONS",
       headers: { origin: SHOP, "access-control-request-method": "GET", "access-control-request-headers": "authorization" },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
     expect(preflight.headers.get("access-control-allow-headers")).toMatch(/authorization/i);
-    const answer = await fetch(`${harness.url}/api/v3/runs/${run.id}`, {
+    const answer = await fetch(`${platform().url}/api/v3/runs/${run.id}`, {
       headers: { origin: SHOP, authorization: `Bearer ${run.publicAccessToken}` },
     });
     expect(answer.status).toBe(200);
@@ -223,12 +216,12 @@ describe("CORS", () => {
 
   it("no other route: another site's request is refused and gets no CORS headers; a foreign Host never passes", async () => {
     const run = await tasks.trigger("noop", null);
-    const metadata = await fetch(`${harness.url}/api/v1/runs/${run.id}/metadata`, {
+    const metadata = await fetch(`${platform().url}/api/v1/runs/${run.id}/metadata`, {
       headers: { origin: SHOP, authorization: `Bearer ${SECRET_KEY}` },
     });
     expect(metadata.status).toBe(403);
     expect(metadata.headers.get("access-control-allow-origin")).toBeNull();
-    const preflight = await fetch(`${harness.url}/api/v1/runs/${run.id}/replay`, {
+    const preflight = await fetch(`${platform().url}/api/v1/runs/${run.id}/replay`, {
       method: "OPTIONS",
       headers: { origin: SHOP, "access-control-request-method": "POST" },
     });
@@ -237,7 +230,7 @@ describe("CORS", () => {
     const rebound = await new Promise<number>((resolve, reject) =>
       http
         .get(
-          `${harness.url}/api/v3/runs/${run.id}`,
+          `${platform().url}/api/v3/runs/${run.id}`,
           { headers: { host: "shop.example", origin: SHOP, authorization: `Bearer ${run.publicAccessToken}` } },
           (answer) => resolve(answer.statusCode ?? 0),
         )

@@ -1,16 +1,9 @@
 // Trigger options through the real SDK (their effect on the queue is tested on the engine directly).
 import { runs, tasks } from "@trigger.dev/sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatformHarness, type PlatformHarness } from "../support/platform";
+import { describe, expect, it } from "vitest";
+import { usePlatformHarness } from "../support/platform";
 
-let harness: PlatformHarness;
-beforeAll(async () => {
-  harness = await startPlatformHarness();
-});
-afterAll(async () => {
-  await harness.platform.close();
-  await harness.database.close();
-});
+usePlatformHarness();
 
 describe("debounce", () => {
   it("five triggers with one debounce key make one delayed run", async () => {

@@ -2,20 +2,13 @@
 // only itself (the rest of the request is stored, the losses are counted in partialSuccess and the tally);
 // a full buffer makes receivers wait, then answers 503 + Retry-After, and never holds more than its bound.
 import { asc, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAX_VALUE_CHARS, MAX_VALUE_DEPTH } from "../../lib/api/otlp-records";
 import { runEvents } from "../../lib/db/schema";
 import { RunEventBuffer, type RunEventBufferOptions, type RunEventRow } from "../../lib/engine/run-event-buffer";
-import { SECRET_KEY, startPlatformHarness, type PlatformHarness } from "../support/platform";
+import { SECRET_KEY, usePlatformHarness } from "../support/platform";
 
-let h: PlatformHarness;
-beforeAll(async () => {
-  h = await startPlatformHarness();
-});
-afterAll(async () => {
-  await h?.platform.close();
-  await h?.database.close();
-});
+const harness = usePlatformHarness();
 
 const nowNanos = () => String(BigInt(Date.now()) * 1_000_000n);
 const hex = (n: number, bytes: number) => n.toString(16).padStart(bytes * 2, "0");
@@ -46,7 +39,7 @@ const DEEP_LEVELS = 5_000;
 const deepJson = `${'{"kvlistValue":{"values":[{"key":"k","value":'.repeat(DEEP_LEVELS)}{"stringValue":"bottom"}${"}]}}".repeat(DEEP_LEVELS)}`;
 
 const post = (path: string, body: unknown) =>
-  fetch(`${h.url}${path}`, {
+  fetch(`${harness().url}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${SECRET_KEY}` },
     body: JSON.stringify(body).replace(JSON.stringify(DEEP_PLACEHOLDER), deepJson),
@@ -54,18 +47,19 @@ const post = (path: string, body: unknown) =>
 const postSpans = (spans: OtlpSpan[]) =>
   post("/otel/v1/traces", { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans }] }] });
 
-const eventsOf = (runId: string) => h.database.db.select().from(runEvents).where(eq(runEvents.runId, runId)).orderBy(asc(runEvents.id));
+const eventsOf = (runId: string) =>
+  harness().database.db.select().from(runEvents).where(eq(runEvents.runId, runId)).orderBy(asc(runEvents.id));
 
 /** Swaps the platform's buffer for a small one for the test, and back after it. */
 async function withBuffer(options: RunEventBufferOptions, test: (buffer: RunEventBuffer) => Promise<void>) {
-  const original = h.platform.context.runEvents;
-  const buffer = new RunEventBuffer(h.platform.context.db, options);
-  h.platform.context.runEvents = buffer;
+  const original = harness().platform.context.runEvents;
+  const buffer = new RunEventBuffer(harness().platform.context.db, options);
+  harness().platform.context.runEvents = buffer;
   try {
     await test(buffer);
   } finally {
     await buffer.flush();
-    h.platform.context.runEvents = original;
+    harness().platform.context.runEvents = original;
   }
 }
 
@@ -75,7 +69,7 @@ async function blockWrites(): Promise<{ release: () => Promise<void> }> {
   const released = new Promise<void>((resolve) => (release = resolve));
   let locked!: () => void;
   const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const transaction = h.database.db.transaction(async (tx) => {
+  const transaction = harness().database.db.transaction(async (tx) => {
     await tx.execute(sql`LOCK TABLE trigger_platform.run_events IN EXCLUSIVE MODE`);
     locked();
     await released;
@@ -92,7 +86,7 @@ async function blockWrites(): Promise<{ release: () => Promise<void> }> {
 describe("bad values in an OTLP request", () => {
   it("cost only themselves: the good spans are stored, the repairs and the rejected span are reported", async () => {
     const runId = "otelbadvalues";
-    const tallyBefore = h.platform.context.runEvents.tally;
+    const tallyBefore = harness().platform.context.runEvents.tally;
 
     const before = Date.now();
     const response = await postSpans([
@@ -124,7 +118,7 @@ describe("bad values in an OTLP request", () => {
       expect(partialSuccess.errorMessage).toContain(repair);
     }
 
-    await h.platform.context.runEvents.flush();
+    await harness().platform.context.runEvents.flush();
     const rows = await eventsOf(runId);
     const byName = new Map(rows.map((r) => [r.name, r]));
     expect(rows.map((r) => r.name)).toEqual(["good 1", "nan", "nulname", "future", "negative", "deep", "huge", "good 2", "good 3"]);
@@ -146,7 +140,7 @@ describe("bad values in an OTLP request", () => {
     expect(level).toBe(`[nested deeper than ${MAX_VALUE_DEPTH} levels]`);
     expect((byName.get("huge")!.attributes.huge as string).length).toBe(MAX_VALUE_CHARS + 1);
 
-    const tally = h.platform.context.runEvents.tally;
+    const tally = harness().platform.context.runEvents.tally;
     expect(tally.rejected - tallyBefore.rejected).toBe(1);
     expect(tally.repaired - tallyBefore.repaired).toBe(7);
     expect(tally.stored - tallyBefore.stored).toBe(9);
@@ -176,7 +170,7 @@ describe("bad values in an OTLP request", () => {
         "1 span(s) rejected: without a usable run id (1); stored with repairs: unpaired UTF-16 surrogates replaced (1), " +
         "malformed values dropped (1), unusable durations left empty or clamped (1)",
     });
-    await h.platform.context.runEvents.flush();
+    await harness().platform.context.runEvents.flush();
     const rows = await eventsOf(runId);
     expect(rows.map((r) => r.name)).toEqual(["surrogate \uFFFD alone", "bad attribute", "endless", "base64 ids"]);
     expect(rows[1]!.attributes).toEqual({ "ctx.run.id": runId, kept: true });
@@ -234,7 +228,7 @@ describe("bad values in an OTLP request", () => {
       "1 log record(s) rejected: malformed (1); stored with repairs: NaN or infinite doubles stored as null (1), NUL characters removed (1), unusable times replaced by the receive time (1)",
     );
 
-    await h.platform.context.runEvents.flush();
+    await harness().platform.context.runEvents.flush();
     const rows = await eventsOf(runId);
     expect(rows.map((r) => [r.name, r.level, r.isError])).toEqual([
       ["first", "info", false],
@@ -248,7 +242,7 @@ describe("bad values in an OTLP request", () => {
   });
 
   it("a body that is not OTLP JSON is a 400 (not a 200 that stores nothing)", async () => {
-    const response = await fetch(`${h.url}/otel/v1/traces`, {
+    const response = await fetch(`${harness().url}/otel/v1/traces`, {
       method: "POST",
       headers: { "content-type": "application/x-protobuf", authorization: `Bearer ${SECRET_KEY}` },
       body: "\x0a\x02",

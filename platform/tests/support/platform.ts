@@ -49,6 +49,19 @@ export async function startPlatformHarness(options: { port?: number; platform?: 
   return { database, platform, url: platform.url };
 }
 
+/** For a file that needs the platform but no CLI: started before its tests (SDK configured to it), stopped after. */
+export function usePlatformHarness(options: Parameters<typeof startPlatformHarness>[0] = {}) {
+  const state: { h?: PlatformHarness } = {};
+  beforeAll(async () => {
+    state.h = await startPlatformHarness(options);
+  });
+  afterAll(async () => {
+    await state.h?.platform.close();
+    await state.h?.database.close();
+  });
+  return () => state.h!;
+}
+
 /** The fixture project copied for this file, with the CLI started on it and ready. */
 export async function startFixtureCli(apiUrl: string): Promise<DevCli> {
   const cli = startDevCli({ projectDir: copyProject(FIXTURE_PROJECT), apiUrl, accessToken: ACCESS_TOKEN });
