@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { eq } from "drizzle-orm";
 import { runs, type Run } from "../db/schema";
+import { isCancelPending } from "../engine/finish-run";
 import { inputStream } from "../engine/input-streams";
 import { ConnectionCap } from "../http/connection-cap";
 import { NdjsonInterruptedError, NdjsonLimitError, ndjsonLines } from "../http/ndjson-lines";
@@ -65,7 +66,8 @@ async function targetRun(c: PlatformHttpContext): Promise<Run> {
 }
 
 function refuseFinished(run: Run, what: string): void {
-  if (run.completedAt) throw new HTTPException(400, { message: `Cannot ${what} on a completed run (${run.friendlyId})` });
+  if (run.completedAt || isCancelPending(run))
+    throw new HTTPException(400, { message: `Cannot ${what} on a completed run (${run.friendlyId})` });
 }
 
 function chunkLimit(c: PlatformHttpContext): number {

@@ -16,6 +16,7 @@ import { PlatformError } from "../platform-error";
 import { appendToStream, lockStream, recordsAfter, type StreamLog, type StreamRef } from "../realtime/stream-log";
 import type { EngineContext } from "./engine-context";
 import { noEffects } from "./run-notifier";
+import { isCancelPending } from "./finish-run";
 import { completeWaitpoint } from "./waitpoints";
 import { createToken } from "./waits";
 
@@ -49,7 +50,8 @@ export async function sendToInputStream(ctx: EngineContext, log: StreamLog, run:
  * sent after `lastSeqNum`, else by the next send, else by its timeout.
  */
 export async function waitForInputStream(ctx: EngineContext, env: ProjectEnvironment, run: Run, body: InputStreamWaitBody) {
-  if (run.completedAt) throw new PlatformError(`Run ${run.friendlyId} has finished: it cannot wait for an input stream`, 400);
+  if (run.completedAt || isCancelPending(run))
+    throw new PlatformError(`Run ${run.friendlyId} has finished (or is being cancelled): it cannot wait for an input stream`, 400);
   const token = await createToken(ctx, env, {
     timeout: body.timeout,
     idempotencyKey: body.idempotencyKey,
@@ -63,12 +65,11 @@ export async function waitForInputStream(ctx: EngineContext, env: ProjectEnviron
     await lockStream(tx, stream);
     const [waitpoint] = await tx.select({ status: waitpoints.status }).from(waitpoints).where(eq(waitpoints.id, waitpointId));
     if (waitpoint?.status !== "PENDING") return; // an idempotent wait already resolved
-    if (!token.isCached) {
-      const [sent] = await recordsAfter(tx, stream, body.lastSeqNum ?? -1, 1);
-      if (sent) {
-        await completeWaitpoint(tx, effects, waitpointId, recordOutput(sent.data));
-        return;
-      }
+    // Also for a repeated wait (its token cached): a record may have come between the two.
+    const [sent] = await recordsAfter(tx, stream, body.lastSeqNum ?? -1, 1);
+    if (sent) {
+      await completeWaitpoint(tx, effects, waitpointId, recordOutput(sent.data));
+      return;
     }
     // The last wait on a stream is the one a send completes.
     await tx
