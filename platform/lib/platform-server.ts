@@ -23,6 +23,7 @@ import { otelApi } from "./api/otel-api";
 import { packetsApi, presignedPacketsApi } from "./api/packets-api";
 import { crossOriginAllowed, publicRouteCors } from "./api/public-routes";
 import { RouteTimings } from "./api/route-timings";
+import { PlatformMetrics } from "./metrics/platform-metrics";
 import { dashboardRoutes, type DashboardExtension } from "./dashboard/dashboard-routes";
 import { dashboardSecrets, SESSION_COOKIE } from "./dashboard/dashboard-session";
 import { runsApi } from "./api/runs-api";
@@ -92,6 +93,15 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
   app.use("*", timings.middleware());
   app.use("*", publicRouteCors); // the routes a browser may call with a public token, from any site
   app.get("/_platform/timings", requireAccessToken, (c) => c.json({ routes: timings.report() }));
+  // Prometheus scrapes every project's numbers: the access token's holder only, as for the timings.
+  const metrics = new PlatformMetrics(engine.context);
+  engine.onDequeueTimed = (seconds) => metrics.dequeueDuration.observe(seconds);
+  app.get("/metrics", requireAccessToken, async (c) => {
+    if (c.var.caller.kind !== "access-token")
+      return c.json({ error: "The metrics need the platform's access token, not a project's key" }, 403);
+    const { contentType, body } = await metrics.exposition();
+    return c.body(body, 200, { "content-type": contentType });
+  });
   // Routes that authenticate otherwise come first: the CLI's own (access token) and token callbacks (none).
   app.route("/", envvarsApi); // the SDK's envvars.*, with the CLI's credentials
   app.route("/", cliApi);

@@ -51,6 +51,7 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
       },
     );
   });
+  effects.startedRuns.push(result.run);
   ctx.notifier.publish(effects);
   const [worker, variables] = await Promise.all([
     result.run.workerId ? workerById(ctx, result.run.workerId) : undefined,

@@ -58,6 +58,7 @@ export async function finishRun(
     { withRunWaitpoint: true },
   );
   if (!ending.reportedByRunner) effects.notifyRuns.add(run.friendlyId);
+  effects.finishedRuns.push(finished.run);
   if (finished.runWaitpointId) await completeWaitpoint(tx, effects, finished.runWaitpointId, runOutput(finished.run));
   // Every batch it is an item of (the one that made it, and any whose item's key named it).
   const [{ of } = { of: [] as string[] }] = await tx.execute<{ of: string[] }>(

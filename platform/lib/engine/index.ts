@@ -52,7 +52,7 @@ import { runWithLatestSnapshot } from "./snapshots";
 import { PlatformTimers, type DueWork } from "./timers";
 import { triggerTask, type TriggerBody } from "./trigger-run";
 import { completeToken, createToken, dueWaitsDueWork, waitForDuration, waitForToken } from "./waits";
-import { currentWorker, registerWorker } from "./workers";
+import { currentWorker, registerWorker, type WorkerView } from "./workers";
 
 export type { EngineContext } from "./engine-context";
 export type RunEngineOptions = { db: Database; options: PlatformOptions; origin?: string; bulkActions?: Partial<BulkActionTuning> };
@@ -131,10 +131,18 @@ export class RunEngine {
     const worker = await currentWorker(this.context, env.id);
     if (!worker || worker.id !== workerId) return [];
     const seen = this.notifier.wakeCount(env.id);
-    const messages = await dequeueRuns(this.context, env, worker);
+    const messages = await this.timedDequeue(env, worker);
     if (messages.length > 0 || hold.holdMs <= 0) return messages;
     await this.notifier.waitForWork(env.id, hold.holdMs, hold.signal, seen);
-    return hold.signal?.aborted ? [] : dequeueRuns(this.context, env, worker);
+    return hold.signal?.aborted ? [] : this.timedDequeue(env, worker);
+  }
+  /** Told how long each dequeue took to choose its runs (the metrics' histogram). */
+  onDequeueTimed: ((seconds: number) => void) | undefined;
+  private async timedDequeue(env: ProjectEnvironment, worker: WorkerView) {
+    const started = performance.now();
+    const messages = await dequeueRuns(this.context, env, worker);
+    this.onDequeueTimed?.((performance.now() - started) / 1000);
+    return messages;
   }
   startAttempt(env: ProjectEnvironment, runId: string, snapshotId: string) {
     return startAttempt(this.context, env, runId, snapshotId);

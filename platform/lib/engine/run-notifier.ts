@@ -3,6 +3,7 @@
 // run resumes at once (without it the CLI polls every 5 s).
 import { EventEmitter } from "node:events";
 import type { Namespace } from "socket.io";
+import type { Run } from "../db/schema";
 
 export type Effects = {
   wakeEnvironments: Set<string>;
@@ -10,6 +11,9 @@ export type Effects = {
   /** Runs resumed by their waitpoints: told again a moment later (see publish). */
   resumedRuns: Set<string>;
   timers: Date[];
+  /** Runs that ended, and attempts that started, in this change (as they are now): for the metrics. */
+  finishedRuns: Run[];
+  startedRuns: Run[];
 };
 
 /**
@@ -20,7 +24,14 @@ export type Effects = {
  */
 const RESUME_REPEATS_MS = [300, 1_200];
 
-export const noEffects = (): Effects => ({ wakeEnvironments: new Set(), notifyRuns: new Set(), resumedRuns: new Set(), timers: [] });
+export const noEffects = (): Effects => ({
+  wakeEnvironments: new Set(),
+  notifyRuns: new Set(),
+  resumedRuns: new Set(),
+  timers: [],
+  finishedRuns: [],
+  startedRuns: [],
+});
 
 export class RunNotifier {
   private readonly wakeups = new EventEmitter();
@@ -41,9 +52,16 @@ export class RunNotifier {
     return () => this.wakeups.off(CHANGE_EVENT, listener);
   }
 
+  /** Called with what each committed transaction changed (the metrics count from it). */
+  onPublished(listener: (effects: Effects) => void): () => void {
+    this.wakeups.on(PUBLISHED_EVENT, listener);
+    return () => this.wakeups.off(PUBLISHED_EVENT, listener);
+  }
+
   /** Publishes what a committed transaction changed. */
   publish(effects: Effects): void {
     this.wakeups.emit(CHANGE_EVENT);
+    if (effects.finishedRuns.length > 0 || effects.startedRuns.length > 0) this.wakeups.emit(PUBLISHED_EVENT, effects);
     for (const at of effects.timers) this.timerChanged(at);
     for (const environmentId of effects.wakeEnvironments) this.wake(environmentId);
     for (const runFriendlyId of effects.notifyRuns) this.notifyRun(runFriendlyId);
@@ -98,5 +116,6 @@ export class RunNotifier {
 
 const TIMER_EVENT = "\u0000timer";
 const CHANGE_EVENT = "\u0000change";
+const PUBLISHED_EVENT = "\u0000published";
 
 export const roomFor = (runFriendlyId: string) => `run:${runFriendlyId}`;
