@@ -2,6 +2,7 @@
 //   POST /api/events/:name   202 {runId, orderId, publicAccessToken, statusUrl (order.created)} · 400 with the bad fields · 409 for a conflicting order id
 //   GET  /api/orders          recent orders · GET /api/orders/:id  the order, everything hanging off it, its runs
 //   GET  /api/inventory       the catalog with stock on hand, reserved and available
+//   GET  /metrics              Prometheus' text format (the app's token)
 //   GET  /orders/:id/status  the page a shopper watches the order on (src/storefront), open to anyone: the token is in its link
 //   POST /api/stripe/webhook  signature checked (400 otherwise; the only route without the app's token); settles charges and refunds from Stripe's
 //                             records; 503 for an intent of ours not matched yet, so Stripe sends it again
@@ -23,6 +24,7 @@ import { PaymentRetryableError } from "../payments/payment-errors";
 import { limitBodies } from "local-trigger/body-limit";
 import { startRefund, wakeChargeWaiter } from "../events/payment-follow-ups";
 import { orderStatusUrl } from "../storefront/order-status-page";
+import { AppMetrics } from "./app-metrics";
 import { storefrontRoutes } from "../storefront/storefront-routes";
 
 const APP_TOKEN_MISSING = "Missing or wrong app token: send Authorization: Bearer <APP_API_TOKEN> (npm start prints it)";
@@ -50,6 +52,7 @@ export function createAppServer({ db, stripe, stripeWebhookSecret, bodyLimitByte
     invalidAuthenticationHeader: { message: { error: APP_TOKEN_MISSING } },
     invalidToken: { message: { error: APP_TOKEN_MISSING } },
   });
+  const metrics = new AppMetrics(db);
   const isWebhook = (path: string) => path === "/api/stripe/webhook";
   app.use("/api/*", (c, next) => (isWebhook(c.req.path) ? next() : requireAppToken(c, next)));
   app.use("/api/*", async (c, next) => {
@@ -79,6 +82,13 @@ export function createAppServer({ db, stripe, stripeWebhookSecret, bodyLimitByte
     return c.json({ ...sent, ...(statusUrl ? { statusUrl } : {}) }, 202);
   });
 
+  // Prometheus scrapes with the app's token, as every other caller.
+  app.get("/metrics", (c, next) => requireAppToken(c, next));
+  app.get("/metrics", async (c) => {
+    const { contentType, body } = await metrics.exposition();
+    return c.body(body, 200, { "content-type": contentType });
+  });
+
   app.get("/api/inventory", async (c) => c.json({ inventory: await readStock(db) }));
 
   app.get("/api/orders", async (c) => {
@@ -98,6 +108,7 @@ export function createAppServer({ db, stripe, stripeWebhookSecret, bodyLimitByte
     try {
       event = Stripe.webhooks.constructEvent(payload, c.req.header("stripe-signature") ?? "", stripeWebhookSecret);
     } catch (error) {
+      metrics.webhookDelivered("unknown", "bad_signature");
       return c.json({ error: `Webhook signature check failed: ${error instanceof Error ? error.message : String(error)}` }, 400);
     }
     let result;
@@ -105,10 +116,13 @@ export function createAppServer({ db, stripe, stripeWebhookSecret, bodyLimitByte
       result = await applyStripeEvent(db, stripe, event);
     } catch (error) {
       // Not matched yet, or Stripe could not be asked: a 5xx makes Stripe deliver the event again.
-      if (error instanceof UnmatchedStripeEventError || error instanceof PaymentRetryableError)
+      if (error instanceof UnmatchedStripeEventError || error instanceof PaymentRetryableError) {
+        metrics.webhookDelivered(event.type, "retry_later");
         return c.json({ error: error.message }, 503);
+      }
       throw error;
     }
+    metrics.webhookDelivered(event.type, result.handled ? "handled" : "ignored");
     if (result.handled) {
       if (result.charge) await wakeChargeWaiter(result.charge.payment);
       if (result.refundDue) await startRefund(db, result.orderId);
