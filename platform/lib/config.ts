@@ -35,79 +35,91 @@ const HOST_PATTERN = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]
 
 export const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 
-const PlatformEnvSchema = z.object({
-  DATA_DIR: z.string().min(1).default(".data"),
-  DATABASE_URL: z.preprocess(
-    emptyAsUnset,
-    z
-      .url({ error: "must be a URL (postgres://…)" })
-      .refine((value) => /^postgres(ql)?:/.test(value), { message: "must start with postgres:// or postgresql://" })
-      .optional(),
-  ),
-  PG_PORT: portVariable(54320),
-  PLATFORM_PORT: portVariable(3030),
-  /** Unset: the default project's key is made at random with the project (and kept in the database). */
-  TRIGGER_SECRET_KEY: z.preprocess(
-    emptyAsUnset,
-    z
+const PlatformEnvSchema = z
+  .object({
+    DATA_DIR: z.string().min(1).default(".data"),
+    DATABASE_URL: z.preprocess(
+      emptyAsUnset,
+      z
+        .url({ error: "must be a URL (postgres://…)" })
+        .refine((value) => /^postgres(ql)?:/.test(value), { message: "must start with postgres:// or postgresql://" })
+        .optional(),
+    ),
+    PG_PORT: portVariable(54320),
+    PLATFORM_PORT: portVariable(3030),
+    /** Unset: the default project's key is made at random with the project (and kept in the database). */
+    TRIGGER_SECRET_KEY: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(
+          /^tr_(dev|prod|stg)_\w{16,}$/,
+          "must be tr_dev_, tr_stg_ or tr_prod_ and at least 16 letters or digits (a key others can't guess)",
+        )
+        .optional(),
+    ),
+    /** Unset: the access token made for this install (in DATA_DIR/local-trigger-secrets.json). */
+    PLATFORM_ACCESS_TOKEN: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(/^tr_pat_\w{24,}$/, "must be tr_pat_ and at least 24 letters or digits (a token others can't guess)")
+        .optional(),
+    ),
+    /** Host names (or host:port) requests may name besides 127.0.0.1, localhost and [::1], comma-separated. */
+    ALLOWED_HOSTS: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .transform((text) =>
+          text
+            .split(",")
+            .map((host) => host.trim().toLowerCase())
+            .filter(Boolean),
+        )
+        .pipe(z.array(z.string().regex(HOST_PATTERN, "must be host names or host:port, comma-separated (like myhost.lan,10.0.0.5:3030)")))
+        .optional(),
+    ),
+    TRIGGER_PROJECT_REF: z
       .string()
-      .regex(
-        /^tr_(dev|prod|stg)_\w{16,}$/,
-        "must be tr_dev_, tr_stg_ or tr_prod_ and at least 16 letters or digits (a key others can't guess)",
-      )
-      .optional(),
-  ),
-  /** Unset: the access token made for this install (in DATA_DIR/local-trigger-secrets.json). */
-  PLATFORM_ACCESS_TOKEN: z.preprocess(
-    emptyAsUnset,
-    z
-      .string()
-      .regex(/^tr_pat_\w{24,}$/, "must be tr_pat_ and at least 24 letters or digits (a token others can't guess)")
-      .optional(),
-  ),
-  /** Host names (or host:port) requests may name besides 127.0.0.1, localhost and [::1], comma-separated. */
-  ALLOWED_HOSTS: z.preprocess(
-    emptyAsUnset,
-    z
-      .string()
-      .transform((text) =>
-        text
-          .split(",")
-          .map((host) => host.trim().toLowerCase())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().regex(HOST_PATTERN, "must be host names or host:port, comma-separated (like myhost.lan,10.0.0.5:3030)")))
-      .optional(),
-  ),
-  TRIGGER_PROJECT_REF: z
-    .string()
-    .regex(/^proj_[a-z0-9]+$/, "must look like proj_<lowercase letters and digits>")
-    .default("proj_local"),
-  PLATFORM_MAX_CONCURRENT_RUNS: z.coerce
-    .number({ error: "must be a number" })
-    .int("must be a whole number")
-    .min(1, "must be at least 1")
-    .max(500, "must be at most 500")
-    .default(25),
-  PLATFORM_DEQUEUE_HOLD: durationVariable("1s"),
-  PLATFORM_DEQUEUE_INTERVAL: durationVariable("50ms"),
-  PLATFORM_HEARTBEAT_TIMEOUT: durationVariable("90s"),
-  PLATFORM_BODY_LIMIT_MB: z.coerce
-    .number({ error: "must be a number" })
-    .int("must be a whole number of megabytes")
-    .min(1, "must be at least 1")
-    .max(1024, "must be at most 1024")
-    .default(32),
-  PLATFORM_STREAM_CHUNK_LIMIT_KB: z.preprocess(
-    emptyAsUnset,
-    z.coerce
+      .regex(/^proj_[a-z0-9]+$/, "must look like proj_<lowercase letters and digits>")
+      .default("proj_local"),
+    PLATFORM_MAX_CONCURRENT_RUNS: z.coerce
       .number({ error: "must be a number" })
-      .int("must be a whole number of kilobytes")
+      .int("must be a whole number")
       .min(1, "must be at least 1")
-      .max(1024 * 1024, "must be at most 1048576")
-      .optional(),
-  ),
-});
+      .max(500, "must be at most 500")
+      .default(25),
+    PLATFORM_DEQUEUE_HOLD: durationVariable("1s"),
+    PLATFORM_DEQUEUE_INTERVAL: durationVariable("50ms"),
+    PLATFORM_HEARTBEAT_TIMEOUT: durationVariable("90s"),
+    PLATFORM_BODY_LIMIT_MB: z.coerce
+      .number({ error: "must be a number" })
+      .int("must be a whole number of megabytes")
+      .min(1, "must be at least 1")
+      .max(1024, "must be at most 1024")
+      .default(32),
+    PLATFORM_STREAM_CHUNK_LIMIT_KB: z.preprocess(
+      emptyAsUnset,
+      z.coerce
+        .number({ error: "must be a number" })
+        .int("must be a whole number of kilobytes")
+        .min(1, "must be at least 1")
+        .max(1024 * 1024, "must be at most 1048576")
+        .optional(),
+    ),
+    /** Where alerts of runs that ended badly go (a webhook, signed with ALERT_WEBHOOK_SECRET). */
+    ALERT_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional()),
+    ALERT_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, z.string().min(16, "must be at least 16 characters").optional()),
+  })
+  .superRefine((e, ctx) => {
+    if (e.ALERT_WEBHOOK_URL && !e.ALERT_WEBHOOK_SECRET)
+      ctx.addIssue({
+        code: "custom",
+        path: ["ALERT_WEBHOOK_SECRET"],
+        message: "must be set with ALERT_WEBHOOK_URL: alerts are signed with it",
+      });
+  });
 
 export type ConfigIssue = { variable: string; message: string };
 
@@ -160,6 +172,9 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       ...(e.PLATFORM_STREAM_CHUNK_LIMIT_KB ? { streamChunkLimitBytes: e.PLATFORM_STREAM_CHUNK_LIMIT_KB * 1024 } : {}),
       defaultMaxAttempts: 3,
       taskEnvironment: {},
+      ...(e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET
+        ? { alertWebhooks: [{ url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET }] }
+        : {}),
     } satisfies PlatformOptions,
   };
 }

@@ -31,6 +31,8 @@ export type PlatformOptions = {
   defaultMaxAttempts: number;
   /** Variables handed to every task process (GET …/envvars). */
   taskEnvironment: Record<string, string>;
+  /** Where alerts of runs that ended badly are sent (ALERT_WEBHOOK_URL, signed with ALERT_WEBHOOK_SECRET). */
+  alertWebhooks?: Array<{ url: string; secret: string }>;
   /** Example payloads per task id, prefilled on the dashboard's Test page (made afresh for each visit). */
   testPayloads?: () => Record<string, unknown>;
 };

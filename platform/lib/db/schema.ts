@@ -324,6 +324,30 @@ export const spentPublicTokens = triggerPlatform.table("spent_public_tokens", {
   spentAt: createdAt(),
 });
 
+/** Alerts of runs that ended badly, one per run and channel (the dedup), delivered at least once: made in
+ *  the transaction that ended the run, sent and retried by the engine's timers; the table is the delivery log. */
+export const alertDeliveries = triggerPlatform.table(
+  "alert_deliveries",
+  {
+    id: text("id").primaryKey(),
+    runId: text("run_id").notNull(),
+    /** Which configured channel: "webhook:<url>". */
+    channel: text("channel").notNull(),
+    status: text("status").$type<"pending" | "delivered" | "failed">().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: at("next_attempt_at").notNull().defaultNow(),
+    lastError: text("last_error"),
+    deliveredAt: at("delivered_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("alert_deliveries_run_channel_unique").on(t.runId, t.channel),
+    index("alert_deliveries_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+  ],
+);
+
 /** Log lines and spans the task processes export over OTLP, per run. */
 export const runEvents = triggerPlatform.table(
   "run_events",

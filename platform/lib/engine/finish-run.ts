@@ -4,6 +4,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../db/client";
 import { batchItems, batches, runs, waitpoints, type Run, type Snapshot } from "../db/schema";
+import { enqueueAlerts } from "./alerts";
 import type { EngineContext } from "./engine-context";
 import type { Effects } from "./run-notifier";
 import { jsonParam } from "./row-mapping";
@@ -37,7 +38,7 @@ export function finishCancel(ctx: EngineContext, tx: DatabaseOrTransaction, effe
 }
 
 export async function finishRun(
-  _ctx: EngineContext,
+  ctx: EngineContext,
   tx: DatabaseOrTransaction,
   effects: Effects,
   run: Run,
@@ -59,6 +60,7 @@ export async function finishRun(
   );
   if (!ending.reportedByRunner) effects.notifyRuns.add(run.friendlyId);
   effects.finishedRuns.push(finished.run);
+  await enqueueAlerts(ctx, tx, effects, finished.run);
   if (finished.runWaitpointId) await completeWaitpoint(tx, effects, finished.runWaitpointId, runOutput(finished.run));
   // Every batch it is an item of (the one that made it, and any whose item's key named it).
   const [{ of } = { of: [] as string[] }] = await tx.execute<{ of: string[] }>(

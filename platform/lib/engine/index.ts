@@ -20,6 +20,7 @@ import { internalId } from "../ids";
 import type { PlatformOptions } from "../platform-options";
 import { StreamLog } from "../realtime/stream-log";
 import { completeAttempt, heartbeat, startAttempt, type Completion } from "./attempts";
+import { alertDeliveriesDueWork } from "./alerts";
 import { availableRunsDueWork } from "./available-runs";
 import { addBatchItems, createBatch, retrieveBatch, type BatchItem } from "./batches";
 import {
@@ -75,6 +76,7 @@ export class RunEngine {
       work(this.context),
     );
     due.push(bulkActionsDueWork(this.context, this.bulkActionTuning));
+    due.push(alertDeliveriesDueWork(this.context));
     this.timers = new PlatformTimers(this.notifier, due);
   }
 
