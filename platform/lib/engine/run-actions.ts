@@ -7,14 +7,14 @@ import type { ProjectEnvironment } from "../environments";
 import { leaseFromNow, type EngineContext } from "./engine-context";
 import { CANCEL_ERROR, finishRun } from "./finish-run";
 import { noEffects, type Effects } from "./run-notifier";
-import { holdsSlot, isFinal } from "./run-statuses";
+import { holdsSlot, isFinal, isInAttempt } from "./run-statuses";
 import { lockRun, writeSnapshot } from "./snapshots";
 import { MAX_TAGS, parseDelay, triggerRun, type TriggerBody } from "./trigger-run";
 import { PlatformError } from "../platform-error";
 
 /**
- * Cancels the run and every unfinished run below it. One that is not running ends at once. One in the hands
- * of a CLI is cancelled in two steps, as on Trigger.dev: now it is CANCELED (its slot is free, its parent
+ * Cancels the run and every unfinished run below it. One that is not running ends at once. One in an attempt
+ * (executing, or waiting inside it) is cancelled in two steps, as on Trigger.dev: now it is CANCELED (its slot is free, its parent
  * does not resume it) under a PENDING_CANCEL snapshot, which tells the CLI to stop it — the task's onCancel
  * hooks run, then its attempt completes — and that completion finishes it (FINISHED, completedAt, whoever
  * waits is told). A CLI that never answers: the run's lease runs out and the cancel is finished all the same.
@@ -31,8 +31,13 @@ export async function cancelRunWithin(ctx: EngineContext, tx: DatabaseOrTransact
   for (const id of [run.id, ...(await descendants(tx, run.id))]) {
     const locked = await lockRun(tx, id);
     if (!locked || isFinal(locked.status)) continue;
-    if (holdsSlot(locked.status)) await requestCancel(ctx, tx, effects, locked);
-    else await finishRun(ctx, tx, effects, locked, { status: "CANCELED", error: CANCEL_ERROR });
+    if (isInAttempt(locked.status)) await requestCancel(ctx, tx, effects, locked);
+    else {
+      // Handed to a CLI but not started (DEQUEUED): no process, no hooks to run; it ends now, and the CLI,
+      // told so, drops it before it starts.
+      if (holdsSlot(locked.status)) await writeSnapshot(tx, locked, "PENDING_CANCEL", "Run was cancelled");
+      await finishRun(ctx, tx, effects, locked, { status: "CANCELED", error: CANCEL_ERROR });
+    }
     if (id === run.id) cancelled = true;
   }
   return cancelled;

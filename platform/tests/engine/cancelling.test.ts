@@ -17,6 +17,15 @@ describe("cancel", () => {
     expect(await lastSnapshot(run.friendlyId)).toBe("FINISHED");
   });
 
+  it("a run handed to a CLI but not started (DEQUEUED) ends at once: no process, no hooks to wait for", async () => {
+    const { run } = await h().trigger("plain");
+    const [message] = await h().dequeue();
+    expect(message!.run.friendlyId).toBe(run.friendlyId);
+    await h().engine.cancel(await h().run(run.friendlyId));
+    expect(await h().run(run.friendlyId)).toMatchObject({ status: "CANCELED", completedAt: expect.any(Date) });
+    expect((await h().snapshotsOf(run.friendlyId)).slice(-2).map((s) => s.executionStatus)).toEqual(["PENDING_CANCEL", "FINISHED"]);
+  });
+
   it("a running run is CANCELED with its slot freed, and finished when its attempt completes", async () => {
     const first = (await h().trigger("plain")).run.friendlyId;
     const second = (await h().trigger("plain")).run.friendlyId;
