@@ -1,8 +1,10 @@
 // Keyset pages, newest first, as Trigger.dev's list endpoints answer them (`page[size]`, `page[after]`,
 // `page[before]` → `pagination: {next, previous}`): on (created_at, id), so a page deep down costs what the
 // first does. Runs and wait tokens list this way.
-import { sql, type SQL } from "drizzle-orm";
+import { and, sql, type InferSelectModel, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { DatabaseOrTransaction } from "./db/client";
+import { internalId } from "./ids";
 
 export type PageQuery = { limit: number; after?: string; before?: string };
 
@@ -36,4 +38,19 @@ export function cursorPage<T extends Pick<Keyed, "friendlyId">>(read: T[], q: Pa
       ...((q.before ? hasMore : Boolean(q.after)) && rows.length ? { previous: rows[0]!.friendlyId } : {}),
     },
   };
+}
+
+type PagedTable = PgTable & { createdAt: PgColumn; id: PgColumn };
+
+/** The `limit + 1` rows of `table` matching `where` that a page needs, read in pageOrder beyond the cursor. */
+export async function readPageRows<T extends PagedTable>(db: DatabaseOrTransaction, table: T, where: SQL[], q: PageQuery) {
+  const cursorId = q.after ?? q.before;
+  const conditions = cursorId ? [...where, beyondCursor(table, internalId(cursorId), q)] : where;
+  const read = await db
+    .select()
+    .from(table as PgTable)
+    .where(and(...conditions))
+    .orderBy(pageOrder(table, q))
+    .limit(q.limit + 1);
+  return read as InferSelectModel<T>[];
 }

@@ -1,11 +1,11 @@
 // Runs as Trigger.dev's API shows them (runs.retrieve, runs.list): the API status, the is* flags, and
 // payload and output decoded from their packets (superjson or JSON), as the webapp does.
 import { parsePacketAsJson } from "@trigger.dev/core/v3/utils/ioSerialization";
-import { and, arrayOverlaps, count, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { arrayOverlaps, count, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
 import { attempts, bulkActionRuns, runs, schedules, workers, type Run } from "./db/schema";
 import { cronGenerator } from "./engine/schedules";
 import { environmentById, type ProjectEnvironment } from "./environments";
-import { beyondCursor, cursorPage, pageOrder } from "./cursor-pages";
+import { cursorPage, readPageRows } from "./cursor-pages";
 import { internalId } from "./ids";
 import { presignedPacketUrl, STORE_DATA_TYPE } from "./packet-urls";
 import type { PlatformContext } from "./platform-context";
@@ -193,15 +193,7 @@ export function runListConditions(environmentId: string, q: RunListFilter): SQL[
 
 /** Newest first, keyset pages on (created_at, id): fast at any depth. */
 export async function listRuns(ctx: PlatformContext, env: ProjectEnvironment, q: RunListQuery) {
-  const where = runListConditions(env.id, q);
-  const cursorId = q.after ?? q.before;
-  if (cursorId) where.push(beyondCursor(runs, internalId(cursorId), q));
-  const read = await ctx.db
-    .select()
-    .from(runs)
-    .where(and(...where))
-    .orderBy(pageOrder(runs, q))
-    .limit(q.limit + 1);
+  const read = await readPageRows(ctx.db, runs, runListConditions(env.id, q), q);
   const { rows, pagination } = cursorPage(read, q);
   return { data: rows.map((run) => ({ ...runSummary(run), env: { id: env.id, name: env.slug } })), pagination };
 }

@@ -9,8 +9,9 @@ import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { eq } from "drizzle-orm";
 import { runs, type Run } from "../db/schema";
-import { isCancelPending } from "../engine/finish-run";
+import { isFinal } from "../engine/run-statuses";
 import { inputStream } from "../engine/input-streams";
+import { megabytes } from "../http/body-limit";
 import { ConnectionCap } from "../http/connection-cap";
 import { NdjsonInterruptedError, NdjsonLimitError, ndjsonLines } from "../http/ndjson-lines";
 import { streamEvents } from "../realtime/stream-events";
@@ -50,7 +51,6 @@ function streamKey(c: PlatformHttpContext, param: "key" | "stream"): string {
     throw new HTTPException(400, { message: `stream key: must be 1 to ${MAX_STREAM_KEY_LENGTH} characters (got ${key.length})` });
   return key;
 }
-const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 100) / 100} MB`;
 const kilobytes = (bytes: number) => `${Math.round((bytes / 1024) * 100) / 100} KB`;
 
 /** The run a writer's URL names: the run itself, its parent or its root (metadata.parent/root.stream). */
@@ -66,8 +66,8 @@ async function targetRun(c: PlatformHttpContext): Promise<Run> {
 }
 
 function refuseFinished(run: Run, what: string): void {
-  if (run.completedAt || isCancelPending(run))
-    throw new HTTPException(400, { message: `Cannot ${what} on a completed run (${run.friendlyId})` });
+  // A final status: finished, or being cancelled (CANCELED before its CLI has stopped it).
+  if (isFinal(run.status)) throw new HTTPException(400, { message: `Cannot ${what} on a completed run (${run.friendlyId})` });
 }
 
 function chunkLimit(c: PlatformHttpContext): number {

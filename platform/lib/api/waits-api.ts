@@ -9,12 +9,11 @@ import { parseNaturalLanguageDurationInMs } from "@trigger.dev/core/v3/isomorphi
 import { and, arrayOverlaps, eq, gte, lte, or, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { beyondCursor, cursorPage, pageOrder, pageQuery } from "../cursor-pages";
+import { cursorPage, pageQuery, readPageRows } from "../cursor-pages";
 import { commaList, epochOrDate, pageParams } from "./list-query";
 import { environments, waitpoints, type Waitpoint } from "../db/schema";
 import { isTokenCallbackHash, tokenCallbackUrl } from "../engine/token-callback";
 import { tokenOf } from "../engine/waits";
-import { internalId } from "../ids";
 import { parseBody, parseQuery, type PlatformEnv } from "./http-context";
 import { authorize, publicTokenClaims } from "./public-access";
 
@@ -114,15 +113,7 @@ export const waitsApi = new Hono<PlatformEnv>()
       q["filter[createdAt][from]"] ?? (q["filter[createdAt][period]"] ? new Date(Date.now() - q["filter[createdAt][period]"]) : undefined);
     if (from) where.push(gte(waitpoints.createdAt, from));
     if (q["filter[createdAt][to]"]) where.push(lte(waitpoints.createdAt, q["filter[createdAt][to]"]));
-    const cursorId = page.after ?? page.before;
-    if (cursorId) where.push(beyondCursor(waitpoints, internalId(cursorId), page));
-    const read = await db
-      .select()
-      .from(waitpoints)
-      .where(and(...where))
-      .orderBy(pageOrder(waitpoints, page))
-      .limit(page.limit + 1);
-    const { rows, pagination } = cursorPage(read, page);
+    const { rows, pagination } = cursorPage(await readPageRows(db, waitpoints, where, page), page);
     return c.json({ data: rows.map((t) => tokenView(c.var.platform.origin, t, c.var.env.apiKey)), pagination });
   })
   .get("/api/v1/waitpoints/tokens/:token", async (c) => {

@@ -11,7 +11,7 @@ import { and, count, eq, inArray, isNotNull, lte, sql, type SQL } from "drizzle-
 import { z } from "zod";
 import type { Database, Transaction } from "../db/client";
 import { bulkActionRuns, bulkActions, runs, type BulkAction, type Run } from "../db/schema";
-import { beyondCursor, cursorPage, pageOrder, type PageQuery } from "../cursor-pages";
+import { cursorPage, readPageRows, type PageQuery } from "../cursor-pages";
 import { describeError } from "../describe-error";
 import { environmentById, type ProjectEnvironment } from "../environments";
 import { internalId } from "../ids";
@@ -135,16 +135,7 @@ export async function findBulkAction(db: Database, env: ProjectEnvironment, frie
 
 /** The environment's bulk actions, newest first, in keyset pages. */
 export async function listBulkActions(db: Database, env: ProjectEnvironment, q: PageQuery) {
-  const where: SQL[] = [eq(bulkActions.environmentId, env.id)];
-  const cursorId = q.after ?? q.before;
-  if (cursorId) where.push(beyondCursor(bulkActions, internalId(cursorId), q));
-  const read = await db
-    .select()
-    .from(bulkActions)
-    .where(and(...where))
-    .orderBy(pageOrder(bulkActions, q))
-    .limit(q.limit + 1);
-  return cursorPage(read, q);
+  return cursorPage(await readPageRows(db, bulkActions, [eq(bulkActions.environmentId, env.id)], q), q);
 }
 
 /** Stops a pending action between chunks: the chunk in hand (which holds the action's row) commits first. */
@@ -198,14 +189,7 @@ async function processChunk(ctx: EngineContext, tuning: BulkActionTuning, action
     const env = await environmentById(ctx.db, action.environmentId);
     if (!env) throw new Error(`Bulk action ${action.friendlyId} has no environment`);
     const page = { limit: tuning.chunkSize, ...(action.cursorRunId ? { after: action.cursorRunId } : {}) };
-    const where = selectionConditions(action.environmentId, Selection.parse(action.selection));
-    if (page.after) where.push(beyondCursor(runs, page.after, page));
-    const read = await tx
-      .select()
-      .from(runs)
-      .where(and(...where))
-      .orderBy(pageOrder(runs, page))
-      .limit(page.limit + 1);
+    const read = await readPageRows(tx, runs, selectionConditions(action.environmentId, Selection.parse(action.selection)), page);
     const chunk = read.slice(0, page.limit);
     const finished = read.length <= page.limit;
 

@@ -12,6 +12,7 @@ import { PlatformError } from "../platform-error";
 import type { Effects } from "./run-notifier";
 import { jsonParam, selectRow, timestampParam } from "./row-mapping";
 import { writeSnapshot } from "./snapshots";
+import { payloadText, tagsOf } from "./trigger-body";
 import type { TriggerBody } from "./trigger-run";
 
 type DebounceOption = NonNullable<NonNullable<TriggerBody["options"]>["debounce"]>;
@@ -59,11 +60,11 @@ export async function pushDebouncedRun(
     return undefined;
   }
   const options = body.options ?? {};
-  const tags = options.tags === undefined ? undefined : Array.isArray(options.tags) ? options.tags : [options.tags];
+  const tags = tagsOf(options);
   const trailing = window.trailing
     ? sql.join(
         [
-          sql`, payload = ${typeof body.payload === "string" ? body.payload : body.payload === undefined ? null : JSON.stringify(body.payload)}`,
+          sql`, payload = ${payloadText(body)}`,
           sql`, payload_type = ${options.payloadType ?? "application/json"}`,
           options.metadata === undefined
             ? sql``

@@ -16,7 +16,7 @@ import { PlatformError } from "../platform-error";
 import { appendToStream, lockStream, recordsAfter, type StreamLog, type StreamRef } from "../realtime/stream-log";
 import type { EngineContext } from "./engine-context";
 import { noEffects } from "./run-notifier";
-import { isCancelPending } from "./finish-run";
+import { isFinal } from "./run-statuses";
 import { completeWaitpoint } from "./waitpoints";
 import { createToken } from "./waits";
 
@@ -50,7 +50,8 @@ export async function sendToInputStream(ctx: EngineContext, log: StreamLog, run:
  * sent after `lastSeqNum`, else by the next send, else by its timeout.
  */
 export async function waitForInputStream(ctx: EngineContext, env: ProjectEnvironment, run: Run, body: InputStreamWaitBody) {
-  if (run.completedAt || isCancelPending(run))
+  if (isFinal(run.status))
+    // finished, or being cancelled
     throw new PlatformError(`Run ${run.friendlyId} has finished (or is being cancelled): it cannot wait for an input stream`, 400);
   const token = await createToken(ctx, env, {
     timeout: body.timeout,

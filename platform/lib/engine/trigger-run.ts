@@ -12,6 +12,7 @@ import type { EngineContext } from "./engine-context";
 import { noEffects, type Effects } from "./run-notifier";
 import { jsonParam, selectRow, timestampParam } from "./row-mapping";
 import { debounceWindow, pushDebouncedRun } from "./debounce";
+import { payloadText, tagsOf } from "./trigger-body";
 import { insertSnapshotFrom } from "./snapshots";
 import { blockRun, runWaitpointFor } from "./waitpoints";
 import { checkLockedVersion, currentWorker, defaultQueueName, workerByVersion } from "./workers";
@@ -54,7 +55,7 @@ export async function triggerRun(
 ): Promise<TriggerOutcome> {
   const options = body.options ?? {};
   const now = new Date();
-  const tags = options.tags === undefined ? [] : Array.isArray(options.tags) ? options.tags : [options.tags];
+  const tags = tagsOf(options) ?? [];
   if (tags.length > MAX_TAGS) throw new PlatformError(`tags: at most ${MAX_TAGS} tags per run (got ${tags.length})`);
 
   const parent = options.parentRunId
@@ -114,7 +115,7 @@ export async function triggerRun(
           is_test, trace_context, trace_id, span_id, priority_ms, debounce_key)
         VALUES (
           ${id}, ${friendlyId}, ${environmentId}, ${taskIdentifier}, ${status},
-          ${typeof body.payload === "string" ? body.payload : body.payload === undefined ? null : JSON.stringify(body.payload)},
+          ${payloadText(body)},
           ${options.payloadType ?? "application/json"},
           ${key ?? null}, ${timestampParam(key ? new Date(now.getTime() + idempotencyTtlMs) : null)},
           ${jsonParam(options.idempotencyKeyOptions ?? (key ? { key, scope: "global" } : null))}::jsonb,

@@ -3,10 +3,12 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 
+/** A size for a message: "32 MB", "1.5 MB". */
+export const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 100) / 100} MB`;
+
 export function limitBodies(maxBytes: number, what: string, setting: string): MiddlewareHandler {
-  const megabytes = Math.round((maxBytes / (1024 * 1024)) * 100) / 100;
   return bodyLimit({
     maxSize: maxBytes,
-    onError: (c) => c.json({ error: `The request body is over ${what}'s limit of ${megabytes} MB (${setting})` }, 413),
+    onError: (c) => c.json({ error: `The request body is over ${what}'s limit of ${megabytes(maxBytes)} (${setting})` }, 413),
   });
 }

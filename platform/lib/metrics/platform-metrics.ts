@@ -70,31 +70,13 @@ export class PlatformMetrics {
           );
       },
     });
+    const queueGauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames: ["project", "queue"], registers: [this.registry] });
     this.queueGauges = {
-      limit: new Gauge({
-        name: "trigger_queue_concurrency_limit",
-        help: "A queue's limit (its override, else its code's); absent when it has none",
-        labelNames: ["project", "queue"],
-        registers: [this.registry],
-      }),
-      running: new Gauge({
-        name: "trigger_queue_running",
-        help: "Runs holding one of a queue's slots",
-        labelNames: ["project", "queue"],
-        registers: [this.registry],
-      }),
-      queued: new Gauge({
-        name: "trigger_queue_queued",
-        help: "Runs waiting in a queue to be dequeued",
-        labelNames: ["project", "queue"],
-        registers: [this.registry],
-      }),
-      paused: new Gauge({
-        name: "trigger_queue_paused",
-        help: "1 when a queue is paused",
-        labelNames: ["project", "queue"],
-        registers: [this.registry],
-      }),
+      limit: queueGauge("trigger_queue_concurrency_limit", "A queue's limit (its override, else its code's); absent when it has none"),
+      running: queueGauge("trigger_queue_running", "Runs holding one of a queue's slots"),
+      queued: queueGauge("trigger_queue_queued", "Runs waiting in a queue to be dequeued"),
+      paused: queueGauge("trigger_queue_paused", "1 when a queue is paused"),
     };
     this.readQueues = async () => {
       const gauges = this.queueGauges;
