@@ -33,7 +33,33 @@ export const durationVariable = (fallback: string) =>
 /** A host name, an IPv4 address or a bracketed IPv6 address, with an optional port. */
 const HOST_PATTERN = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:\d{1,5})?$/;
 
+const HOUR_MS = 3_600_000;
+
 export const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
+
+/** SMTP_URL: the relay mail goes through (smtp:// or smtps://, the login in the URL); unset is allowed. */
+export const smtpUrlVariable = z.preprocess(
+  emptyAsUnset,
+  z
+    .url({ error: "must be a URL (smtp, smtps)" })
+    .refine((value) => /^smtps?:/.test(value), { message: "must start with smtp:// or smtps://" })
+    .optional(),
+);
+
+/** ALERT_EMAIL: one or more addresses, comma-separated. */
+const alertEmailVariable = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .transform((text) =>
+      text
+        .split(",")
+        .map((address) => address.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.email({ error: "must be e-mail addresses, comma-separated (like ops@example.com,oncall@example.com)" })).min(1))
+    .optional(),
+);
 
 const PlatformEnvSchema = z
   .object({
@@ -93,6 +119,9 @@ const PlatformEnvSchema = z
     PLATFORM_DEQUEUE_HOLD: durationVariable("1s"),
     PLATFORM_DEQUEUE_INTERVAL: durationVariable("50ms"),
     PLATFORM_HEARTBEAT_TIMEOUT: durationVariable("90s"),
+    /** Finished runs older than this are deleted, with everything hanging off them (engine/retention.ts). */
+    RUN_RETENTION: durationVariable("30d").refine((d) => d.ms >= HOUR_MS, "must be at least 1h (a run that just finished is still read)"),
+    RUN_RETENTION_INTERVAL: durationVariable("1h").refine((d) => d.ms >= 1_000 && d.ms <= 24 * HOUR_MS, "must be from 1s to 24h"),
     PLATFORM_BODY_LIMIT_MB: z.coerce
       .number({ error: "must be a number" })
       .int("must be a whole number of megabytes")
@@ -111,6 +140,10 @@ const PlatformEnvSchema = z
     /** Where alerts of runs that ended badly go (a webhook, signed with ALERT_WEBHOOK_SECRET). */
     ALERT_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional()),
     ALERT_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, z.string().min(16, "must be at least 16 characters").optional()),
+    /** Who is mailed the alerts (through SMTP_URL, from ALERT_EMAIL_FROM). */
+    ALERT_EMAIL: alertEmailVariable,
+    ALERT_EMAIL_FROM: z.string().min(3, "must be a sender address").default('"Trigger.dev alerts" <alerts@local-trigger.localhost>'),
+    SMTP_URL: smtpUrlVariable,
   })
   .superRefine((e, ctx) => {
     if (e.ALERT_WEBHOOK_URL && !e.ALERT_WEBHOOK_SECRET)
@@ -138,11 +171,18 @@ export function configIssues(error: z.ZodError): ConfigIssue[] {
 export type PlatformConfig = ReturnType<typeof loadPlatformConfig>;
 
 /** Reads the platform's variables (process.env by default), or throws ConfigError. `defaults` are the
- *  embedding project's own defaults for variables it leaves unset (the order stack's project ref). */
-export function loadPlatformConfig(env: Record<string, string | undefined> = process.env, defaults: { projectRef?: string } = {}) {
+ *  embedding project's own defaults for variables it leaves unset (the order stack's project ref, and its
+ *  mail catcher as the SMTP relay). */
+export function loadPlatformConfig(
+  env: Record<string, string | undefined> = process.env,
+  defaults: { projectRef?: string; smtpUrl?: string } = {},
+) {
   const parsed = PlatformEnvSchema.safeParse({ TRIGGER_PROJECT_REF: defaults.projectRef, ...definedOnly(env) });
   if (!parsed.success) throw new ConfigError(configIssues(parsed.error));
   const e = parsed.data;
+  const smtpUrl = e.SMTP_URL ?? defaults.smtpUrl;
+  if (e.ALERT_EMAIL && !smtpUrl)
+    throw new ConfigError([{ variable: "SMTP_URL", message: "must be set with ALERT_EMAIL: alerts are mailed through it" }]);
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     dataDir,
@@ -168,6 +208,7 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
         maxConcurrentRuns: e.PLATFORM_MAX_CONCURRENT_RUNS,
       },
       heartbeatTimeoutMs: e.PLATFORM_HEARTBEAT_TIMEOUT.ms,
+      retention: { olderThanMs: e.RUN_RETENTION.ms, everyMs: e.RUN_RETENTION_INTERVAL.ms },
       bodyLimitBytes: e.PLATFORM_BODY_LIMIT_MB * 1024 * 1024,
       ...(e.PLATFORM_STREAM_CHUNK_LIMIT_KB ? { streamChunkLimitBytes: e.PLATFORM_STREAM_CHUNK_LIMIT_KB * 1024 } : {}),
       defaultMaxAttempts: 3,
@@ -175,6 +216,7 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       ...(e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET
         ? { alertWebhooks: [{ url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET }] }
         : {}),
+      ...(e.ALERT_EMAIL && smtpUrl ? { alertEmail: { to: e.ALERT_EMAIL, from: e.ALERT_EMAIL_FROM, smtpUrl } } : {}),
     } satisfies PlatformOptions,
   };
 }

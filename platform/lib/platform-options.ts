@@ -33,6 +33,11 @@ export type PlatformOptions = {
   taskEnvironment: Record<string, string>;
   /** Where alerts of runs that ended badly are sent (ALERT_WEBHOOK_URL, signed with ALERT_WEBHOOK_SECRET). */
   alertWebhooks?: Array<{ url: string; secret: string }>;
+  /** Who is mailed those alerts (ALERT_EMAIL), from whom (ALERT_EMAIL_FROM), through which relay (SMTP_URL). */
+  alertEmail?: { to: string[]; from: string; smtpUrl: string };
+  /** Finished runs older than `olderThanMs` are deleted with everything hanging off them, a sweep every `everyMs`
+   *  (RUN_RETENTION, RUN_RETENTION_INTERVAL; engine/retention.ts). Unset: nothing is ever deleted. */
+  retention?: { olderThanMs: number; everyMs: number };
   /** Example payloads per task id, prefilled on the dashboard's Test page (made afresh for each visit). */
   testPayloads?: () => Record<string, unknown>;
 };

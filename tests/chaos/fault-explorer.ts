@@ -4,10 +4,11 @@
 // test branches) until the invariants hold after quiescence, or the deadline passes. A failure names the
 // seed and prints the timeline of every order a violation names.
 import fs from "node:fs";
+import os from "node:os";
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { caughtMessages } from "local-stand-ins/schema";
-import { runs } from "local-trigger/schema";
+import { runs, snapshots } from "local-trigger/schema";
 import { orderEvents, orders, payments } from "../../db/schema";
 import { seedCatalog } from "../../db/seed";
 import { loadConfig } from "../../src/config";
@@ -84,9 +85,14 @@ export async function exploreFaults(options: ExploreOptions): Promise<ExploreRep
     const settleStarted = Date.now();
     const deadline = settleStarted + (options.settleTimeoutMs ?? 360_000);
     let violations = await checkInvariants(stack.db, { quiescent: true });
+    let reportedAt = settleStarted;
     while (violations.length > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 2_000));
       violations = await checkInvariants(stack.db, { quiescent: true });
+      if (violations.length > 0 && Date.now() - reportedAt >= UNSETTLED_REPORT_EVERY_MS) {
+        reportedAt = Date.now();
+        (await unsettledReport(stack.db, violations)).forEach((line) => log(line));
+      }
     }
     const settledInMs = Date.now() - settleStarted;
     if (violations.length === 0) {
@@ -188,6 +194,41 @@ export async function exploreFaults(options: ExploreOptions): Promise<ExploreRep
   }
 }
 
+/** While settling drags on, what is still open is printed this often (a slow settle is a bug to find). */
+const UNSETTLED_REPORT_EVERY_MS = 30_000;
+
+/** The invariants still broken and every run not yet finished, with its latest snapshot and lease. */
+async function unsettledReport(db: Database, violations: string[]): Promise<string[]> {
+  const open = await db.execute<{
+    friendly_id: string;
+    task_identifier: string;
+    status: string;
+    tags: string[];
+    created_at: string;
+    lease_until: string | null;
+    available_at: string | null;
+    latest: string | null;
+    latest_at: string | null;
+  }>(sql`
+    SELECT r.friendly_id, r.task_identifier, r.status, r.tags, r.created_at::text, r.lease_until::text, r.available_at::text,
+           s.execution_status || ': ' || s.description AS latest, s.created_at::text AS latest_at
+    FROM trigger_platform.runs r
+    LEFT JOIN LATERAL (SELECT * FROM trigger_platform.snapshots WHERE run_id = r.id ORDER BY seq DESC LIMIT 1) s ON true
+    WHERE r.completed_at IS NULL ORDER BY r.created_at`);
+  return [
+    // The machine's load too: on a starved machine every lease is at risk, and that is worth seeing beside the runs.
+    `still settling at ${new Date().toISOString().slice(11, 23)}: ${violations.length} violation(s), ${open.length} run(s) open, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+    ...violations.slice(0, 5).map((v) => `  violation: ${v}`),
+    ...open.map(
+      (r) =>
+        `  ${r.friendly_id} ${r.task_identifier} ${r.status} [${r.tags.join(",")}] created ${r.created_at.slice(11, 23)} lease ${r.lease_until?.slice(11, 23) ?? "-"} available ${r.available_at?.slice(11, 23) ?? "-"} latest ${r.latest_at?.slice(11, 23) ?? "-"} ${r.latest ?? "-"}`,
+    ),
+  ];
+}
+
 /** Orders by final status, a cancelled one by the status it was cancelled from ("cancelled from completed"). */
 async function outcomesOf(db: Database, plan: FaultPlan): Promise<Record<string, number>> {
   const rows = await db.execute<{ outcome: string }>(sql`
@@ -236,6 +277,9 @@ async function timelinesOf(db: Database, orderIds: string[]): Promise<string[]> 
       .where(sql`${runs.tags} @> ARRAY[${orderTag(id)}]::text[]`)
       .orderBy(runs.createdAt)) {
       lines.push(`  run ${r.friendlyId} ${r.taskIdentifier} ${r.status} (created ${r.createdAt.toISOString().slice(11, 23)})`);
+      // Where a slow run spent its time: each of its snapshots, when it was taken.
+      for (const snap of await db.select().from(snapshots).where(eq(snapshots.runId, r.id)).orderBy(snapshots.seq))
+        lines.push(`    ${snap.createdAt.toISOString().slice(11, 23)} ${snap.executionStatus} ${snap.description}`);
     }
   }
   return lines;

@@ -120,6 +120,8 @@ export const runs = triggerPlatform.table(
     debounceKey: text("debounce_key"),
     /** While executing: when the run counts as crashed unless a heartbeat arrives first. */
     leaseUntil: at("lease_until"),
+    /** The current attempt's last heartbeat; null until its task process has booted and sent one. */
+    heartbeatAt: at("heartbeat_at"),
     lockedToWorkerId: text("locked_to_worker_id"),
     workerId: text("worker_id"),
     parentRunId: text("parent_run_id"),
@@ -141,12 +143,22 @@ export const runs = triggerPlatform.table(
   },
   (t) => [
     index("runs_environment_created_idx").on(t.environmentId, t.createdAt, t.id),
+    // The runs of an environment that ended since a moment, and the live ones (null): the Metrics page's last hour.
+    index("runs_environment_completed_idx").on(t.environmentId, t.completedAt),
     index("runs_queued_idx")
       .on(t.environmentId, t.availableAt)
       .where(sql`${t.availableAt} IS NOT NULL`),
     index("runs_task_idx").on(t.environmentId, t.taskIdentifier, t.createdAt),
     index("runs_tags_idx").using("gin", t.tags),
     index("runs_parent_idx").on(t.parentRunId),
+    // A tree's runs, found by its root (the retention sweep deletes whole trees).
+    index("runs_root_idx")
+      .on(t.rootRunId)
+      .where(sql`${t.rootRunId} IS NOT NULL`),
+    // Runs whose payload is a stored packet (a replay shares its original's): a packet goes with its last run.
+    index("runs_stored_payload_idx")
+      .on(t.environmentId, t.payload)
+      .where(sql`${t.payloadType} = 'application/store'`),
     index("runs_batch_idx").on(t.batchId),
     index("runs_lease_idx")
       .on(t.leaseUntil)
@@ -224,6 +236,9 @@ export const waitpoints = triggerPlatform.table(
       .on(t.completeAfter)
       .where(sql`${t.status} = 'PENDING'`),
     index("waitpoints_run_idx").on(t.completedByRunId),
+    index("waitpoints_batch_idx")
+      .on(t.completedByBatchId)
+      .where(sql`${t.completedByBatchId} IS NOT NULL`),
     uniqueIndex("waitpoints_idempotency_unique").on(t.environmentId, t.idempotencyKey),
   ],
 );
@@ -331,7 +346,7 @@ export const alertDeliveries = triggerPlatform.table(
   {
     id: text("id").primaryKey(),
     runId: text("run_id").notNull(),
-    /** Which configured channel: "webhook:<url>". */
+    /** Which configured channel: "webhook:<url>" or "email:<addresses>". */
     channel: text("channel").notNull(),
     status: text("status").$type<"pending" | "delivered" | "failed">().notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
@@ -416,7 +431,11 @@ export const bulkActionRuns = triggerPlatform.table(
     error: text("error"),
     processedAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.bulkActionId, t.runId] }), index("bulk_action_runs_listed_idx").on(t.listedRunId)],
+  (t) => [
+    primaryKey({ columns: [t.bulkActionId, t.runId] }),
+    index("bulk_action_runs_listed_idx").on(t.listedRunId),
+    index("bulk_action_runs_run_idx").on(t.runId),
+  ],
 );
 
 /** A run's realtime streams: output streams (streams.pipe, writer, append; their keys are the run's
@@ -472,7 +491,7 @@ export const inputStreamWaits = triggerPlatform.table(
       .references(() => waitpoints.id),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.streamId] })],
+  (t) => [primaryKey({ columns: [t.runId, t.streamId] }), index("input_stream_waits_waitpoint_idx").on(t.waitpointId)],
 );
 
 export type Run = typeof runs.$inferSelect;

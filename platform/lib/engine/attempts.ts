@@ -8,7 +8,7 @@ import type { z } from "zod";
 import type { DatabaseOrTransaction } from "../db/client";
 import { runs, type Run } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
-import { leaseFromNow, type EngineContext } from "./engine-context";
+import { SILENT_PROCESS_LIMIT_MS, leaseFromNow, type EngineContext } from "./engine-context";
 import { MACHINE } from "./dequeue";
 import { retryOrCrash } from "./crash-recovery";
 import { requeue } from "./requeue";
@@ -17,6 +17,7 @@ import { applyFlushedMetadata, parseFlushedPacket } from "./run-metadata";
 import { noEffects } from "./run-notifier";
 import { jsonParam } from "./row-mapping";
 import { changeRunWithSnapshot, latestSnapshot, runWithLatestSnapshot, runMessage, snapshotMessage } from "./snapshots";
+import { IN_ATTEMPT_STATUSES } from "./run-statuses";
 import { workerById, type WorkerView } from "./workers";
 import { PlatformError } from "../platform-error";
 import { taskProcessVariables } from "../environment-variables";
@@ -43,7 +44,7 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
       tx,
       run.id,
       sql`status = 'EXECUTING', attempt_number = ${attemptNumber}, started_at = coalesce(started_at, now()),
-          lease_until = ${leaseFromNow(ctx)}, updated_at = now()`,
+          lease_until = ${leaseFromNow(ctx)}, heartbeat_at = NULL, updated_at = now()`,
       "EXECUTING",
       `Attempt ${attemptNumber} started`,
       {
@@ -88,8 +89,23 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
 
 export async function heartbeat(ctx: EngineContext, env: ProjectEnvironment, runId: string): Promise<void> {
   await ctx.db.execute(
-    sql`UPDATE trigger_platform.runs SET lease_until = ${leaseFromNow(ctx)}
+    sql`UPDATE trigger_platform.runs SET lease_until = ${leaseFromNow(ctx)}, heartbeat_at = now()
          WHERE id = ${runId} AND environment_id = ${env.id} AND status <> 'CANCELED'`, // a pending cancel's lease is its deadline
+  );
+}
+
+/** The CLI polled a run it holds (its run controller does, every 5 s, in the CLI's own process): while the
+ *  run's task process has beaten (or, booting, started its attempt) within SILENT_PROCESS_LIMIT_MS, that renews
+ *  the lease. A CLI that died polls no more, so the heartbeat timeout still finds it; a process that hung in a
+ *  live CLI is found once it has been silent for the limit. */
+export async function renewHeldLease(ctx: EngineContext, env: ProjectEnvironment, runId: string): Promise<void> {
+  await ctx.db.execute(
+    sql`UPDATE trigger_platform.runs r SET lease_until = ${leaseFromNow(ctx)}
+         WHERE r.id = ${runId} AND r.environment_id = ${env.id} AND r.status IN ${IN_ATTEMPT_STATUSES}
+           AND (SELECT execution_status FROM trigger_platform.snapshots WHERE run_id = r.id ORDER BY seq DESC LIMIT 1)
+               IN ('EXECUTING', 'EXECUTING_WITH_WAITPOINTS')
+           AND coalesce(r.heartbeat_at, (SELECT started_at FROM trigger_platform.attempts a WHERE a.run_id = r.id AND a.number = r.attempt_number))
+               > now() - make_interval(secs => ${SILENT_PROCESS_LIMIT_MS / 1000})`,
   );
 }
 

@@ -7,10 +7,10 @@ import { sql } from "drizzle-orm";
 import type { z } from "zod";
 import { runs, type Run } from "../db/schema";
 import type { ProjectEnvironment } from "../environments";
-import { leaseFromNow, type EngineContext } from "./engine-context";
+import { DEQUEUED_LEASE_MS, leaseFromNow, type EngineContext } from "./engine-context";
 import { queueGates } from "./queues";
 import { noEffects } from "./run-notifier";
-import { selectRows } from "./row-mapping";
+import { selectRows, textArray } from "./row-mapping";
 import { SLOT_HOLDING_STATUSES } from "./run-statuses";
 import { changeRunWithSnapshot } from "./snapshots";
 import { expireRun, isExpired } from "./run-ttl";
@@ -100,8 +100,6 @@ export async function dequeueRuns(ctx: EngineContext, env: ProjectEnvironment, w
 
 /** A queue's slot, or one concurrency key's slot in it, written as the candidate query writes it. */
 const SLOT_SEPARATOR = "\u0001";
-/** A list as a text[] parameter (never a joined string: a queue name is the caller's and may hold anything). */
-const textArray = (values: string[]) => sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
 const slotOf = (queue: string, concurrencyKey: string | null) => `${queue}${SLOT_SEPARATOR}${concurrencyKey ?? "\u0002"}`;
 
 async function handOut(
@@ -115,7 +113,7 @@ async function handOut(
     tx,
     run.id,
     sql`status = 'DEQUEUED', available_at = NULL, worker_id = ${worker.id},
-        lease_until = ${leaseFromNow(ctx)}, updated_at = now()`,
+        lease_until = ${leaseFromNow(ctx, DEQUEUED_LEASE_MS)}, updated_at = now()`,
     "PENDING_EXECUTING",
     "Run was dequeued for execution",
   );

@@ -13,5 +13,15 @@ export type EngineContext = {
   origin: string;
 };
 
-/** When a run's lease ends if no heartbeat renews it: a heartbeat timeout from now (in SQL). */
-export const leaseFromNow = (ctx: EngineContext) => sql`now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 1000})`;
+/** When a run's lease ends if no heartbeat renews it: a heartbeat timeout from now (in SQL), or `atLeastMs`. */
+export const leaseFromNow = (ctx: EngineContext, atLeastMs = 0) =>
+  sql`now() + make_interval(secs => ${Math.max(ctx.options.heartbeatTimeoutMs, atLeastMs) / 1000})`;
+
+/** A run handed to the CLI has this long to start its attempt (Trigger.dev's PENDING_EXECUTING timeout), however
+ *  short the heartbeat timeout: under load the CLI takes a while to get to it, and no heartbeat can come sooner. */
+export const DEQUEUED_LEASE_MS = 60_000;
+
+/** How long a run's task process may go without a heartbeat (still booting, or hung) while its CLI shows it
+ *  still holds the run (Trigger.dev's EXECUTING timeout). On a starved machine heartbeats come late and a cold
+ *  process boots slowly; stopping the run for that only starts another cold boot, and the machine thrashes. */
+export const SILENT_PROCESS_LIMIT_MS = 300_000;

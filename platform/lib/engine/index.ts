@@ -10,6 +10,7 @@
 //   queues         queues.ts (pause, concurrency limit overrides; the dequeue obeys them)
 //   streams        ../realtime/stream-log.ts (realtime streams' records), input-streams.ts (send, wait)
 //   time           timers.ts runs each system's DueWork; available-runs.ts wakes dequeues as delays pass
+//   retention      retention.ts (old finished runs deleted, whole trees, in small batches beside the timers)
 import type { CreateBatchRequestBody, CreateScheduleOptions, UpdateScheduleOptions } from "@trigger.dev/core/v3/schemas";
 import { sql } from "drizzle-orm";
 import type { z } from "zod";
@@ -19,7 +20,7 @@ import type { ProjectEnvironment } from "../environments";
 import { internalId } from "../ids";
 import type { PlatformOptions } from "../platform-options";
 import { StreamLog } from "../realtime/stream-log";
-import { completeAttempt, heartbeat, startAttempt, type Completion } from "./attempts";
+import { completeAttempt, heartbeat, renewHeldLease, startAttempt, type Completion } from "./attempts";
 import { alertDeliveriesDueWork } from "./alerts";
 import { availableRunsDueWork } from "./available-runs";
 import { addBatchItems, createBatch, retrieveBatch, type BatchItem } from "./batches";
@@ -38,6 +39,7 @@ import { sendToInputStream, waitForInputStream, type InputStreamWaitBody } from 
 import { listQueues, overrideQueueLimit, resetQueueLimit, retrieveQueue, setQueuePaused, type QueueRef } from "./queues";
 import { addTags, cancelRun, replayRun, rescheduleRun, resetIdempotencyKey, type ReplayOptions } from "./run-actions";
 import { applyFlushedMetadata, type Flushed } from "./run-metadata";
+import { retentionDueWork } from "./retention";
 import { noEffects, RunNotifier } from "./run-notifier";
 import { expiredRunsDueWork } from "./run-ttl";
 import {
@@ -77,6 +79,7 @@ export class RunEngine {
     );
     due.push(bulkActionsDueWork(this.context, this.bulkActionTuning));
     due.push(alertDeliveriesDueWork(this.context));
+    if (options.retention) due.push(retentionDueWork(this.context, options.retention));
     this.timers = new PlatformTimers(this.notifier, due);
   }
 
@@ -155,7 +158,9 @@ export class RunEngine {
   heartbeat(env: ProjectEnvironment, runId: string) {
     return heartbeat(this.context, env, runId);
   }
+  /** The CLI's run controller polls the run it holds: that keeps its lease while its process is not silent too long. */
   async latestSnapshot(env: ProjectEnvironment, runId: string) {
+    await renewHeldLease(this.context, env, runId);
     const found = await runWithLatestSnapshot(this.context.db, runId, false);
     return found && found.run.environmentId === env.id ? found : undefined;
   }

@@ -2,7 +2,7 @@
 // A CPU profile under load showed Drizzle's query builder — not Postgres — as the platform's main cost
 // (a 45-column run row rebuilt for every statement); a `sql` template is cheap to build, and its rows are
 // mapped back to the same Drizzle row types here, column by column, with each column's own decoder.
-import { getTableColumns, type SQL } from "drizzle-orm";
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { DatabaseOrTransaction } from "../db/client";
 
@@ -46,6 +46,9 @@ export async function selectRow<T extends PgTable>(
 
 /** A timestamp parameter: the driver passes timestamps through as text, so it gets ISO text. */
 export const timestampParam = (date: Date | null | undefined) => (date ? date.toISOString() : null);
+
+/** A list as a text[] parameter (never a joined string: a value is the caller's and may hold anything). */
+export const textArray = (values: string[]) => sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
 
 /** A jsonb parameter. */
 export const jsonParam = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));

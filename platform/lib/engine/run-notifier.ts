@@ -16,6 +16,9 @@ export type Effects = {
   startedRuns: Run[];
 };
 
+/** Rows deleted, by table name. */
+export type DeletedRows = Record<string, number>;
+
 /**
  * When a resumed run is told again. The CLI handles one snapshot change of a run at a time and drops a
  * notification that arrives meanwhile: a run that blocks (EXECUTING_WITH_WAITPOINTS, whose handling flushes
@@ -56,6 +59,16 @@ export class RunNotifier {
   onPublished(listener: (effects: Effects) => void): () => void {
     this.wakeups.on(PUBLISHED_EVENT, listener);
     return () => this.wakeups.off(PUBLISHED_EVENT, listener);
+  }
+
+  /** Called with the rows the retention sweep deleted, per table, after each of its transactions commits. */
+  onRowsDeleted(listener: (counts: DeletedRows) => void): () => void {
+    this.wakeups.on(DELETED_EVENT, listener);
+    return () => this.wakeups.off(DELETED_EVENT, listener);
+  }
+
+  rowsDeleted(counts: DeletedRows): void {
+    this.wakeups.emit(DELETED_EVENT, counts);
   }
 
   /** Publishes what a committed transaction changed. */
@@ -117,5 +130,6 @@ export class RunNotifier {
 const TIMER_EVENT = "\u0000timer";
 const CHANGE_EVENT = "\u0000change";
 const PUBLISHED_EVENT = "\u0000published";
+const DELETED_EVENT = "\u0000deleted";
 
 export const roomFor = (runFriendlyId: string) => `run:${runFriendlyId}`;

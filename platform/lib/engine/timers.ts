@@ -23,7 +23,13 @@ export async function earliest(db: DatabaseOrTransaction, table: PgTable, column
   return row?.at ? new Date(row.at) : null;
 }
 
-export type DueWork = { name: string; nextDue: () => Promise<Date | null>; run: (previousPass: Date) => Promise<void> };
+export type DueWork = {
+  name: string;
+  nextDue: () => Promise<Date | null>;
+  run: (previousPass: Date) => Promise<void>;
+  /** Work that goes on beside the loop (a long sweep) ends here when the timers stop. */
+  stop?: () => Promise<void>;
+};
 
 export class PlatformTimers {
   private timer: NodeJS.Timeout | undefined;
@@ -53,6 +59,7 @@ export class PlatformTimers {
     this.unsubscribe();
     clearTimeout(this.timer);
     while (this.running) await new Promise((r) => setTimeout(r, 10));
+    await Promise.all(this.work.map((w) => w.stop?.()));
   }
 
   private arm(at: number): void {

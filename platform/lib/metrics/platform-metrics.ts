@@ -1,6 +1,7 @@
 // The platform's metrics, in Prometheus' text format (prom-client), served at GET /metrics. Counted as
 // changes commit (the notifier hands over each committed change: runs that ended, attempts that started):
-// runs finished, attempts, run duration, queue wait, the dequeue's own cost. Read from Postgres when scraped:
+// runs finished, attempts, run duration, queue wait, the dequeue's own cost; and, as the retention sweep
+// commits, the rows it deleted. Read from Postgres when scraped:
 // runs by project, task, queue and status, and per queue its limit, runs in flight and runs queued.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Database } from "../db/client";
@@ -54,8 +55,18 @@ export class PlatformMetrics {
     registers: [this.registry],
   });
 
+  private readonly retentionDeleted = new Counter({
+    name: "trigger_retention_deleted_total",
+    help: "Rows the retention sweep deleted (RUN_RETENTION), by kind: runs, and each table of rows hanging off them",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+
   constructor(ctx: EngineContext) {
     const { db } = ctx;
+    ctx.notifier.onRowsDeleted((counts) => {
+      for (const [kind, n] of Object.entries(counts)) if (n > 0) this.retentionDeleted.inc({ kind }, n);
+    });
     new Gauge({
       name: "trigger_runs",
       help: "Runs now, by project, task, queue and status",

@@ -1,6 +1,8 @@
 // A run blocked on waitpoints (a child run, a token, a time) and resumed with what completed them; cancel
 // cascading to the runs below; runs whose process died (heartbeat stalls, a CLI that disconnects).
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { internalId } from "../../lib/ids";
 import { useEngine } from "./engine-harness";
 
 const h = useEngine([{ id: "parent" }, { id: "child" }, { id: "fragile", retry: { maxAttempts: 2 } }], { heartbeatTimeoutMs: 400 });
@@ -50,8 +52,8 @@ describe("waiting", () => {
     await h().startNext(run);
     await h().engine.waitForDuration(h().env, run, { date: new Date(Date.now() + 100) });
     expect(await h().run(run)).toMatchObject({ status: "WAITING_TO_RESUME" });
-    await new Promise((r) => setTimeout(r, 250));
-    expect(await h().run(run)).toMatchObject({ status: "EXECUTING" });
+    // Resumed by the timers alone (nothing else touches the run); polled, as a loaded machine may be late.
+    await until(async () => (await h().run(run)).status === "EXECUTING");
   });
 });
 
@@ -88,6 +90,47 @@ describe("a process that died", () => {
     await h().startNext(run);
     await until(async () => (await h().run(run)).status === "CRASHED", 3_000); // attempt 2 of 2
     expect(await h().run(run)).toMatchObject({ status: "CRASHED", attemptNumber: 2 });
+  });
+
+  it("a run its CLI still polls keeps its lease while its process boots, and after it beats, without heartbeats", async () => {
+    await h().engine.start();
+    const run = (await h().trigger("fragile")).run.friendlyId;
+    await h().startNext(run);
+    // Polled every 100 ms (the CLI polls every 5 s against a 90 s timeout) over five timeouts: never stopped,
+    // neither while booting (no heartbeat yet) nor once it has beaten (its heartbeats late on a starved machine).
+    const polling = setInterval(() => void h().engine.latestSnapshot(h().env, internalId(run)), 100);
+    try {
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(await h().run(run)).toMatchObject({ status: "EXECUTING", heartbeatAt: null });
+      await h().engine.heartbeat(h().env, internalId(run));
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(await h().run(run)).toMatchObject({ status: "EXECUTING", heartbeatAt: expect.any(Date) });
+      expect((await h().snapshotsOf(run)).map((s) => s.executionStatus)).not.toContain("PENDING_CANCEL");
+    } finally {
+      clearInterval(polling);
+    }
+    // Without polls (its CLI died) the lease runs out as before.
+    await until(async () => (await h().snapshotsOf(run)).at(-1)!.executionStatus === "PENDING_CANCEL");
+    await until(async () => (await h().run(run)).status === "RETRYING_AFTER_FAILURE");
+    // The next attempt boots afresh: no heartbeat of its own yet.
+    await h().startNext(run);
+    expect(await h().run(run)).toMatchObject({ status: "EXECUTING", attemptNumber: 2, heartbeatAt: null });
+  });
+
+  it("polls do not hold a run whose process has been silent past the limit (hung), nor one already asked to stop", async () => {
+    await h().engine.start();
+    const run = (await h().trigger("fragile")).run.friendlyId;
+    await h().startNext(run);
+    await h().engine.heartbeat(h().env, internalId(run));
+    await h().db.execute(sql`UPDATE trigger_platform.runs SET heartbeat_at = now() - interval '6 minutes' WHERE id = ${internalId(run)}`);
+    const polling = setInterval(() => void h().engine.latestSnapshot(h().env, internalId(run)), 100);
+    try {
+      await until(async () => (await h().snapshotsOf(run)).at(-1)!.executionStatus === "PENDING_CANCEL");
+      // Asked to stop: the lease is now the stop's deadline, and polls leave it be.
+      await until(async () => (await h().run(run)).status === "RETRYING_AFTER_FAILURE");
+    } finally {
+      clearInterval(polling);
+    }
   });
 });
 

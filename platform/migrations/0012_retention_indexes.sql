@@ -1,0 +1,5 @@
+CREATE INDEX "bulk_action_runs_run_idx" ON "trigger_platform"."bulk_action_runs" USING btree ("run_id");--> statement-breakpoint
+CREATE INDEX "input_stream_waits_waitpoint_idx" ON "trigger_platform"."input_stream_waits" USING btree ("waitpoint_id");--> statement-breakpoint
+CREATE INDEX "runs_root_idx" ON "trigger_platform"."runs" USING btree ("root_run_id") WHERE "trigger_platform"."runs"."root_run_id" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "runs_stored_payload_idx" ON "trigger_platform"."runs" USING btree ("environment_id","payload") WHERE "trigger_platform"."runs"."payload_type" = 'application/store';--> statement-breakpoint
+CREATE INDEX "waitpoints_batch_idx" ON "trigger_platform"."waitpoints" USING btree ("completed_by_batch_id") WHERE "trigger_platform"."waitpoints"."completed_by_batch_id" IS NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE "trigger_platform"."runs" ADD COLUMN "heartbeat_at" timestamp with time zone;

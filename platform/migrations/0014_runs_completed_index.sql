@@ -1,0 +1,1 @@
+CREATE INDEX "runs_environment_completed_idx" ON "trigger_platform"."runs" USING btree ("environment_id","completed_at");
