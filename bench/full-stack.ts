@@ -21,23 +21,19 @@ import { benchOrder, fireAtRate, fireBurst, fireWithBacklog, latencies, OrderWat
 import { measurePlatform } from "./platform-measures";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
 import { BENCH_ACCESS_TOKEN, startStackProcess } from "./stack-process";
+import { numberSetting, progress, RUN_STAMP } from "./bench-settings";
 import { printTable, round, summary } from "./stats";
 
-const setting = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number (got "${process.env[name]}")`);
-  return value;
-};
 const SETTINGS = {
-  directSeconds: setting("BENCH_DIRECT_SECONDS", 3),
-  offeredRate: setting("BENCH_OFFERED_RATE", 5),
+  directSeconds: numberSetting("BENCH_DIRECT_SECONDS", 3),
+  offeredRate: numberSetting("BENCH_OFFERED_RATE", 5),
   /** A rate under the stack's capacity here, for the latency of an order that does not queue. */
-  lightRate: setting("BENCH_LIGHT_RATE", 1),
-  offeredSeconds: setting("BENCH_OFFERED_SECONDS", 8),
-  sustainSeconds: setting("BENCH_SUSTAIN_SECONDS", 60),
-  backlog: setting("BENCH_BACKLOG", 24),
-  contentionOrders: setting("BENCH_CONTENTION_ORDERS", 200),
-  contentionUnits: setting("BENCH_CONTENTION_UNITS", 50),
+  lightRate: numberSetting("BENCH_LIGHT_RATE", 1),
+  offeredSeconds: numberSetting("BENCH_OFFERED_SECONDS", 8),
+  sustainSeconds: numberSetting("BENCH_SUSTAIN_SECONDS", 60),
+  backlog: numberSetting("BENCH_BACKLOG", 24),
+  contentionOrders: numberSetting("BENCH_CONTENTION_ORDERS", 200),
+  contentionUnits: numberSetting("BENCH_CONTENTION_UNITS", 50),
 };
 const WARM_UP_ORDERS = 30;
 const IDLE_SECONDS = 3;
@@ -45,9 +41,6 @@ const IDLE_SECONDS = 3;
 const RAMP_SECONDS = 3;
 const PLENTY = "BENCH-PLENTY";
 const SCARCE = "BENCH-SCARCE";
-
-const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-const progress = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 async function main() {
   const benchStarted = performance.now();
@@ -62,7 +55,7 @@ async function main() {
     { sku: PLENTY, name: "Bench item (plenty)", priceCents: 1500, currency: "usd", onHand: 100_000_000 },
     { sku: SCARCE, name: "Bench item (scarce)", priceCents: 1500, currency: "usd", onHand: SETTINGS.contentionUnits },
   ]);
-  const stack = await startStackProcess({ databaseUrl: database.url, logFile: `bench/results/bench-${stamp}-stack.log` });
+  const stack = await startStackProcess({ databaseUrl: database.url, logFile: `bench/results/bench-${RUN_STAMP}-stack.log` });
   progress(`stack ready in ${stack.readyMs} ms`);
   const watcher = new OrderWatcher(database.db);
   watcher.start();
@@ -248,8 +241,8 @@ async function main() {
       memory: memory.report(),
       benchSeconds: Math.round((performance.now() - benchStarted) / 1000),
     };
-    const jsonFile = `bench/results/bench-${stamp}.json`;
-    const svgFile = `bench/results/bench-${stamp}.svg`;
+    const jsonFile = `bench/results/bench-${RUN_STAMP}.json`;
+    const svgFile = `bench/results/bench-${RUN_STAMP}.svg`;
     fs.writeFileSync(jsonFile, JSON.stringify(results, null, 2));
     fs.writeFileSync(
       svgFile,

@@ -13,7 +13,8 @@ const BENCH_APP_TOKEN = "bench-app-token-0123456789abcdef";
 /** The platform's access token there (PLATFORM_ACCESS_TOKEN), for its route timings. */
 export const BENCH_ACCESS_TOKEN = "tr_pat_bench0123456789abcdef01234567";
 
-export async function startStackProcess(options: { databaseUrl: string; logFile: string }) {
+/** `env`: settings of the stack's own for this bench (they win over the shell's). */
+export async function startStackProcess(options: { databaseUrl: string; logFile: string; env?: Record<string, string> }) {
   const [app, platform, stripe, smtp] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const projectDir = copyRepository();
   const log = fs.createWriteStream(options.logFile);
@@ -39,6 +40,7 @@ export async function startStackProcess(options: { databaseUrl: string; logFile:
       STRIPE_FAKE_PORT: String(stripe),
       SMTP_CATCHER_PORT: String(smtp),
       ...(profile.length > 0 ? { TRIGGER_CLI_NODE_OPTIONS: profile.join(" ") } : {}),
+      ...options.env,
     },
   });
   const collect = (chunk: Buffer) => {

@@ -6,6 +6,7 @@ import { SMTPServer } from "smtp-server";
 import { createDatabaseHandle } from "../db/client";
 import { migrateStandIns } from "../db/migrate";
 import { caughtMessages } from "../db/schema";
+import { pruneCaughtMail } from "./prune-caught-mail";
 import { LOCALHOST } from "local-trigger/config";
 import { PortTakenError } from "local-trigger/listen";
 import { randomToken, sameSecret } from "local-trigger/secrets";
@@ -46,7 +47,11 @@ export type MailCatcherOptions = {
   port: number;
   /** What a sender must log in with (SMTP AUTH); random for this start when not given. The catcher's `url` carries them. */
   credentials?: { user: string; pass: string };
+  /** Mail caught longer ago than this is deleted (at start, then hourly); unset: kept for good. */
+  retainForMs?: number;
 };
+
+const PRUNE_EVERY_MS = 3_600_000;
 
 export async function startMailCatcher(options: MailCatcherOptions) {
   await migrateStandIns(options.databaseUrl);
@@ -115,6 +120,21 @@ export async function startMailCatcher(options: MailCatcherOptions) {
     server.listen(options.port, LOCALHOST, () => resolve());
   });
   server.on("error", (error) => console.error("[mail catcher]", error.message));
+  let pruning: Promise<number> = Promise.resolve(0);
+  const pruneOldMail = () => {
+    const { retainForMs } = options;
+    if (retainForMs === undefined) return Promise.resolve(0);
+    pruning = pruning.then(() =>
+      pruneCaughtMail(database.db, retainForMs).catch((error: Error) => {
+        console.error("[mail catcher] deleting old mail:", error.message);
+        return 0;
+      }),
+    );
+    return pruning;
+  };
+  void pruneOldMail();
+  const pruneTimer = options.retainForMs === undefined ? undefined : setInterval(() => void pruneOldMail(), PRUNE_EVERY_MS).unref();
+
   const address = server.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
 
@@ -123,7 +143,11 @@ export async function startMailCatcher(options: MailCatcherOptions) {
     url: `smtp://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.pass)}@${LOCALHOST}:${port}`,
     port,
     refusals,
+    /** Deletes the mail older than `retainForMs` now (the catcher does so hourly by itself); returns how many. */
+    pruneOldMail,
     close: async () => {
+      clearInterval(pruneTimer);
+      await pruning;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await database.close();
     },

@@ -1,0 +1,156 @@
+// `npm run bench:retention`: what deleting old runs costs the orders flowing meanwhile. `npm start`'s stack runs
+// in its own process (bench/stack-process.ts) with RUN_RETENTION_INTERVAL=2s, so its retention sweep looks every
+// two seconds. Orders are POSTed at a fixed rate for the same time twice, in the same run: first with nothing old
+// to delete (the baseline: the sweep looks and finds nothing), then right after BENCH_RETENTION_RUNS old finished
+// runs were inserted with SQL (bench/old-runs.ts), while the sweep deletes them. Latency is event accepted →
+// confirmation caught, as in `npm run bench`. Last line:
+// `deleting N old runs while R orders/s flow: p95 X ms (without: Y ms, ratio: Z; goal < 1.10)`.
+import fs from "node:fs";
+import os from "node:os";
+import { sql } from "drizzle-orm";
+import { seedCatalog } from "../db/seed";
+import { ORDER_PROJECT_REF } from "../src/config";
+import { checkInvariants } from "../src/orders/check-invariants";
+import { startBenchPostgres } from "./bench-database";
+import { insertOldRuns, oldRunsLeft } from "./old-runs";
+import { benchOrder, fireAtRate, fireBurst, latencies, OrderWatcher, type Accepted } from "./order-load";
+import { startStackProcess } from "./stack-process";
+import { numberSetting, progress, RUN_STAMP } from "./bench-settings";
+import { printTable, round, summary } from "./stats";
+
+const SETTINGS = {
+  oldRuns: numberSetting("BENCH_RETENTION_RUNS", 100_000),
+  rate: numberSetting("BENCH_OFFERED_RATE", 5),
+  seconds: numberSetting("BENCH_RETENTION_SECONDS", 20),
+  warmUpOrders: numberSetting("BENCH_WARM_UP_ORDERS", 30),
+};
+/** The old runs are this old; the stack keeps runs RETENTION_DAYS. */
+const OLD_DAYS = 60;
+const RETENTION_DAYS = 30;
+const GOAL_RATIO = 1.1;
+const PLENTY = "BENCH-PLENTY";
+
+async function main() {
+  fs.mkdirSync("bench/results", { recursive: true });
+  progress("starting Postgres and the stack (npm start's, in its own process)…");
+  const postgres = await startBenchPostgres();
+  const database = await postgres.database("bench_retention");
+  await seedCatalog(database.db, [{ sku: PLENTY, name: "Bench item (plenty)", priceCents: 1500, currency: "usd", onHand: 100_000_000 }]);
+  const stack = await startStackProcess({
+    databaseUrl: database.url,
+    logFile: `bench/results/retention-${RUN_STAMP}-stack.log`,
+    env: { RUN_RETENTION: `${RETENTION_DAYS}d`, RUN_RETENTION_INTERVAL: "2s" },
+  });
+  progress(`stack ready in ${stack.readyMs} ms`);
+  const watcher = new OrderWatcher(database.db);
+  watcher.start();
+  const fulfil = (accepted: Accepted[], label: string) =>
+    watcher.waitFor(
+      accepted.map((a) => a.id),
+      "confirmed",
+      300_000,
+      (done) => {
+        if (done === accepted.length) progress(`  ${label}: ${done}/${accepted.length} confirmed`);
+      },
+    );
+  const atRate = async (label: string) => {
+    progress(`${label}: ${SETTINGS.rate} orders/s for ${SETTINGS.seconds} s…`);
+    const accepted = await fireAtRate(stack.app, SETTINGS.rate, SETTINGS.seconds, () => benchOrder(label, PLENTY));
+    const firedAt = Date.now();
+    await fulfil(accepted, label);
+    return { accepted, firedAt, latencyMs: summary(latencies(accepted, watcher)) };
+  };
+
+  try {
+    progress(`warm-up: ${SETTINGS.warmUpOrders} orders at once (the CLI starts its task processes)…`);
+    await fulfil(await fireBurst(stack.app, SETTINGS.warmUpOrders, SETTINGS.warmUpOrders, () => benchOrder("warm", PLENTY)), "warm-up");
+
+    const without = await atRate("without");
+
+    const [env] = await database.db.execute<{ id: string }>(
+      sql`SELECT id FROM trigger_platform.environments WHERE project_ref = ${ORDER_PROJECT_REF} AND slug = 'dev'`,
+    );
+    if (!env) throw new Error(`the stack has no environment for ${ORDER_PROJECT_REF}`);
+    progress(`inserting ${SETTINGS.oldRuns.toLocaleString("en")} old runs (${OLD_DAYS} days old) with SQL…`);
+    const insertStarted = performance.now();
+    const inserted = await insertOldRuns(database.db, env.id, SETTINGS.oldRuns, OLD_DAYS);
+    const insertSeconds = round((performance.now() - insertStarted) / 1000);
+    progress(`  ${inserted.toLocaleString("en")} inserted in ${insertSeconds} s; the sweep takes them from here`);
+
+    // The sweep's progress, watched from outside: when the first old run went, and when the last did.
+    const sweep = { startedAt: 0, endedAt: 0 };
+    const sweepStarted = Date.now();
+    const watchSweep = setInterval(() => {
+      void oldRunsLeft(database.db, env.id, OLD_DAYS).then((left) => {
+        if (left < inserted && sweep.startedAt === 0) sweep.startedAt = Date.now();
+        if (left === 0 && sweep.endedAt === 0) sweep.endedAt = Date.now();
+      });
+    }, 500);
+    const withSweep = await atRate("with-sweep");
+    const windowEnd = withSweep.firedAt;
+    for (const until = Date.now() + 600_000; sweep.endedAt === 0 && Date.now() < until;) await new Promise((r) => setTimeout(r, 250));
+    clearInterval(watchSweep);
+    const left = await oldRunsLeft(database.db, env.id, OLD_DAYS);
+    const [young] = await database.db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM trigger_platform.runs WHERE environment_id = ${env.id} AND id LIKE 'young%'`,
+    );
+    const sweepSeconds = sweep.endedAt ? round((sweep.endedAt - (sweep.startedAt || sweepStarted)) / 1000) : NaN;
+    const overlapSeconds = round((Math.min(sweep.endedAt || windowEnd, windowEnd) - (sweep.startedAt || sweepStarted)) / 1000);
+
+    // An order is marked completed just after its confirmation is caught: the checks wait for it to settle.
+    let violations = await checkInvariants(database.db, { quiescent: true });
+    for (const settleBy = Date.now() + 60_000; violations.length > 0 && Date.now() < settleBy;) {
+      await new Promise((r) => setTimeout(r, 500));
+      violations = await checkInvariants(database.db, { quiescent: true });
+    }
+    await watcher.stop();
+    await stack.stop();
+    await database.close();
+    await postgres.stop();
+
+    const ratio = round(withSweep.latencyMs.p95 / without.latencyMs.p95, 3);
+    const results = {
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
+      at: new Date().toISOString(),
+      settings: SETTINGS,
+      oldRuns: { inserted, insertSeconds, left, youngKept: young?.n ?? 0 },
+      sweep: { seconds: sweepSeconds, runsPerSecond: round(inserted / sweepSeconds), overlapWithWindowSeconds: overlapSeconds },
+      latencyMs: { without: without.latencyMs, withSweep: withSweep.latencyMs },
+      p95Ratio: ratio,
+      invariantViolations: violations,
+    };
+    const file = `bench/results/retention-${RUN_STAMP}.json`;
+    fs.writeFileSync(file, JSON.stringify(results, null, 2));
+
+    console.log(`\nRetention benchmark — ${results.machine.cpus} cores, node ${process.version}`);
+    const l = (s: ReturnType<typeof summary>) => `p50 ${s.p50} ms, p95 ${s.p95} ms, p99 ${s.p99} ms (n=${s.n})`;
+    printTable([
+      [`${SETTINGS.rate} orders/s, nothing to delete`, l(without.latencyMs)],
+      [`${SETTINGS.rate} orders/s, the sweep deleting`, l(withSweep.latencyMs)],
+      [
+        "the sweep",
+        `${inserted.toLocaleString("en")} runs (and their snapshots, attempts, waitpoints, log lines) in ${sweepSeconds} s, ` +
+          `${results.sweep.runsPerSecond} runs/s; ${overlapSeconds} s of it within the ${SETTINGS.seconds} s window`,
+      ],
+      ["left behind", `${left} old runs (expected 0); ${young?.n ?? 0} newest runs of their tags kept`],
+      ["invariants", violations.length === 0 ? "all hold" : `${violations.length} violated: ${violations.slice(0, 3).join("; ")}`],
+    ]);
+    console.log(`\nwritten: ${file}`);
+    if (left > 0 || violations.length > 0) process.exitCode = 1;
+    console.log(
+      `deleting ${inserted.toLocaleString("en")} old runs while ${SETTINGS.rate} orders/s flow: p95 ${withSweep.latencyMs.p95} ms ` +
+        `(without: ${without.latencyMs.p95} ms, ratio: ${ratio}; goal < ${GOAL_RATIO})`,
+    );
+  } catch (error) {
+    await watcher.stop();
+    await stack.stop().catch(() => {});
+    await database.close().catch(() => {});
+    await postgres.stop().catch(() => {});
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
