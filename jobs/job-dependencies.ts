@@ -4,6 +4,7 @@
 import { createDatabaseHandle } from "../db/client";
 import { loadConfig, type Config } from "../src/config";
 import { createMailTransport } from "../src/mail/mail-transport";
+import type { OperatorAlertOptions } from "../src/mail/send-operator-alerts";
 import { createStripeClient } from "../src/payments/stripe-client";
 
 type Dependencies = {
@@ -11,6 +12,8 @@ type Dependencies = {
   db: ReturnType<typeof createDatabaseHandle>["db"];
   stripe: ReturnType<typeof createStripeClient>;
   mail: { transport: ReturnType<typeof createMailTransport>; from: string };
+  /** Orders an operator must look at are mailed to ALERT_EMAIL, linking the dashboard's order page. */
+  operatorAlerts: OperatorAlertOptions;
 };
 
 let made: Dependencies | undefined;
@@ -19,11 +22,18 @@ export function dependencies(): Dependencies {
   if (made) return made;
   const config = loadConfig();
   if (!config.database.url) throw new Error("DATABASE_URL is not set for the task process: set it in the project's environment variables");
+  const transport = createMailTransport(config.mail.smtpUrl);
   made = {
     config,
     db: createDatabaseHandle(config.database.url, { max: 5 }).db,
     stripe: createStripeClient(config.stripe),
-    mail: { transport: createMailTransport(config.mail.smtpUrl), from: config.mail.from },
+    mail: { transport, from: config.mail.from },
+    operatorAlerts: {
+      transport,
+      from: config.mail.from,
+      to: config.alerts.email,
+      orderPageUrl: (orderId) => `${config.trigger.apiUrl}/orders/${encodeURIComponent(orderId)}`,
+    },
   };
   return made;
 }

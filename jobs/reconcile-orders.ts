@@ -9,6 +9,7 @@ import { idempotencyKeys, logger, queue, runs, schedules, tasks, wait } from "@t
 import { EVENTS } from "../src/events/catalogue";
 import { startRefund, wakeChargeWaiter } from "../src/events/payment-follow-ups";
 import { notify } from "../src/mail/notify";
+import { sendOperatorAlerts } from "../src/mail/send-operator-alerts";
 import { orderCreatedEventOf } from "../src/orders/order-created-event";
 import { findOrdersToReconcile, reconcileOrder, recordRestart } from "../src/orders/reconcile-order";
 import { dependencies, orderTag } from "./job-dependencies";
@@ -85,5 +86,20 @@ async function reconcilePass() {
     }
   }
   if (Object.keys(acted).length > 0) logger.info("reconciled", { orders: acted });
+  await mailOperatorAlerts();
   return { looked: orderIds.length, acted };
+}
+
+/** Orders flagged for an operator are mailed here (and retried here) when no step mailed them at once. */
+async function mailOperatorAlerts(): Promise<void> {
+  const { db, operatorAlerts } = dependencies();
+  try {
+    const alerts = await sendOperatorAlerts(db, operatorAlerts);
+    if (alerts.sent.length > 0) logger.info("operator alerts sent", { alerts: alerts.sent });
+    if (alerts.retrying.length + alerts.givenUp.length > 0) logger.warn("operator alerts not delivered", alerts);
+  } catch (error) {
+    logger.error("could not send the operator alerts; the next pass tries again", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }

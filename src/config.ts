@@ -10,6 +10,7 @@ import {
   LOCALHOST,
   loadPlatformConfig,
   portVariable as port,
+  smtpUrlVariable,
   type ConfigIssue,
 } from "local-trigger/config";
 
@@ -37,6 +38,9 @@ const optionalUrl = (protocols: string[]) =>
       message: `must start with ${protocols.map((p) => `${p}://`).join(" or ")}`,
     })
     .optional();
+
+const DEFAULT_CATCHER_PORT = 2525;
+const catcherUrl = (port: number) => `smtp://${LOCALHOST}:${port}`;
 
 /** The raw environment, variable by variable, with its rules and defaults. */
 const EnvSchema = z.object({
@@ -67,8 +71,8 @@ const EnvSchema = z.object({
   STRIPE_FAKE_PORT: port(12111),
   STRIPE_WEBHOOK_URL: z.preprocess(emptyAsUnset, optionalUrl(["http", "https"])),
 
-  SMTP_URL: z.preprocess(emptyAsUnset, optionalUrl(["smtp", "smtps"])),
-  SMTP_CATCHER_PORT: port(2525),
+  SMTP_URL: smtpUrlVariable,
+  SMTP_CATCHER_PORT: port(DEFAULT_CATCHER_PORT),
   MAIL_FROM: z.string().min(3).default('"Order desk" <orders@shop.localhost>'),
 
   APP_PORT: port(3000),
@@ -96,6 +100,10 @@ const EnvSchema = z.object({
     "must be from 1s to 1m (the reconciler's schedule ticks every minute)",
   ),
   STRIPE_TIMEOUT: duration("15s"),
+  /** An order in a final status whose newest event is older than this loses its timeline (jobs/sweep-order-events.ts). */
+  ORDER_EVENT_RETENTION: duration("90d").refine((d) => d.ms >= 3_600_000, "must be at least 1h"),
+  /** The mail catcher deletes the mail it caught longer ago than this. */
+  MAIL_RETENTION: duration("7d").refine((d) => d.ms >= 3_600_000, "must be at least 1h"),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -128,17 +136,22 @@ function realStripeIssues(e: z.output<typeof EnvSchema>): ConfigIssue[] {
 
 /** Reads the environment (process.env by default) into the project's configuration, or throws ConfigError. */
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
-  // The platform reads its own variables (ports, database, tuning); both sets of issues are reported at once.
+  // The platform reads its own variables (ports, database, tuning, alerts); both sets of issues are reported
+  // at once (a variable both read, SMTP_URL, once). Its alert mail goes through the app's relay: the catcher by default.
   const issues: ConfigIssue[] = [];
+  const parsed = EnvSchema.safeParse(env);
   let platform: ReturnType<typeof loadPlatformConfig> | undefined;
   try {
-    platform = loadPlatformConfig(env, { projectRef: ORDER_PROJECT_REF });
+    platform = loadPlatformConfig(env, {
+      projectRef: ORDER_PROJECT_REF,
+      smtpUrl: catcherUrl(parsed.success ? parsed.data.SMTP_CATCHER_PORT : DEFAULT_CATCHER_PORT),
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     issues.push(...error.issues);
   }
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) issues.push(...configIssues(parsed.error));
+  if (!parsed.success)
+    issues.push(...configIssues(parsed.error).filter((i) => !issues.some((j) => j.variable === i.variable && j.message === i.message)));
   else issues.push(...realStripeIssues(parsed.data));
   if (parsed.success && parsed.data.TRIGGER_API_URL !== undefined && !env.TRIGGER_SECRET_KEY)
     issues.push({ variable: "TRIGGER_SECRET_KEY", message: "must be set to the project's secret key when TRIGGER_API_URL is set" });
@@ -158,9 +171,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     mail: {
       useCatcher: e.SMTP_URL === undefined,
-      smtpUrl: e.SMTP_URL ?? `smtp://${LOCALHOST}:${e.SMTP_CATCHER_PORT}`,
+      smtpUrl: e.SMTP_URL ?? catcherUrl(e.SMTP_CATCHER_PORT),
       catcherPort: e.SMTP_CATCHER_PORT,
       from: e.MAIL_FROM,
+      /** How long the catcher keeps what it caught. */
+      retention: e.MAIL_RETENTION,
     },
     app: { port: e.APP_PORT, url: appUrl, bodyLimitBytes: e.APP_BODY_LIMIT_MB * 1024 * 1024, apiToken: e.APP_API_TOKEN },
     trigger: {
@@ -173,6 +188,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       accessToken: platform.accessToken,
     },
     allowedHosts: platform.allowedHosts,
+    /** Who is told of an order an operator must look at (ALERT_EMAIL, read with the platform's alerts). */
+    alerts: { email: platform.options.alertEmail?.to ?? [] },
     /** The local platform's options (its own variables, read by local-trigger/config). */
     platform: platform.options,
     orders: {
@@ -182,6 +199,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reconcileAfter: e.RECONCILE_AFTER,
       /** How often the reconciler looks, within each minute's run. */
       reconcileInterval: e.RECONCILE_INTERVAL,
+      /** A final order's timeline is deleted once its newest event is older than this. */
+      eventRetention: e.ORDER_EVENT_RETENTION,
     },
   };
 }

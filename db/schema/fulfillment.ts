@@ -37,6 +37,11 @@ export const notificationKind = fulfillment.enum("notification_kind", [
   "failed", // the order could not be completed for another reason; nothing charged
 ]);
 export const notificationStatus = fulfillment.enum("notification_status", ["pending", "sending", "sent", "failed"]);
+export const operatorAlertStatus = fulfillment.enum("operator_alert_status", [
+  "pending", // not sent yet, or sent and to be sent again (next_attempt_at)
+  "sent",
+  "failed", // given up: the relay refused it for good, or every attempt failed (last_error says why)
+]);
 
 export const products = fulfillment.table(
   "products",
@@ -203,6 +208,35 @@ export const orderEvents = fulfillment.table(
   (t) => [index("order_events_order_idx").on(t.orderId, t.id)],
 );
 
+/** An order an operator must look at, once per order and condition (the dedup): made in the transaction that
+ *  records the condition on the order's timeline, mailed to ALERT_EMAIL at least once, retried with backoff.
+ *  The table is the delivery log. */
+export const operatorAlerts = fulfillment.table(
+  "operator_alerts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    /** What needs a person, as the order's timeline names it (refund.needs_operator, workflow.needs_operator). */
+    condition: text("condition").notNull(),
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
+    status: operatorAlertStatus("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    /** When it is sent next; while a sender holds it, when its claim lapses. */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    lastError: text("last_error"),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("operator_alerts_order_condition_unique").on(t.orderId, t.condition),
+    index("operator_alerts_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+  ],
+);
+
 /** Events received through the app, by name and event id: an event id names one order, for good. */
 export const inboundEvents = fulfillment.table(
   "inbound_events",
@@ -239,4 +273,5 @@ export type Reservation = typeof reservations.$inferSelect;
 export type Payment = typeof payments.$inferSelect;
 export type Notification = typeof notifications.$inferSelect;
 export type NotificationKind = (typeof notificationKind.enumValues)[number];
+export type OperatorAlert = typeof operatorAlerts.$inferSelect;
 export type Product = typeof products.$inferSelect;

@@ -19,6 +19,7 @@ import { giveBackStock } from "../inventory/give-back-stock";
 import { NOT_COMPLETED, settlePayment, UNSETTLED } from "../payments/payment-rows";
 import { reconcileCharge } from "../payments/reconcile-charge";
 import { owesRefund, syncRefunds } from "../payments/refund-order";
+import { flagForOperator, WORKFLOW_NEEDS_OPERATOR } from "./operator-alerts";
 import { isAbandoned, lockOrder, recordOrderEvent, transitionOrder, transitionOrderIfAllowed } from "./order-status";
 import { OrderNotFoundError } from "./order-errors";
 
@@ -52,7 +53,6 @@ export type Reconciliation = {
 };
 
 export const WORKFLOW_RESTARTED = "workflow.restarted";
-export const NEEDS_OPERATOR = "workflow.needs_operator";
 
 export async function reconcileOrder(
   db: Database,
@@ -118,15 +118,9 @@ export async function reconcileOrder(
   const maxRestarts = options.maxRestarts ?? 5;
   if (order.status === "paid" && restarts >= maxRestarts * 2) {
     // Charged and its stock held, but the workflow keeps failing after the payment (a mail the relay
-    // refuses for good, a bug): restarting again will not help. A person decides; the timeline says so.
-    const [flagged] = await db
-      .select({ n: count() })
-      .from(orderEvents)
-      .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.type, NEEDS_OPERATOR)));
-    if ((flagged?.n ?? 0) === 0) {
-      await recordOrderEvent(db, orderId, NEEDS_OPERATOR, { restarts });
+    // refuses for good, a bug): restarting again will not help. A person decides: the order is flagged.
+    if (await flagForOperator(db, orderId, WORKFLOW_NEEDS_OPERATOR, { restarts }))
       result.did.push(`workflow failed after payment ${restarts} times: left for an operator`);
-    }
     return result;
   }
   if (order.status === "pending") {

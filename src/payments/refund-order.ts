@@ -5,14 +5,15 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Database } from "../../db/client";
 import { payments, type Payment } from "../../db/schema";
-import { lockOrder, recordOrderEvent } from "../orders/order-status";
+import { flagForOperator, REFUND_NEEDS_OPERATOR } from "../orders/operator-alerts";
+import { lockOrder } from "../orders/order-status";
 import { refundKey, stripeMetadata } from "./idempotency-keys";
 import { installNamespace } from "./install-namespace";
 import { classifyStripeError, PaymentRetryableError } from "./payment-errors";
 import { correctPayment, openPayment, settlePayment, UNSETTLED } from "./payment-rows";
 import { findRefund } from "./stripe-records";
 
-/** After this many refunds Stripe failed, the order waits for a person (an order event says so). */
+/** After this many refunds Stripe failed, the order waits for a person (flagged for an operator). */
 export const MAX_REFUND_ATTEMPTS = 5;
 
 export type RefundOutcome =
@@ -54,7 +55,10 @@ export async function refundOrder(db: Database, stripe: Stripe, orderId: string)
           currency: open.currency,
         }),
       };
-    if (refunds.length >= MAX_REFUND_ATTEMPTS) return { status: "needs_operator" as const, payment: refunds.at(-1)! };
+    if (refunds.length >= MAX_REFUND_ATTEMPTS) {
+      await flagForOperator(tx, orderId, REFUND_NEEDS_OPERATOR, { reason: "Stripe failed every refund", attempts: MAX_REFUND_ATTEMPTS });
+      return { status: "needs_operator" as const, payment: refunds.at(-1)! };
+    }
     const refund = await openPayment(tx, {
       orderId,
       kind: "refund",
@@ -64,11 +68,7 @@ export async function refundOrder(db: Database, stripe: Stripe, orderId: string)
     });
     return { status: "open" as const, charge, refund };
   });
-  if (prepared.status !== "open") {
-    if (prepared.status === "needs_operator")
-      await recordOrderEvent(db, orderId, "refund.needs_operator", { attempts: MAX_REFUND_ATTEMPTS });
-    return prepared;
-  }
+  if (prepared.status !== "open") return prepared;
   const { charge, refund } = prepared;
   const intentId = charge.providerId!;
 
@@ -93,13 +93,15 @@ export async function refundOrder(db: Database, stripe: Stripe, orderId: string)
       // Refunded by someone else (Stripe's dashboard): the money is back, but not through a refund of ours,
       // so a person must square the books; nothing is sent again.
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "charge_already_refunded") {
-        const row = await settlePayment(db, refund.id, {
-          status: "failed",
-          providerId: null,
-          failureCode: error.code,
-          failureMessage: error.message,
+        const settlement = { status: "failed" as const, providerId: null, failureCode: error.code, failureMessage: error.message };
+        // Under the order's lock, taken first as every step of the order takes it (else a deadlock with one
+        // holding it and waiting on this refund's row).
+        const row = await db.transaction(async (tx) => {
+          await lockOrder(tx, orderId);
+          const settled = await settlePayment(tx, refund.id, settlement);
+          await flagForOperator(tx, orderId, REFUND_NEEDS_OPERATOR, { reason: "refunded outside this app" });
+          return settled;
         });
-        await recordOrderEvent(db, orderId, "refund.needs_operator", { reason: "refunded outside this app" });
         return { status: "needs_operator", payment: row };
       }
       return {

@@ -43,8 +43,18 @@ export function withInstallSecrets(config: Config): InstallSecrets {
   const mail = config.mail.useCatcher
     ? { ...config.mail, smtpUrl: withLogin(config.mail.smtpUrl, MAIL_CATCHER_USER, own.mailCatcherPassword) }
     : config.mail;
+  // The platform's alert mail goes through the same relay, with the same login.
+  const platformOptions = config.platform.alertEmail
+    ? { ...config.platform, alertEmail: { ...config.platform.alertEmail, smtpUrl: mail.smtpUrl } }
+    : config.platform;
   return {
-    config: { ...config, stripe, mail, app: { ...config.app, apiToken: config.app.apiToken ?? own.appApiToken } },
+    config: {
+      ...config,
+      stripe,
+      mail,
+      platform: platformOptions,
+      app: { ...config.app, apiToken: config.app.apiToken ?? own.appApiToken },
+    },
     platform: loadPlatformSecrets(config.dataDir),
   };
 }

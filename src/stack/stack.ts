@@ -107,6 +107,7 @@ export async function bootStack(givenConfig: Config, log: Log, options: StackOpt
         databaseUrl,
         port: config.mail.catcherPort,
         credentials: mailCatcherCredentials(config.mail.smtpUrl),
+        retainForMs: config.mail.retention.ms,
       });
       stops.push({ name: "mail catcher", stop: started.close });
       return started;
@@ -229,9 +230,11 @@ function taskEnvironment(config: Config, databaseUrl: string): Record<string, st
     STRIPE_FAKE_PORT: String(config.stripe.standInPort),
     SMTP_URL: config.mail.smtpUrl,
     MAIL_FROM: config.mail.from,
+    ...(config.alerts.email.length > 0 ? { ALERT_EMAIL: config.alerts.email.join(",") } : {}),
     ORDER_REMINDER_DELAY: config.orders.reminderDelay.text,
     RESERVATION_TTL: config.orders.reservationTtl.text,
     RECONCILE_AFTER: config.orders.reconcileAfter.text,
+    ORDER_EVENT_RETENTION: config.orders.eventRetention.text,
     RECONCILE_INTERVAL: config.orders.reconcileInterval.text,
     STRIPE_TIMEOUT: `${config.stripe.timeoutMs}ms`,
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { loadPlatformConfig } from "local-trigger/config";
 import { ConfigError, loadConfig } from "../../src/config";
 
 describe("loadConfig", () => {
@@ -12,6 +13,9 @@ describe("loadConfig", () => {
     expect(config.trigger.apiUrl).toBe("http://127.0.0.1:3030");
     expect(config.orders.reminderDelay).toEqual({ text: "24h", ms: 86_400_000 });
     expect(config.orders.reservationTtl.ms).toBe(30 * 60_000);
+    expect(config.platform.retention).toEqual({ olderThanMs: 30 * 86_400_000, everyMs: 3_600_000 });
+    expect(config.orders.eventRetention).toEqual({ text: "90d", ms: 90 * 86_400_000 });
+    expect(config.mail.retention).toEqual({ text: "7d", ms: 7 * 86_400_000 });
   });
 
   it("uses the real services when their variables are set", () => {
@@ -59,7 +63,14 @@ describe("loadConfig", () => {
     ["ORDER_REMINDER_DELAY", "500ms", /ORDER_REMINDER_DELAY: must be a delay Trigger.dev accepts.*got "500ms"/],
     ["ORDER_REMINDER_DELAY", "0s", /ORDER_REMINDER_DELAY: must be a delay Trigger.dev accepts/],
     ["RECONCILE_AFTER", "soon", /RECONCILE_AFTER: must be a duration/],
+    ["RUN_RETENTION", "abc", /RUN_RETENTION: must be a duration like 30s, 15m, 24h or 2d \(got "abc"\)/],
+    ["RUN_RETENTION", "10m", /RUN_RETENTION: must be at least 1h/],
+    ["RUN_RETENTION_INTERVAL", "2d", /RUN_RETENTION_INTERVAL: must be from 1s to 24h/],
+    ["ORDER_EVENT_RETENTION", "forever", /ORDER_EVENT_RETENTION: must be a duration/],
+    ["MAIL_RETENTION", "30", /MAIL_RETENTION: must be a duration/],
+    ["MAIL_RETENTION", "5m", /MAIL_RETENTION: must be at least 1h/],
     ["SMTP_URL", "http://mail", /SMTP_URL: must start with smtp:\/\/ or smtps:\/\//],
+    ["ALERT_EMAIL", "ops@example.com,nobody", /ALERT_EMAIL: must be e-mail addresses, comma-separated/],
     ["TRIGGER_SECRET_KEY", "secret", /TRIGGER_SECRET_KEY: must be tr_dev_, tr_stg_ or tr_prod_ and at least 16/],
     ["TRIGGER_SECRET_KEY", "tr_dev_local", /TRIGGER_SECRET_KEY: must be tr_dev_.*a key others can't guess/],
     ["PLATFORM_ACCESS_TOKEN", "tr_pat_local", /PLATFORM_ACCESS_TOKEN: must be tr_pat_ and at least 24/],
@@ -72,6 +83,35 @@ describe("loadConfig", () => {
     ],
   ])("rejects a bad %s, naming it", (variable, value, message) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(message);
+  });
+
+  it("ALERT_EMAIL: the app's operator alerts and the platform's run alerts go to it, through the app's relay", () => {
+    const local = loadConfig({ ALERT_EMAIL: "ops@example.com, oncall@example.com" });
+    expect(local.alerts.email).toEqual(["ops@example.com", "oncall@example.com"]);
+    expect(local.platform.alertEmail).toEqual({
+      to: ["ops@example.com", "oncall@example.com"],
+      from: '"Trigger.dev alerts" <alerts@local-trigger.localhost>',
+      smtpUrl: "smtp://127.0.0.1:2525", // the mail catcher
+    });
+    const relay = loadConfig({
+      ALERT_EMAIL: "ops@example.com",
+      SMTP_URL: "smtps://u:p@relay.example",
+      ALERT_EMAIL_FROM: "alerts@shop.example",
+    });
+    expect(relay.platform.alertEmail).toMatchObject({ from: "alerts@shop.example", smtpUrl: "smtps://u:p@relay.example" });
+    expect(loadConfig({}).alerts.email).toEqual([]);
+    expect(loadConfig({}).platform.alertEmail).toBeUndefined();
+    // The platform alone has no catcher to fall back on.
+    expect(() => loadPlatformConfig({ ALERT_EMAIL: "ops@example.com" })).toThrow(/SMTP_URL: must be set with ALERT_EMAIL/);
+  });
+
+  it("a variable the app and the platform both read is reported once", () => {
+    try {
+      loadConfig({ SMTP_URL: "http://mail" });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).issues).toEqual([{ variable: "SMTP_URL", message: "must start with smtp:// or smtps://" }]);
+    }
   });
 
   it("takes every delay Trigger.dev's own parser takes", () => {
