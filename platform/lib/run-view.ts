@@ -68,7 +68,7 @@ export async function findRun(ctx: PlatformContext, env: ProjectEnvironment, run
 
 /** A packet as JSON, as Trigger.dev's API answers it (parsePacketAsJson): superjson's JSON view, so a BigInt
  *  is a string, a Date an ISO string, a circular link null, rather than live values that cannot be sent. */
-async function decode(data: string | null, dataType: string | null): Promise<unknown> {
+export async function decodePacket(data: string | null, dataType: string | null): Promise<unknown> {
   if (data === null || dataType === null) return undefined;
   try {
     return await parsePacketAsJson({ data, dataType });
@@ -109,9 +109,9 @@ export async function retrieveRunView(ctx: PlatformContext, run: Run) {
   return {
     ...related(run, await versionOf(run.workerId)),
     // A stored packet is not inlined: the SDK fetches it from its presigned URL, as from Trigger.dev's store.
-    payload: storedPayload ? undefined : await decode(run.payload, run.payloadType),
+    payload: storedPayload ? undefined : await decodePacket(run.payload, run.payloadType),
     payloadPresignedUrl: storedPayload ? presignedPacketUrl(ctx.origin, signer!, run.payload!, "GET") : undefined,
-    output: storedOutput ? undefined : await decode(run.output, run.outputType),
+    output: storedOutput ? undefined : await decodePacket(run.output, run.outputType),
     outputPresignedUrl: storedOutput ? presignedPacketUrl(ctx.origin, signer!, run.output!, "GET") : undefined,
     ...(error ? { error } : {}),
     // The schedule that fired the run, as Trigger.dev's retrieve shows it (RunScheduleDetails).

@@ -5,13 +5,14 @@
 import { desc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { caughtMessages, stripeObjects } from "local-stand-ins/schema";
-import type { DashboardExtension } from "local-trigger/dashboard";
+import { withQuery, type DashboardExtension } from "local-trigger/dashboard";
 import { orderRuns } from "../events/order-runs";
 import { readStock } from "../inventory/read-stock";
 import { listOrders } from "../orders/list-orders";
 import { readOrder } from "../orders/read-order";
 import { describeError } from "../describe-error";
-import { InventoryPage, MailListPage, MailPage, OrderPage, OrdersPage } from "./order-pages";
+import { InventoryPage, MailListPage, MailPage, OrderPage, OrdersPage, type OrderReplay } from "./order-pages";
+import { abortBulkAction, BulkActionId, bulkActionProgress, replayFailedOrderRuns } from "../events/replay-failed-runs";
 
 const PAGE_SIZE = 50;
 
@@ -44,16 +45,46 @@ export function businessDashboard(db: Database): DashboardExtension {
             body: <p class="muted">No order {c.req.param("id")}.</p>,
           });
         const providerIds = order.payments.map((p) => p.providerId).filter((id): id is string => id !== null);
-        const [runs, intents] = await Promise.all([
+        // ?bulk=: the replay of its failed runs started from this page, followed live.
+        const bulk = BulkActionId.safeParse(c.req.query("bulk"));
+        const [runs, intents, replay] = await Promise.all([
           orderRuns(order.id).catch((error: unknown) => `Runs could not be listed: ${describeError(error)}`),
           providerIds.length ? db.select().from(stripeObjects).where(inArray(stripeObjects.id, providerIds)) : Promise.resolve([]),
+          bulk.success
+            ? bulkActionProgress(bulk.data).then(
+                (action): OrderReplay => action,
+                (error: unknown): OrderReplay => ({ error: `The replay's progress could not be read: ${describeError(error)}` }),
+              )
+            : undefined,
         ]);
         return render(c, {
           title: `Order ${order.id}`,
           current: "/orders",
           live: true,
-          body: <OrderPage order={order} runs={runs} intents={intents} />,
+          body: <OrderPage order={order} runs={runs} intents={intents} replay={replay} />,
         });
+      });
+      app.post("/orders/:id/replay-failed", async (c) => {
+        const order = await readOrder(db, c.req.param("id"));
+        if (!order) return c.redirect(withQuery("/orders", { flash: `No order ${c.req.param("id")}`, kind: "error" }), 303);
+        const back = `/orders/${encodeURIComponent(order.id)}`;
+        try {
+          const bulk = await replayFailedOrderRuns(order.id);
+          return c.redirect(withQuery(back, { bulk, flash: "Replaying the order's failed runs" }), 303);
+        } catch (error) {
+          return c.redirect(withQuery(back, { flash: `The replay could not start: ${describeError(error)}`, kind: "error" }), 303);
+        }
+      });
+      app.post("/orders/:id/bulk-actions/:bulk/abort", async (c) => {
+        const back = `/orders/${encodeURIComponent(c.req.param("id"))}`;
+        const bulk = BulkActionId.safeParse(c.req.param("bulk"));
+        if (!bulk.success) return c.redirect(withQuery(back, { flash: `bulk: ${bulk.error.issues[0]!.message}`, kind: "error" }), 303);
+        try {
+          await abortBulkAction(bulk.data);
+          return c.redirect(withQuery(back, { bulk: bulk.data, flash: `Bulk action ${bulk.data} aborted` }), 303);
+        } catch (error) {
+          return c.redirect(withQuery(back, { bulk: bulk.data, flash: `Not aborted: ${describeError(error)}`, kind: "error" }), 303);
+        }
       });
       app.get("/inventory", async (c) =>
         render(c, { title: "Inventory", current: "/inventory", live: true, body: <InventoryPage stock={await readStock(db)} /> }),

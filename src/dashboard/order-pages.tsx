@@ -2,13 +2,23 @@
 /** @jsxImportSource hono/jsx */
 // The business side of the dashboard: orders (list and one order with everything hanging off it),
 // inventory, and the mail catcher's messages. Read from the same tables the app's API and the tasks use.
-import { DataTable, formatTime, JsonBlock, StatusBadge, withQuery } from "local-trigger/dashboard";
+import {
+  ActionButton,
+  BulkActionProgress,
+  DataTable,
+  formatTime,
+  JsonBlock,
+  StatusBadge,
+  withQuery,
+  type BulkActionShown,
+} from "local-trigger/dashboard";
 import type { listOrders } from "../orders/list-orders";
 import type { OrderDetails } from "../orders/read-order";
 import type { readStock } from "../inventory/read-stock";
 import { formatMoney } from "../mail/order-mail";
 import type { CaughtMessage, StripeObjectRow } from "local-stand-ins/schema";
 import { orderTag } from "../orders/order-tag";
+import { isFailedRun } from "../events/replay-failed-runs";
 
 const ORDER_STATUS_CLASS: Record<string, string> = { completed: "ok", cancelled: "muted", failed: "bad", payment_failed: "bad" };
 const orderBadge = (status: string) => <span class={`badge ${ORDER_STATUS_CLASS[status] ?? "busy"}`}>{status}</span>;
@@ -46,8 +56,22 @@ export function OrdersPage({ orders, next }: { orders: Awaited<ReturnType<typeof
 }
 
 type OrderRun = { id: string; task: string; status: string; createdAt: Date };
+/** A replay of the order's failed runs under way (or why its progress could not be read). */
+export type OrderReplay = BulkActionShown | { error: string };
 
-export function OrderPage({ order, runs, intents }: { order: OrderDetails; runs: OrderRun[] | string; intents: StripeObjectRow[] }) {
+export function OrderPage({
+  order,
+  runs,
+  intents,
+  replay,
+}: {
+  order: OrderDetails;
+  runs: OrderRun[] | string;
+  intents: StripeObjectRow[];
+  replay?: OrderReplay | undefined;
+}) {
+  const failedRuns = typeof runs === "string" ? 0 : runs.filter((r) => isFailedRun(r.status)).length;
+  const orderPath = `/orders/${encodeURIComponent(order.id)}`;
   return (
     <>
       <h1>
@@ -159,6 +183,20 @@ export function OrderPage({ order, runs, intents }: { order: OrderDetails; runs:
                   </li>
                 ))}
           </ul>
+          {failedRuns > 0 ? (
+            <div class="actions">
+              <ActionButton
+                action={`${orderPath}/replay-failed`}
+                label={`Replay failed runs (${failedRuns})`}
+                confirm={`Replay the ${failedRuns} runs of this order that failed after their last attempt?`}
+              />
+            </div>
+          ) : null}
+          {replay === undefined ? null : "error" in replay ? (
+            <p class="low">{replay.error}</p>
+          ) : (
+            <BulkActionProgress action={replay} abortAction={`${orderPath}/bulk-actions/${encodeURIComponent(replay.id)}/abort`} />
+          )}
         </section>
       </div>
       <section class="card">

@@ -14,7 +14,7 @@ import { authorize } from "./public-access";
 const RUNS = [{ type: "runs" }];
 
 /** A bulk action as the API shows it (BulkActionObject). */
-function bulkActionObject(action: BulkAction) {
+export function bulkActionObject(action: BulkAction) {
   return {
     id: action.friendlyId,
     ...(action.name ? { name: action.name } : {}),

@@ -27,7 +27,9 @@ import { loadRunDetails } from "./run-details";
 import { RunPage } from "./run-page";
 import { API_STATUSES, RunsPage, type RunsFilter } from "./runs-page";
 import { SchedulesPage } from "./schedules-page";
+import { operationsRoutes } from "./operations-routes";
 import { TestPage, type TestForm } from "./test-page";
+import { failedRunsRoutes } from "./failed-runs-routes";
 
 export type DashboardContext = Context<PlatformEnv>;
 
@@ -49,12 +51,34 @@ export type RenderPage = (
     project?: ShownProject | null;
   },
 ) => Response | Promise<Response>;
+/** What a group of project pages gets from the dashboard to render and to act through the API. */
+export type ProjectPageTools = {
+  render: RenderPage;
+  shown: (c: DashboardContext) => ShownProject;
+  callApi: (c: DashboardContext, method: "POST" | "PUT", path: string, body?: unknown) => Promise<Record<string, unknown>>;
+  act: (c: DashboardContext, back: string, action: () => Promise<string | { redirect: string; flash: string }>) => Promise<Response>;
+};
+
 export type DashboardExtension = { nav: NavItem[]; routes: (app: Hono<PlatformEnv>, render: RenderPage) => void };
 
 const PAGE_SIZE = 50;
 
 /** The project pages' own paths; the environment is set on these only (a "*" would reach the API's routes once mounted). */
-const PROJECT_PAGE_PATHS = ["/runs", "/runs/*", "/test", "/schedules", "/schedules/*", "/apikeys"];
+const PROJECT_PAGE_PATHS = [
+  "/runs",
+  "/runs/*",
+  "/test",
+  "/schedules",
+  "/schedules/*",
+  "/apikeys",
+  "/run-metrics",
+  "/queues",
+  "/queues/*",
+  "/failed",
+  "/failed/*",
+  "/bulk-actions",
+  "/bulk-actions/*",
+];
 
 /** Trigger.dev's links name the environment: ?envSlug=dev on runs (the CLI's "View runs"), ?environment=dev on test. */
 const EnvironmentQuery = z.object({
@@ -279,6 +303,8 @@ function projectPages(render: RenderPage, scope: ProjectScope): Hono<PlatformEnv
     });
   }
   const shown = (c: DashboardContext): ShownProject => ({ env: c.var.env, paths: scope.paths(c.var.env) });
+  failedRunsRoutes(app, { render, shown, callApi, act });
+  operationsRoutes(app, { render, shown, callApi, act });
 
   app.get("/runs", async (c) => {
     const q = c.req.query();

@@ -2,3 +2,4 @@
 // page parts the platform's own pages are made of, so that added pages look the same.
 export type { DashboardContext, DashboardExtension, RenderPage } from "./dashboard-routes";
 export { ActionButton, DataTable, formatDuration, formatTime, JsonBlock, StatusBadge, withQuery, type NavItem } from "./page-shell";
+export { BulkActionProgress, type BulkActionShown } from "./bulk-action-progress";

@@ -17,8 +17,11 @@ export const PROJECTS_NAV: NavItem = { href: "/projects", label: "Projects" };
 export function platformNav(paths: ProjectPaths): NavItem[] {
   return [
     { href: paths.runs, label: "Runs" },
+    { href: paths.failed, label: "Failed" },
     { href: paths.test, label: "Test" },
     { href: paths.schedules, label: "Schedules" },
+    { href: paths.queues, label: "Queues" },
+    { href: paths.metrics, label: "Metrics" },
     { href: paths.apiKeys, label: "API keys" },
   ];
 }
@@ -177,9 +180,11 @@ export function ActionButton({ action, label, confirm, danger }: { action: strin
   );
 }
 
-/** `href` with its query replaced by `params` (empty values dropped). */
-export function withQuery(path: string, params: Record<string, string | undefined>): string {
-  const query = new URLSearchParams();
+/** `href` with `params` set in its query (empty values dropped); a query `href` already has is kept. */
+export function withQuery(href: string, params: Record<string, string | undefined>): string {
+  const mark = href.indexOf("?");
+  const path = mark === -1 ? href : href.slice(0, mark);
+  const query = new URLSearchParams(mark === -1 ? "" : href.slice(mark + 1));
   for (const [key, value] of Object.entries(params)) if (value) query.set(key, value);
   const text = query.toString();
   return text ? `${path}?${text}` : path;

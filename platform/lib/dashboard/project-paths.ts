@@ -11,10 +11,18 @@ export type ProjectPaths = {
   schedules: string;
   schedule: (scheduleId: string) => string;
   apiKeys: string;
+  /** The dead-letter view: runs that failed after their last attempt. */
+  failed: string;
+  /** Bulk actions' progress (`?id=` each one to show; none: the latest). */
+  bulkActions: string;
+  /** Not "metrics": on the short paths that would be the platform's Prometheus endpoint (GET /metrics). */
+  metrics: string;
+  queues: string;
+  queue: (queueId: string) => string;
 };
 
 /** The parts of a project a page belongs to; switching project keeps you on the same one. */
-export const PROJECT_SECTIONS = ["runs", "test", "schedules", "apikeys"] as const;
+export const PROJECT_SECTIONS = ["runs", "failed", "test", "schedules", "apikeys", "run-metrics", "queues"] as const;
 export type ProjectSection = (typeof PROJECT_SECTIONS)[number];
 
 export const projectUrl = (ref: string) => `/projects/v3/${encodeURIComponent(ref)}`;
@@ -28,6 +36,11 @@ export function projectPaths(base: string): ProjectPaths {
     schedules: `${base}/schedules`,
     schedule: (scheduleId) => `${base}/schedules/${encodeURIComponent(scheduleId)}`,
     apiKeys: `${base}/apikeys`,
+    failed: `${base}/failed`,
+    bulkActions: `${base}/bulk-actions`,
+    metrics: `${base}/run-metrics`,
+    queues: `${base}/queues`,
+    queue: (queueId) => `${base}/queues/${encodeURIComponent(queueId)}`,
   };
 }
 

@@ -53,6 +53,10 @@ export const ENGINE_STATUSES_OF: Record<ApiStatus, EngineStatus[]> = {
 /** API statuses of runs that ended badly (the run view's isFailed). */
 export const FAILED_API_STATUSES: readonly ApiStatus[] = ["FAILED", "CRASHED", "SYSTEM_FAILURE", "EXPIRED", "TIMED_OUT"];
 
+/** API statuses of runs that failed after their last attempt, the ones worth replaying (the dashboard's Failed
+ *  page): EXPIRED is not among them, as such a run never started. */
+export const DEAD_LETTER_API_STATUSES: readonly ApiStatus[] = ["FAILED", "CRASHED", "TIMED_OUT", "SYSTEM_FAILURE"];
+
 /** The status the API shows for a run: a DELAYED run whose delay has passed is QUEUED. */
 export function apiStatus(run: { status: string; delayUntil: Date | null }): ApiStatus {
   if (run.status === "DELAYED") return run.delayUntil && run.delayUntil <= new Date() ? "QUEUED" : "DELAYED";
