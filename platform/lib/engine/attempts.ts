@@ -102,6 +102,8 @@ export async function renewHeldLease(ctx: EngineContext, env: ProjectEnvironment
   await ctx.db.execute(
     sql`UPDATE trigger_platform.runs r SET lease_until = ${leaseFromNow(ctx)}
          WHERE r.id = ${runId} AND r.environment_id = ${env.id} AND r.status IN ${IN_ATTEMPT_STATUSES}
+           -- Written only once half the lease is gone: a poll every 5 s need not rewrite a fresh lease (and the runs' indexes).
+           AND r.lease_until < now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 2000})
            AND (SELECT execution_status FROM trigger_platform.snapshots WHERE run_id = r.id ORDER BY seq DESC LIMIT 1)
                IN ('EXECUTING', 'EXECUTING_WITH_WAITPOINTS')
            AND coalesce(r.heartbeat_at, (SELECT started_at FROM trigger_platform.attempts a WHERE a.run_id = r.id AND a.number = r.attempt_number))
