@@ -40,6 +40,8 @@ const optionalUrl = (protocols: string[]) =>
     .optional();
 
 const DEFAULT_CATCHER_PORT = 2525;
+/** The order-event sweep and the catcher's pruning each run hourly: a shorter retention would not be kept to. */
+const MIN_RETENTION_MS = 3_600_000;
 const catcherUrl = (port: number) => `smtp://${LOCALHOST}:${port}`;
 
 /** The raw environment, variable by variable, with its rules and defaults. */
@@ -101,9 +103,9 @@ const EnvSchema = z.object({
   ),
   STRIPE_TIMEOUT: duration("15s"),
   /** An order in a final status whose newest event is older than this loses its timeline (jobs/sweep-order-events.ts). */
-  ORDER_EVENT_RETENTION: duration("90d").refine((d) => d.ms >= 3_600_000, "must be at least 1h"),
+  ORDER_EVENT_RETENTION: duration("90d").refine((d) => d.ms >= MIN_RETENTION_MS, "must be at least 1h"),
   /** The mail catcher deletes the mail it caught longer ago than this. */
-  MAIL_RETENTION: duration("7d").refine((d) => d.ms >= 3_600_000, "must be at least 1h"),
+  MAIL_RETENTION: duration("7d").refine((d) => d.ms >= MIN_RETENTION_MS, "must be at least 1h"),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -134,6 +136,18 @@ function realStripeIssues(e: z.output<typeof EnvSchema>): ConfigIssue[] {
   return issues;
 }
 
+/** The invariant checker excuses a mail sent twice by the order's `mail.*.resent` event: the timeline must
+ *  outlive the mail, or a resend whose event was swept would be reported as a duplicate. */
+function retentionIssues(e: z.output<typeof EnvSchema>): ConfigIssue[] {
+  if (e.MAIL_RETENTION.ms <= e.ORDER_EVENT_RETENTION.ms) return [];
+  return [
+    {
+      variable: "MAIL_RETENTION",
+      message: `must be at most ORDER_EVENT_RETENTION (${e.ORDER_EVENT_RETENTION.text}): a resent mail is told apart from a duplicate by its order's timeline (got ${e.MAIL_RETENTION.text})`,
+    },
+  ];
+}
+
 /** Reads the environment (process.env by default) into the project's configuration, or throws ConfigError. */
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   // The platform reads its own variables (ports, database, tuning, alerts); both sets of issues are reported
@@ -152,7 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (!parsed.success)
     issues.push(...configIssues(parsed.error).filter((i) => !issues.some((j) => j.variable === i.variable && j.message === i.message)));
-  else issues.push(...realStripeIssues(parsed.data));
+  else issues.push(...realStripeIssues(parsed.data), ...retentionIssues(parsed.data));
   if (parsed.success && parsed.data.TRIGGER_API_URL !== undefined && !env.TRIGGER_SECRET_KEY)
     issues.push({ variable: "TRIGGER_SECRET_KEY", message: "must be set to the project's secret key when TRIGGER_API_URL is set" });
   if (!parsed.success || !platform || issues.length) throw new ConfigError(issues);

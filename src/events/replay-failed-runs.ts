@@ -8,7 +8,9 @@ import { orderTag } from "../orders/order-tag";
 
 type RunStatus = Awaited<ReturnType<typeof runs.retrieve>>["status"];
 
-/** Runs that failed after their last attempt (EXPIRED runs never started, so they are not among them). */
+/** Runs that failed after their last attempt (EXPIRED runs never started, so they are not among them). The
+ *  app's one list: Trigger.dev's API statuses, written here because the app runs on any Trigger.dev, not only the
+ *  local platform (whose dead-letter list says the same and stays its own). */
 export const FAILED_RUN_STATUSES = ["FAILED", "CRASHED", "TIMED_OUT", "SYSTEM_FAILURE"] as const satisfies readonly RunStatus[];
 
 export const isFailedRun = (status: string) => (FAILED_RUN_STATUSES as readonly string[]).includes(status);

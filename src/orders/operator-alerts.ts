@@ -4,7 +4,7 @@
 // flags it twice; src/mail/send-operator-alerts.ts then mails it at least once.
 import type { DatabaseOrTransaction } from "../../db/client";
 import { operatorAlerts } from "../../db/schema";
-import { recordOrderEvent } from "./order-status";
+import { lockOrder, recordOrderEvent } from "./order-status";
 
 /** Stripe failed every refund of the order, or the money was refunded outside this app: a person squares it. */
 export const REFUND_NEEDS_OPERATOR = "refund.needs_operator";
@@ -13,7 +13,8 @@ export const WORKFLOW_NEEDS_OPERATOR = "workflow.needs_operator";
 
 export type OperatorCondition = typeof REFUND_NEEDS_OPERATOR | typeof WORKFLOW_NEEDS_OPERATOR;
 
-/** Flags the order for an operator; true when this call flagged it (false: it was flagged already). */
+/** Flags the order for an operator; true when this call flagged it (false: it was flagged already). Takes the
+ *  order's lock first, as every writer of an order does (a caller holding it already takes it again at no cost). */
 export async function flagForOperator(
   db: DatabaseOrTransaction,
   orderId: string,
@@ -21,6 +22,7 @@ export async function flagForOperator(
   detail: Record<string, unknown>,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
+    await lockOrder(tx, orderId);
     const [made] = await tx
       .insert(operatorAlerts)
       .values({ orderId, condition, detail })

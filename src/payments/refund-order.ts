@@ -1,7 +1,7 @@
 // Refunding an order's charge, the compensation of charge-order.ts: the whole amount, once, however often
 // it is asked for. A refund Stripe fails is followed by a new one (its own row and key), up to
 // MAX_REFUND_ATTEMPTS; a refund whose outcome is unknown is looked up at Stripe before anything is sent.
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQLWrapper } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Database } from "../../db/client";
 import { payments, type Payment } from "../../db/schema";
@@ -41,7 +41,11 @@ export async function refundOrder(db: Database, stripe: Stripe, orderId: string)
     if (refunded >= charge.amountCents)
       return { status: "succeeded" as const, payment: refunds.findLast((r) => r.status === "succeeded")! };
     const foreign = refunds.find((r) => r.failureCode === "charge_already_refunded");
-    if (foreign) return { status: "needs_operator" as const, payment: foreign };
+    if (foreign) {
+      // Flagged when it was refused; flagged here too for an order refused before the alerts existed (once).
+      await flagForOperator(tx, orderId, REFUND_NEEDS_OPERATOR, { reason: "refunded outside this app" });
+      return { status: "needs_operator" as const, payment: foreign };
+    }
     const open = refunds.find((r) => UNSETTLED.includes(r.status));
     if (open)
       return {
@@ -141,15 +145,17 @@ export async function settleRefund(
   return { status: "processing", payment: await settlePayment(db, refund.id, { status: "processing", providerId: result.id }) };
 }
 
-/** An order that will not be fulfilled (failed, payment_failed, cancelled) and whose succeeded charge is
- *  not refunded in full yet. */
+/** Whether the order whose id is `orderId` (a value or a column) will not be fulfilled (failed, payment_failed,
+ *  cancelled) and its succeeded charge is not refunded in full yet: one rule, for the reconciler and the
+ *  order-event sweep (which keeps such an order's timeline). */
+export const refundOwedSql = (orderId: SQLWrapper | string) => sql<boolean>`EXISTS (
+  SELECT 1 FROM fulfillment.orders o JOIN fulfillment.payments c ON c.order_id = o.id AND c.kind = 'charge' AND c.status = 'succeeded'
+  WHERE o.id = ${orderId} AND o.status IN ('failed', 'payment_failed', 'cancelled')
+    AND c.amount_cents > (SELECT coalesce(sum(r.amount_cents), 0) FROM fulfillment.payments r WHERE r.order_id = o.id AND r.kind = 'refund' AND r.status = 'succeeded'))`;
+
+/** An order that will not be fulfilled and whose succeeded charge is not refunded in full yet. */
 export async function owesRefund(db: Database, orderId: string): Promise<boolean> {
-  const rows = await db.execute<{ owed: boolean }>(sql`
-    SELECT EXISTS (
-      SELECT 1 FROM fulfillment.orders o JOIN fulfillment.payments c ON c.order_id = o.id AND c.kind = 'charge' AND c.status = 'succeeded'
-      WHERE o.id = ${orderId} AND o.status IN ('failed', 'payment_failed', 'cancelled')
-        AND c.amount_cents > (SELECT coalesce(sum(r.amount_cents), 0) FROM fulfillment.payments r WHERE r.order_id = o.id AND r.kind = 'refund' AND r.status = 'succeeded')
-    ) AS owed`);
+  const rows = await db.execute<{ owed: boolean }>(sql`SELECT ${refundOwedSql(orderId)} AS owed`);
   return rows[0]?.owed === true;
 }
 

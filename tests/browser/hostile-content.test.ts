@@ -259,7 +259,9 @@ const INJECTED_MARKUP = `(() => {
   const found = [];
   for (const el of document.querySelectorAll("*"))
     for (const attribute of el.attributes) if (/^on/i.test(attribute.name)) found.push(el.tagName + "[" + attribute.name + "]");
-  for (const el of document.querySelectorAll("main script, main img, main svg, main object, main embed, main base, main meta, main link, main iframe:not(.mail)"))
+  // The Metrics page's own charts are SVG (a chart's frame, a task's duration bars); an SVG anywhere else, or
+  // inside one of them, came from the data.
+  for (const el of document.querySelectorAll("main script, main img, main svg:not(figure.chart > svg, td > svg.duration-bars), main object, main embed, main base, main meta, main link, main iframe:not(.mail)"))
     found.push(el.tagName + " in main");
   for (const el of document.querySelectorAll("[href], [src], [action], [formaction], [data]")) {
     const raw = el.getAttribute("href") ?? el.getAttribute("src") ?? el.getAttribute("action") ?? el.getAttribute("formaction") ?? el.getAttribute("data");
@@ -462,6 +464,41 @@ describe.each([
       await v.page.waitForTimeout(150);
       await v.expectInert(`/runs?tag=${h}`);
     }
+  });
+
+  it("the Metrics and Queues pages are inert; the Failed page shows hostile errors, stacks and payloads as text", async () => {
+    for (const where of ["/run-metrics", "/queues"]) {
+      await v.visit(where);
+      await v.expectInert(where);
+    }
+    await v.visit("/failed");
+    const groups = await v.text("#failed-groups");
+    for (const h of HOSTILE) expect(groups, `error group of ${h}`).toContain(h);
+    await v.screenshot("hostile-failed");
+    await v.expectInert("/failed");
+
+    const keys = await v.page
+      .locator("#failed-groups tr[data-group]")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-group")!));
+    const opened = new Set<string>();
+    for (const key of keys) {
+      await v.visit(`/failed?group=${key}`);
+      const runId = await v.page.locator("#group-runs-table tr[data-run]").first().getAttribute("data-run");
+      const i = seeded().runIds.indexOf(runId!);
+      if (i < 0) continue; // a failed run not seeded here
+      const h = HOSTILE[i]!;
+      opened.add(runId!);
+      expect(await v.text("#group-runs > pre.log"), `group message of ${runId}`).toBe(`Error: ${h}`);
+      const row = v.page.locator(`#group-runs-table tr[data-run="${runId}"]`);
+      for (const summary of await row.locator("summary").all()) await summary.click();
+      const error = await row.locator("td.wrap pre.log").innerText();
+      expect(error, `stack of ${runId}`).toContain(h);
+      expect(error, `stack of ${runId}`).toContain("at run (hostile-task.ts:1:1)");
+      expect(await row.locator("td.payload pre.json").innerText(), `payload of ${runId}`).toContain(`"note": "${asJson(h)}"`);
+      await v.page.waitForTimeout(150);
+      await v.expectInert(`/failed?group=${key} (opened)`);
+    }
+    expect([...opened].sort()).toEqual([...seeded().runIds].sort());
   });
 
   it("the orders list and the inventory show hostile names, e-mails, ids and SKUs as text", async () => {

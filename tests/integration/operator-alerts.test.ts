@@ -78,6 +78,34 @@ const makeDue = (alert: OperatorAlert) =>
     .set({ nextAttemptAt: sql`now()` })
     .where(eq(operatorAlerts.id, alert.id));
 
+/** `count` orders whose charge was refunded outside the app, each flagged once. */
+async function flaggedOrders(count: number) {
+  const flagged: OperatorAlert[] = [];
+  for (let i = 0; i < count; i++) {
+    const { id, intentId } = await chargedThenCancelled();
+    await s.stripe.refunds.create({ payment_intent: intentId });
+    await refundOrder(t.db, s.stripe, id);
+    flagged.push((await alertsOf(id))[0]!);
+  }
+  return flagged;
+}
+/** As if `seconds` had passed for every alert still pending (a claim's lease runs out with them). */
+const timePasses = (seconds: number) =>
+  t.db
+    .update(operatorAlerts)
+    .set({ nextAttemptAt: sql`${operatorAlerts.nextAttemptAt} - make_interval(secs => ${seconds})` })
+    .where(eq(operatorAlerts.status, "pending"));
+/** A transport that runs `meanwhile` before each send (what happens while the send takes its time). */
+function sendingSlowly(smtpUrl: string, meanwhile: () => Promise<unknown>): MailTransport {
+  const slow = createMailTransport(smtpUrl);
+  const send = slow.sendMail.bind(slow);
+  slow.sendMail = (async (mail: Parameters<typeof send>[0]) => {
+    await meanwhile();
+    return send(mail);
+  }) as typeof slow.sendMail;
+  return slow;
+}
+
 describe("operator alerts", () => {
   it("Stripe refused the refund (the charge was refunded outside the app): flagged once under 10 concurrent calls, mailed once after the relay's refusal", async () => {
     const { id, intentId } = await chargedThenCancelled();
@@ -120,6 +148,18 @@ describe("operator alerts", () => {
     await makeDue(alert!);
     expect((await sendOperatorAlerts(t.db, options)).sent).toEqual([]);
     expect(await mailsOf(alert!)).toHaveLength(1);
+  });
+
+  it("an order Stripe refused a refund of before operator alerts existed is flagged when its refund is asked for again", async () => {
+    const { id, intentId } = await chargedThenCancelled();
+    await s.stripe.refunds.create({ payment_intent: intentId });
+    expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "needs_operator" });
+    await t.db.delete(operatorAlerts).where(eq(operatorAlerts.orderId, id)); // as it was before
+    for (let call = 0; call < 2; call++) expect(await refundOrder(t.db, s.stripe, id)).toMatchObject({ status: "needs_operator" });
+    expect(await alertsOf(id)).toEqual([
+      expect.objectContaining({ condition: REFUND_NEEDS_OPERATOR, status: "pending", detail: { reason: "refunded outside this app" } }),
+    ]);
+    expect((await sendOperatorAlerts(t.db, options)).sent).toContain(`${id} ${REFUND_NEEDS_OPERATOR}`);
   });
 
   it(`Stripe failed every refund (${MAX_REFUND_ATTEMPTS}): flagged once, however often the refund task asks again`, async () => {
@@ -185,5 +225,47 @@ describe("operator alerts", () => {
     expect((await sendOperatorAlerts(t.db, options)).sent).toContain(`${id} ${REFUND_NEEDS_OPERATOR}`);
     expect(await mailsOf(alert!)).toHaveLength(1);
     expect(await alertsOf(id)).toEqual([expect.objectContaining({ status: "sent", attempts: 2 })]);
+  });
+  it("two senders at once, one of them slow (each of its sends takes 25 s): every alert mailed exactly once", async () => {
+    const flagged = await flaggedOrders(3);
+    for (const alert of flagged) await makeDue(alert);
+    const passesOfB: string[][] = [];
+    // While the slow sender sends, time passes and the other sender makes a pass over what is due.
+    const slow = sendingSlowly(catcher.url, async () => {
+      await timePasses(25);
+      passesOfB.push((await sendOperatorAlerts(t.db, options)).sent);
+    });
+    try {
+      const sentBySlow = (await sendOperatorAlerts(t.db, { ...options, transport: slow })).sent;
+      const labels = flagged.map((a) => `${a.orderId} ${a.condition}`);
+      expect(new Set([...sentBySlow, ...passesOfB.flat()].filter((l) => labels.includes(l)))).toEqual(new Set(labels));
+      expect(sentBySlow.filter((l) => labels.includes(l))).toHaveLength(1); // it held one alert at a time
+    } finally {
+      slow.close();
+    }
+    for (const alert of flagged) {
+      expect(await mailsOf(alert)).toHaveLength(1);
+      expect(await alertsOf(alert.orderId)).toEqual([expect.objectContaining({ status: "sent", attempts: 1, lastError: null })]);
+    }
+  });
+
+  it("a sender whose claim lapsed mid-send cannot undo what the next claim settled", async () => {
+    const [alert] = await flaggedOrders(1);
+    await makeDue(alert!);
+    let passOfB: Awaited<ReturnType<typeof sendOperatorAlerts>> | undefined;
+    // The relay hangs past the claim's lease, another sender sends the alert, then this send fails.
+    const dead = sendingSlowly("smtp://127.0.0.1:1", async () => {
+      await timePasses(70);
+      passOfB = await sendOperatorAlerts(t.db, options);
+    });
+    try {
+      const lapsed = await sendOperatorAlerts(t.db, { ...options, transport: dead });
+      expect(lapsed).toEqual({ sent: [], retrying: [], givenUp: [] }); // its failure settled nothing
+    } finally {
+      dead.close();
+    }
+    expect(passOfB!.sent).toContain(`${alert!.orderId} ${alert!.condition}`);
+    expect(await alertsOf(alert!.orderId)).toEqual([expect.objectContaining({ status: "sent", attempts: 2, lastError: null })]);
+    expect(await mailsOf(alert!)).toHaveLength(1);
   });
 });

@@ -24,18 +24,24 @@ afterEach(async () => t.close());
 /** Turns the clone (every chain applied) into what the single-chain layout left behind. */
 async function asSingleChainDatabase(migrationsApplied: number) {
   await t.db.execute(sql`DROP TABLE drizzle.fulfillment_migrations, drizzle.trigger_platform_migrations, drizzle.stand_ins_migrations`);
-  // Nor had it what the platform's later migrations made: its schema is the baseline's alone.
-  await t.db.execute(sql`DROP SCHEMA trigger_platform CASCADE`);
-  const baseline = fs.readFileSync(path.resolve("platform/migrations/0000_trigger_platform.sql"), "utf8");
-  for (const statement of baseline.split("--> statement-breakpoint")) if (statement.trim()) await t.db.execute(sql.raw(statement));
+  // Nor had it what each chain's later migrations made: the app's and the platform's schemas are their baselines'
+  // alone (the stand-ins' chain has only its baseline).
+  for (const [schema, baselineFile] of [
+    ["trigger_platform", "platform/migrations/0000_trigger_platform.sql"],
+    ["fulfillment", "db/migrations/0000_fulfillment.sql"],
+  ] as const) {
+    await t.db.execute(sql.raw(`DROP SCHEMA ${schema} CASCADE`));
+    const baseline = fs.readFileSync(path.resolve(baselineFile), "utf8");
+    for (const statement of baseline.split("--> statement-breakpoint")) if (statement.trim()) await t.db.execute(sql.raw(statement));
+  }
   await t.db.execute(sql`CREATE TABLE drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
   for (let i = 0; i < migrationsApplied; i++)
     await t.db.execute(sql`INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES (${`old-${i}`}, ${1_764_000_000_000 + i})`);
 }
 
 it("an up-to-date single-chain database is carried over: every chain applies cleanly and rows survive", async () => {
-  await t.db.insert(products).values({ sku: "KEPT-1", name: "Kept", priceCents: 100, currency: "usd" });
   await asSingleChainDatabase(3);
+  await t.db.insert(products).values({ sku: "KEPT-1", name: "Kept", priceCents: 100, currency: "usd" });
   await migrateDatabase(t.url);
   await migratePlatform(t.url);
   await migrateStandIns(t.url);

@@ -49,6 +49,15 @@ describe("loadConfig", () => {
     expect(loadConfig({}).stripe.webhookSecret).toBe("whsec_local_stand_in");
   });
 
+  it("MAIL_RETENTION must not outlast ORDER_EVENT_RETENTION (the timeline tells a resend from a duplicate)", () => {
+    expect(() => loadConfig({ ORDER_EVENT_RETENTION: "2d", MAIL_RETENTION: "3d" })).toThrow(
+      /MAIL_RETENTION: must be at most ORDER_EVENT_RETENTION \(2d\).*\(got 3d\)/,
+    );
+    expect(() => loadConfig({ ORDER_EVENT_RETENTION: "5d" })).toThrow(/MAIL_RETENTION: must be at most ORDER_EVENT_RETENTION \(5d\)/); // the default 7d
+    const same = loadConfig({ ORDER_EVENT_RETENTION: "2d", MAIL_RETENTION: "48h" });
+    expect([same.mail.retention.ms, same.orders.eventRetention.ms]).toEqual([2 * 86_400_000, 2 * 86_400_000]);
+  });
+
   it("treats an empty variable as unset", () => {
     expect(loadConfig({ DATABASE_URL: "", SMTP_URL: "" }).database.url).toBeUndefined();
   });

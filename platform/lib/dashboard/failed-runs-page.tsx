@@ -1,13 +1,14 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 // The Failed page (the dead-letter view): runs that failed after their last attempt, grouped by task and
-// error, filtered by task and when they were triggered. A group opens to its runs (error, attempts, payload),
-// which can be picked and replayed, or all replayed at once: the whole group, or all that match the filter.
+// error, filtered by task and when they were triggered (the last DEFAULT_WINDOW_DAYS days unless it names a
+// start). A group opens to its runs (error, attempts, payload), which can be picked and replayed, or all
+// replayed at once: the whole group, or all that match the filter.
 // The page is not live, so a refresh never drops what was ticked; the replays' progress is on its own page.
 import type { Child } from "hono/jsx";
 import { CsrfField } from "./dashboard-session";
 import type { FailedRunGroup, FailedRunsFilter, FailedRunsPage as GroupRuns, PayloadShown } from "./failed-runs";
-import { MAX_GROUPS } from "./failed-runs";
+import { DEFAULT_WINDOW_DAYS, MAX_GROUPS } from "./failed-runs";
 import { DataTable, formatTime, StatusBadge, withQuery } from "./page-shell";
 import type { ProjectPaths } from "./project-paths";
 
@@ -61,6 +62,11 @@ export function FailedRunsPage({ filter, groups, total, opened, tasks, paths }: 
         <button type="submit">Filter</button>
         <a href={paths.failed}>clear</a>
       </form>
+      {filter.from ? null : (
+        <p class="muted" id="failed-window">
+          Showing runs triggered in the {DEFAULT_WINDOW_DAYS} days before {filter.to ?? "now"}; set “Triggered from” to look further back.
+        </p>
+      )}
 
       <section class="card">
         <h2 id="failed-total">

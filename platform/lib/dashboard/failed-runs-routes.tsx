@@ -20,6 +20,7 @@ import {
   failedRunsPage,
   FailedRunsFilter,
   MAX_GROUP_REPLAY,
+  notDeadLetters,
   replayAllRequests,
   TooManyToReplay,
   type ReplayRequest,
@@ -27,7 +28,6 @@ import {
 import { FailedRunsPage } from "./failed-runs-page";
 import { withQuery } from "./page-shell";
 
-/** What the project pages give these routes: the page frame, the project shown, and their action helpers. */
 /** Bulk actions one page shows (latest first, when none is named). */
 const LATEST_SHOWN = 10;
 
@@ -47,10 +47,13 @@ const ReplayForm = z.discriminatedUnion(
   ],
   { error: "must be selected or all" },
 );
+const BulkActionId = z
+  .string()
+  .max(100)
+  .regex(/^bulk_[a-z0-9]+$/, "must be a bulk action id like bulk_abc123");
 /** As many as one "replay all" of an error group makes. */
-const BulkActionIds = z
-  .array(z.string().regex(/^bulk_[a-z0-9]+$/, "must be bulk action ids like bulk_abc123"))
-  .max(Math.ceil(MAX_GROUP_REPLAY / MAX_BULK_ACTION_RUN_IDS));
+const BulkActionIds = z.array(BulkActionId).max(Math.ceil(MAX_GROUP_REPLAY / MAX_BULK_ACTION_RUN_IDS));
+const AbortPath = z.object({ bulkAction: BulkActionId });
 
 const bulkActionsUrl = (base: string, ids: string[]) => `${base}?${new URLSearchParams(ids.map((id) => ["id", id]))}`;
 
@@ -92,6 +95,14 @@ export function failedRunsRoutes(app: Hono<PlatformEnv>, { render, shown, callAp
     if (!filter.success || !replay.success) {
       const issues = filter.error ?? replay.error;
       return c.redirect(withQuery(back, { flash: issues ? describeIssues(issues, "form") : "", kind: "error" }), 303);
+    }
+    if (replay.data.scope === "selected") {
+      const refused = await notDeadLetters(c.var.platform, c.var.env, replay.data.run);
+      if (refused.length)
+        return c.redirect(
+          withQuery(back, { flash: `run: not a failed run of this environment: ${refused.join(", ")}`, kind: "error" }),
+          303,
+        );
     }
     let requests: ReplayRequest[];
     try {
@@ -147,7 +158,10 @@ export function failedRunsRoutes(app: Hono<PlatformEnv>, { render, shown, callAp
 
   app.post("/bulk-actions/:bulkAction/abort", async (c) => {
     const { paths } = shown(c);
-    const id = c.req.param("bulkAction");
+    const parsed = AbortPath.safeParse(c.req.param());
+    if (!parsed.success)
+      return c.redirect(withQuery(paths.bulkActions, { flash: describeIssues(parsed.error, "bulkAction"), kind: "error" }), 303);
+    const id = parsed.data.bulkAction;
     return act(c, bulkActionsUrl(paths.bulkActions, [id]), async () => {
       await callApi(c, "POST", `/api/v1/bulk-actions/${encodeURIComponent(id)}/abort`);
       return `Bulk action ${id} aborted`;

@@ -2,7 +2,8 @@
 // task and error message, and one group's runs with their error, attempts and payload; and the bulk replay
 // requests that take "all matching". A filter is runs.list's own (runListConditions), so a replay sent to the
 // bulk-actions API as a filter takes exactly the runs this page counts; an error group is no filter the API
-// knows, so its runs are sent by id.
+// knows, so its runs are sent by id. Every read is bounded by a time window (DEFAULT_WINDOW_DAYS unless the
+// filter names a start), so a request's work grows with the window, not with the environment's history.
 import type { CreateBulkActionRequestBody } from "@trigger.dev/core/v3/schemas";
 import { and, count, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
@@ -23,6 +24,9 @@ export const GROUP_PAGE_SIZE = 50;
 export const MAX_GROUP_REPLAY = 5_000;
 /** How much of a payload the page shows inline; the run's page has it whole. */
 const PAYLOAD_PREVIEW_CHARS = 2_000;
+/** The window read when the filter names no start: the runs triggered in this many days before its end (or now). */
+export const DEFAULT_WINDOW_DAYS = 7;
+const DAY_MS = 86_400_000;
 
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 const dateText = z
@@ -45,15 +49,23 @@ export type FailedRunsFilter = z.output<typeof FailedRunsFilter>;
 
 /** A failed run's error message as the API shows it (serializedError: message, else raw, else code). */
 const ERROR_MESSAGE = sql<string>`coalesce(${runs.error}->>'message', ${runs.error}->>'raw', ${runs.error}->>'code', 'Unknown error')`;
-/** A group's key: task and message, hashed so that it fits a link. */
+/** A group's key: task and message, hashed so that it fits a link. Grouped, it is computed once per group;
+ *  as a condition, once per run of the window (the other conditions narrow the rows first). */
 const GROUP_KEY = sql<string>`md5(${runs.taskIdentifier} || chr(10) || ${ERROR_MESSAGE})`;
 
-/** The runs the filter selects, without its group: what the bulk-actions API's filter would select. */
+/** The window a filter reads: its own start, else the DEFAULT_WINDOW_DAYS before its end (or now). */
+export function windowStart(filter: FailedRunsFilter, now = new Date()): Date {
+  if (filter.from) return new Date(filter.from);
+  return new Date((filter.to ? new Date(filter.to) : now).getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
+}
+
+/** The runs the filter selects, without its group: what the bulk-actions API's filter would select. Status,
+ *  then triggered time, so that runs_status_idx (environment, status, created_at) reads only the window. */
 function filterConditions(env: ProjectEnvironment, filter: FailedRunsFilter): SQL[] {
   return runListConditions(env.id, {
     status: [...DEAD_LETTER_API_STATUSES],
     ...(filter.task ? { taskIdentifier: [filter.task] } : {}),
-    ...(filter.from ? { from: new Date(filter.from) } : {}),
+    from: windowStart(filter),
     ...(filter.to ? { to: new Date(filter.to) } : {}),
   });
 }
@@ -105,6 +117,9 @@ export type PayloadShown = { kind: "inline"; text: string; cut: boolean } | { ki
 async function payloadShown(ctx: Pick<PlatformContext, "origin">, env: ProjectEnvironment, payload: string | null, type: string) {
   if (payload === null) return { kind: "none" } as const;
   if (type === STORE_DATA_TYPE) return { kind: "stored", url: presignedPacketUrl(ctx.origin, env, payload, "GET") } as const;
+  // A payload past the preview is shown as its raw text, cut: decoding and pretty-printing all of it for a
+  // preview would cost as much as the payload is large.
+  if (payload.length > PAYLOAD_PREVIEW_CHARS) return { kind: "inline", text: payload.slice(0, PAYLOAD_PREVIEW_CHARS), cut: true } as const;
   const decoded = await decodePacket(payload, type);
   const text = typeof decoded === "string" ? decoded : (JSON.stringify(decoded, null, 2) ?? "undefined");
   return { kind: "inline", text: text.slice(0, PAYLOAD_PREVIEW_CHARS), cut: text.length > PAYLOAD_PREVIEW_CHARS } as const;
@@ -151,6 +166,17 @@ export async function failedRunsPage(
 }
 
 export type FailedRunsPage = Awaited<ReturnType<typeof failedRunsPage>>;
+
+/** Of the run ids picked on the page, those that are no dead-letter run of the environment (another status,
+ *  or no run of it): a replay takes only runs the page could have shown. */
+export async function notDeadLetters(ctx: Pick<PlatformContext, "db">, env: ProjectEnvironment, ids: string[]): Promise<string[]> {
+  const found = await ctx.db
+    .select({ id: runs.friendlyId })
+    .from(runs)
+    .where(and(...runListConditions(env.id, { status: [...DEAD_LETTER_API_STATUSES] }), inArray(runs.friendlyId, ids)));
+  const failed = new Set(found.map((r) => r.id));
+  return ids.filter((id) => !failed.has(id));
+}
 export type ReplayRequest = z.input<typeof CreateBulkActionRequestBody>;
 
 /** Too many runs in one error group to send by id: the page says so, and nothing is replayed. */
@@ -168,7 +194,7 @@ export async function replayAllRequests(ctx: Pick<PlatformContext, "db">, env: P
         filter: {
           status: [...DEAD_LETTER_API_STATUSES],
           ...(filter.task ? { taskIdentifier: filter.task } : {}),
-          ...(filter.from ? { from: new Date(filter.from) } : {}),
+          from: windowStart(filter),
           ...(filter.to ? { to: new Date(filter.to) } : {}),
         },
       },
@@ -191,7 +217,11 @@ export async function replayAllRequests(ctx: Pick<PlatformContext, "db">, env: P
 
 function replayName(filter: FailedRunsFilter): string {
   const parts = [filter.task ?? "every task", filter.group ? "one error" : "every error"];
-  if (filter.from || filter.to) parts.push(`triggered ${filter.from ?? "…"} to ${filter.to ?? "now"}`);
+  parts.push(
+    filter.from
+      ? `triggered ${filter.from} to ${filter.to ?? "now"}`
+      : `triggered in the ${DEFAULT_WINDOW_DAYS} days to ${filter.to ?? "now"}`,
+  );
   return `Replay failed runs: ${parts.join(", ")}`;
 }
 

@@ -4,11 +4,22 @@
 // Pause and Resume go through the platform's queues API in-process (callApi), so they meet the same rules and
 // errors as queues.pause and queues.resume.
 import type { Hono } from "hono";
+import { z } from "zod";
 import type { PlatformEnv } from "../api/http-context";
+import { describeIssues } from "../platform-error";
 import type { ProjectPageTools } from "./dashboard-routes";
 import { MetricsPage } from "./metrics-page";
 import { loadQueuesListing, QueuesPage } from "./queues-page";
+import { withQuery } from "./page-shell";
 import { loadEnvironmentMetrics } from "./run-metrics";
+
+/** The queue a Pause or Resume names: by its id (queueId in engine/queues.ts), as the page's forms send it. */
+const QueuePath = z.object({
+  queue: z
+    .string()
+    .max(100)
+    .regex(/^queue_[a-z0-9]+$/, "must be a queue id like queue_abc123"),
+});
 
 export function operationsRoutes(app: Hono<PlatformEnv>, { render, shown, callApi, act }: ProjectPageTools): void {
   app.get("/run-metrics", async (c) => {
@@ -34,11 +45,14 @@ export function operationsRoutes(app: Hono<PlatformEnv>, { render, shown, callAp
     });
   });
   for (const action of ["pause", "resume"] as const) {
-    app.post(`/queues/:queue/${action}`, async (c) =>
-      act(c, shown(c).paths.queues, async () => {
-        const queue = await callApi(c, "POST", `/api/v1/queues/${encodeURIComponent(c.req.param("queue"))}/pause`, { type: "id", action });
+    app.post(`/queues/:queue/${action}`, async (c) => {
+      const back = shown(c).paths.queues;
+      const parsed = QueuePath.safeParse(c.req.param());
+      if (!parsed.success) return c.redirect(withQuery(back, { flash: describeIssues(parsed.error, "queue"), kind: "error" }), 303);
+      return act(c, back, async () => {
+        const queue = await callApi(c, "POST", `/api/v1/queues/${encodeURIComponent(parsed.data.queue)}/pause`, { type: "id", action });
         return `Queue ${String(queue.name)} ${action === "pause" ? "paused" : "resumed"}`;
-      }),
-    );
+      });
+    });
   }
 }

@@ -76,14 +76,23 @@ function minuteSeries(environmentId: string) {
        GROUP BY 1
     ),
     -- Each snapshot holds from its own time to the next one's: a span queued or running. (Per run, through
-    -- the snapshots' run index: the table holds every run's history, the window a small part of it.)
+    -- the snapshots' run index: the table holds every run's history, the window a small part of it.) Only a
+    -- run's snapshots in the window and the last one before it are read: the earlier ones' spans ended before
+    -- the window (snapshots follow each other in time), so they would add nothing, and a long-lived run's
+    -- history costs no more than its last hour.
     spans AS (
       SELECT s.* FROM touched t CROSS JOIN LATERAL (
         SELECT execution_status IN ${RUNNING_STATES} AS running,
                CASE WHEN execution_status = 'DELAYED' THEN greatest(created_at, t.delay_until) ELSE created_at END AS from_at,
                lead(created_at, 1, 'infinity'::timestamptz) OVER (ORDER BY seq) AS until_at,
                execution_status IN ${[...QUEUED_STATES, ...RUNNING_STATES]} AS counted
-          FROM trigger_platform.snapshots WHERE run_id = t.id
+          FROM (
+            (SELECT seq, execution_status, created_at FROM trigger_platform.snapshots
+              WHERE run_id = t.id AND created_at < ${SINCE} ORDER BY seq DESC LIMIT 1)
+            UNION ALL
+            (SELECT seq, execution_status, created_at FROM trigger_platform.snapshots
+              WHERE run_id = t.id AND created_at >= ${SINCE})
+          ) recent
       ) s
     ),
     -- A span adds one from its start and takes it back at its end: the depth at a moment is the sum of the

@@ -200,7 +200,7 @@ export function DurationBars({ p50Ms, p95Ms, max }: { p50Ms: number | null; p95M
   const width = 160;
   const scale = (ms: number | null) => (ms === null || max <= 0 ? 0 : round((Math.min(ms, max) / max) * width));
   return (
-    <svg xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${width} 14`} width={width} height="14" aria-hidden="true">
+    <svg class="duration-bars" xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${width} 14`} width={width} height="14" aria-hidden="true">
       <rect x="0" y="1" width={scale(p95Ms)} height="12" fill="#c7d2fe" />
       <rect x="0" y="1" width={scale(p50Ms)} height="12" fill="#4f46e5" />
     </svg>

@@ -1,7 +1,7 @@
 // The e-mail channel: the alert as a plain-text mail to ALERT_EMAIL through the SMTP relay (SMTP_URL). Text
 // only, so an error message carrying markup stays text in any mail client; the error never reaches a header.
 import { taskRunErrorToString } from "@trigger.dev/core/v3";
-import nodemailer from "nodemailer";
+import nodemailer, { type Transporter } from "nodemailer";
 import type { RunAlert } from "./alert-payload";
 import type { AlertChannel } from "./alerts";
 
@@ -35,24 +35,46 @@ export function alertMail({ webhook, attempts }: RunAlert): { subject: string; t
   return { subject, text };
 }
 
+/** Connections one channel keeps open to the relay: a burst of alerts (up to a timer pass's batch) queues on
+ *  them instead of opening a connection each. */
+const MAX_CONNECTIONS = 2;
+/** Nodemailer's code for a refused login; 535 is the SMTP reply for it. */
+const AUTH_FAILURE_CODE = "EAUTH";
+const AUTH_FAILURE_REPLY = 535;
+
+/** Whether sending again cannot help: a 5xx is the relay's final word (an unknown mailbox, a sender it
+ *  refuses), except a refused login, which a fixed password or a relay back to normal clears. */
+function isPermanent(failure: { code?: unknown; responseCode?: unknown }): boolean {
+  if (failure.code === AUTH_FAILURE_CODE || failure.responseCode === AUTH_FAILURE_REPLY) return false;
+  return typeof failure.responseCode === "number" && failure.responseCode >= 500;
+}
+
 export function emailChannel(email: AlertEmail): AlertChannel {
+  // One pooled transport per channel, made at its first send (a channel made only for its key never
+  // connects) and closed with the channel.
+  let transport: Transporter | undefined;
+  const pooled = () => {
+    if (transport) return transport;
+    const url = new URL(email.smtpUrl);
+    transport = nodemailer.createTransport({
+      pool: true,
+      maxConnections: MAX_CONNECTIONS,
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === "smtps:" ? 465 : 587)),
+      secure: url.protocol === "smtps:",
+      ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
+      connectionTimeout: 5_000,
+      greetingTimeout: 5_000,
+      socketTimeout: 10_000,
+    });
+    return transport;
+  };
   return {
     key: `email:${email.to.join(",")}`,
     async send(alert) {
-      const url = new URL(email.smtpUrl);
-      // A connection per alert: alerts are rare, and nothing is left open when the platform stops.
-      const transport = nodemailer.createTransport({
-        host: url.hostname,
-        port: Number(url.port || (url.protocol === "smtps:" ? 465 : 587)),
-        secure: url.protocol === "smtps:",
-        ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
-        connectionTimeout: 5_000,
-        greetingTimeout: 5_000,
-        socketTimeout: 10_000,
-      });
       const { subject, text } = alertMail(alert);
       try {
-        await transport.sendMail({
+        await pooled().sendMail({
           from: email.from,
           to: email.to,
           subject,
@@ -62,14 +84,13 @@ export function emailChannel(email: AlertEmail): AlertChannel {
           headers: { "X-Trigger-Run-Id": alert.webhook.object.run.id },
         });
       } catch (thrown) {
-        const failure = thrown as { responseCode?: number; message?: string };
-        // A 5xx is the relay's final word (an unknown mailbox, a sender it refuses): sending again won't help.
-        throw Object.assign(new Error(`SMTP: ${failure.message ?? String(thrown)}`), {
-          permanent: typeof failure.responseCode === "number" && failure.responseCode >= 500,
-        });
-      } finally {
-        transport.close();
+        const failure = thrown as { code?: unknown; responseCode?: unknown; message?: string };
+        throw Object.assign(new Error(`SMTP: ${failure.message ?? String(thrown)}`), { permanent: isPermanent(failure) });
       }
+    },
+    close() {
+      transport?.close();
+      transport = undefined;
     },
   };
 }

@@ -19,8 +19,9 @@ import type { Effects } from "./run-notifier";
 import { DEAD_LETTER_API_STATUSES, ENGINE_STATUSES_OF, type EngineStatus } from "./run-statuses";
 import { DUE_BATCH, earliest, type DueWork } from "./timers";
 
-/** Where alerts go. `send` throws to be retried; an error with `permanent: true` gives the delivery up. */
-export type AlertChannel = { key: string; send: (alert: RunAlert) => Promise<void> };
+/** Where alerts go. `send` throws to be retried; an error with `permanent: true` gives the delivery up.
+ *  `close` lets go of what the channel holds open (the e-mail channel's pooled connections). */
+export type AlertChannel = { key: string; send: (alert: RunAlert) => Promise<void>; close?: () => void };
 
 /** A run alerts when it ends as the dead-letter view lists it: failed after its last attempt. */
 const ALERTING: readonly EngineStatus[] = DEAD_LETTER_API_STATUSES.flatMap((status) => ENGINE_STATUSES_OF[status]);
@@ -48,7 +49,9 @@ export async function enqueueAlerts(ctx: EngineContext, tx: DatabaseOrTransactio
 
 export function alertDeliveriesDueWork(ctx: EngineContext): DueWork {
   const { db } = ctx;
-  const inFlight = new Set<string>();
+  // The channels the sends share (one pool of SMTP connections), closed when the timers stop.
+  const channels = alertChannels(ctx.options);
+  const inFlight = new Map<string, Promise<void>>();
   return {
     name: "alert deliveries",
     nextDue: () => earliest(db, alertDeliveries, alertDeliveries.nextAttemptAt, eq(alertDeliveries.status, "pending")),
@@ -65,15 +68,21 @@ export function alertDeliveriesDueWork(ctx: EngineContext): DueWork {
       // Sent beside the timer loop, which must not wait on a receiver (waits and delays are due meanwhile).
       for (const delivery of due) {
         if (inFlight.has(delivery.id)) continue;
-        inFlight.add(delivery.id);
-        void send(ctx, delivery).finally(() => inFlight.delete(delivery.id));
+        inFlight.set(
+          delivery.id,
+          send(ctx, channels, delivery).finally(() => inFlight.delete(delivery.id)),
+        );
       }
+    },
+    stop: async () => {
+      await Promise.allSettled(inFlight.values());
+      for (const channel of channels) channel.close?.();
     },
   };
 }
 
-async function send(ctx: EngineContext, delivery: typeof alertDeliveries.$inferSelect): Promise<void> {
-  const channel = alertChannels(ctx.options).find((c) => c.key === delivery.channel);
+async function send(ctx: EngineContext, channels: AlertChannel[], delivery: typeof alertDeliveries.$inferSelect): Promise<void> {
+  const channel = channels.find((c) => c.key === delivery.channel);
   const attempts = delivery.attempts + 1;
   let error: string | undefined;
   let permanent = !channel;

@@ -6,13 +6,16 @@
 //   - holds an idempotency key still in force (a trigger with that key would be handed this run);
 //   - is the newest run of its task with one of its tags (apps find their runs by tag: the order project's
 //     `order:<id>` keeps each order's latest workflow and latest run of each step), or of its schedule;
-//   - completed a waitpoint a run of another tree waits on, is an item of another tree's batch, has an alert
-//     still to deliver, or is where a pending bulk action goes on from.
+//   - completed a waitpoint a run of another tree waits on, is an item of another tree's batch, or has an alert
+//     still to deliver.
+// An environment with a bulk action still pending is left alone until it ends: the action's selection is read
+// chunk by chunk as it goes, and any run it has yet to reach must still be there.
 // The sweep runs beside the timer loop (at start, then every RUN_RETENTION_INTERVAL), in transactions of at most
-// `batchRuns` runs, locked with SKIP LOCKED under short lock and statement timeouts, with a pause between them:
-// it never holds a lock for long nor crowds out the runs at work. A transaction deletes whole trees (a tree
-// larger than one goes deepest runs first, its root last), so a crash loses nothing: what is left is still
-// eligible, and the next sweep goes on from there.
+// `batchRuns` runs, locked with SKIP LOCKED under short lock, statement and transaction limits, resting between
+// them: it never holds a lock for long nor crowds out the runs at work. A transaction deletes whole trees (a tree
+// larger than one goes deepest runs first, its root last; once a slice of it is left, so is the rest, root
+// included), so a crash loses nothing: what is left is still eligible, and the next sweep goes on from there.
+import { setTimeout as sleep } from "node:timers/promises";
 import { sql, type SQL } from "drizzle-orm";
 import type { DatabaseOrTransaction, Transaction } from "../db/client";
 import { environments } from "../db/schema";
@@ -27,10 +30,13 @@ import type { DueWork } from "./timers";
 export type RetentionSettings = NonNullable<PlatformOptions["retention"]>;
 
 /** How a sweep is paced: runs per transaction, roots read per scan, and the rest between transactions: at least
- *  `pauseMs`, and enough that the sweep works no more than `workShare` of the time (a 2-core machine running
- *  orders has no core to spare for it). */
+ *  `pauseMs`, and enough that the sweep works no more than `workShare` of the time. */
 export type SweepTuning = { batchRuns: number; scanRoots: number; pauseMs: number; workShare: number };
-export const DEFAULT_SWEEP_TUNING: SweepTuning = { batchRuns: 500, scanRoots: 1_000, pauseMs: 20, workShare: 0.5 };
+/** The sweep works a tenth of the time (it rests 9× as long as its last transaction took): on a 2-core machine
+ *  running orders it has no core to spare (at half the time, p95 order latency went 1.87× up), and retention is
+ *  hourly, so 100,000 runs taking a quarter of an hour costs nothing. */
+const SWEEP_WORK_SHARE = 0.1;
+export const DEFAULT_SWEEP_TUNING: SweepTuning = { batchRuns: 200, scanRoots: 1_000, pauseMs: 20, workShare: SWEEP_WORK_SHARE };
 
 /** Each table the sweep deletes from, as the metrics' `kind` label names it. */
 export const DELETED_KINDS = [
@@ -58,9 +64,14 @@ export type SweepResult = {
   cutoff: Date;
 };
 
-/** A sweep's transaction gives up rather than wait this long for a lock, or run this long. */
+/** A sweep's transaction gives up rather than wait this long for a lock, run a statement this long, or go on
+ *  past this long in all (checked between its statements). */
 const LOCK_TIMEOUT_MS = 1_000;
 const STATEMENT_TIMEOUT_MS = 10_000;
+const TRANSACTION_LIMIT_MS = 5_000;
+/** What ends one transaction early without failing the sweep: a lock not had in time (55P03), a statement
+ *  cancelled by its timeout (57014). Its trees wait for the next sweep. */
+const GIVE_UP_CODES = new Set(["55P03", "57014"]);
 /** A sweep that failed is tried again this soon (or at the interval, if sooner). */
 const RETRY_MS = 60_000;
 const PROGRESS_EVERY_MS = 10_000;
@@ -72,13 +83,13 @@ type Member = { id: string; root: string; depth: number; task: string; tags: str
 /** Runs of one tree to delete in one transaction: the whole tree, or a slice of a large one (deepest first). */
 type Part = { root: string; runIds: string[] };
 
-/** Deletes every old finished run that nothing needs any more (see the top of this file). `stop.stopped` ends it
- *  between transactions; `onProgress` is told after each one. */
+/** Deletes every old finished run that nothing needs any more (see the top of this file). `stop` ends it between
+ *  transactions (and cuts a rest short); `onProgress` is told after each one. */
 export async function sweepOldRuns(
   ctx: EngineContext,
   settings: RetentionSettings,
   tuning: SweepTuning = DEFAULT_SWEEP_TUNING,
-  stop: { stopped: boolean } = { stopped: false },
+  stop: AbortSignal = new AbortController().signal,
   onProgress?: (deletedSoFar: Record<DeletedKind, number>) => void,
 ): Promise<SweepResult> {
   const result: SweepResult = { deleted: noneDeleted(), transactions: [], cutoff: new Date(Date.now() - settings.olderThanMs) };
@@ -86,13 +97,16 @@ export async function sweepOldRuns(
   let working = performance.now();
   const rest = async () => {
     const ms = Math.max(tuning.pauseMs, ((performance.now() - working) * (1 - tuning.workShare)) / tuning.workShare);
-    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+    if (ms > 0) await sleep(ms, undefined, { signal: stop }).catch(() => {}); // a stop ends the rest
     working = performance.now();
   };
   const envs = await ctx.db.select({ id: environments.id }).from(environments);
   for (const env of envs) {
     let cursor: Cursor | undefined;
-    while (!stop.stopped) {
+    // Roots of trees a transaction left (whole, or a slice of): the rest of them, root included, waits too.
+    const left = new Set<string>();
+    environment: while (!stop.aborted) {
+      if (await bulkActionPending(ctx.db, env.id)) break;
       const roots = await scanRoots(ctx.db, env.id, result.cutoff, cursor, tuning.scanRoots);
       if (roots.length === 0) break;
       cursor = roots.at(-1);
@@ -103,15 +117,21 @@ export async function sweepOldRuns(
         result.cutoff,
         newest,
       );
-      for (const unit of units(trees, tuning.batchRuns)) {
-        if (stop.stopped) break;
-        const deleted = await deleteUnit(ctx.db, unit);
-        if (deleted.runs === 0) continue;
-        for (const kind of DELETED_KINDS) result.deleted[kind] += deleted[kind];
-        result.transactions.push(deleted.runs);
-        ctx.notifier.rowsDeleted(deleted);
-        onProgress?.(result.deleted);
-        await rest();
+      for (const whole of units(trees, tuning.batchRuns)) {
+        if (stop.aborted) break environment;
+        const unit = whole.filter((part) => !left.has(part.root));
+        if (unit.length === 0) continue;
+        const outcome = await deleteUnit(ctx.db, env.id, unit);
+        if (outcome === "bulk action pending") break environment;
+        for (const root of outcome.left) left.add(root);
+        const { deleted } = outcome;
+        if (deleted.runs > 0) {
+          for (const kind of DELETED_KINDS) result.deleted[kind] += deleted[kind];
+          result.transactions.push(deleted.runs);
+          ctx.notifier.rowsDeleted(deleted);
+          onProgress?.(result.deleted);
+        }
+        await rest(); // a transaction that deleted nothing worked all the same
       }
       if (roots.length < tuning.scanRoots) break;
       await rest(); // after a scan that found little to delete, too
@@ -125,11 +145,11 @@ export async function sweepOldRuns(
 export function retentionDueWork(ctx: EngineContext, settings: RetentionSettings, tuning: SweepTuning = DEFAULT_SWEEP_TUNING): DueWork {
   let nextSweepAt = new Date();
   let sweeping: Promise<void> | undefined;
-  const stop = { stopped: false };
+  const stop = new AbortController();
   const sweep = async () => {
     const started = Date.now();
     let lastLog = started;
-    const result = await sweepOldRuns(ctx, settings, tuning, stop, (soFar) => {
+    const result = await sweepOldRuns(ctx, settings, tuning, stop.signal, (soFar) => {
       if (Date.now() - lastLog < PROGRESS_EVERY_MS) return;
       lastLog = Date.now();
       console.log(`[platform retention] deleting old runs: ${soFar.runs.toLocaleString("en-US")} so far…`);
@@ -147,7 +167,7 @@ export function retentionDueWork(ctx: EngineContext, settings: RetentionSettings
     name: "retention",
     nextDue: async () => (sweeping ? null : nextSweepAt),
     run: async () => {
-      if (sweeping || stop.stopped || Date.now() < nextSweepAt.getTime()) return;
+      if (sweeping || stop.signal.aborted || Date.now() < nextSweepAt.getTime()) return;
       let after = settings.everyMs;
       sweeping = sweep()
         .catch((error: unknown) => {
@@ -161,7 +181,7 @@ export function retentionDueWork(ctx: EngineContext, settings: RetentionSettings
         });
     },
     stop: async () => {
-      stop.stopped = true;
+      stop.abort();
       await sweeping;
     },
   };
@@ -228,9 +248,16 @@ async function deletableTrees(
 /** The runs of the trees under `roots`. */
 const inTrees = (roots: string[]): SQL => sql`(id = ANY(${textArray(roots)}) OR root_run_id = ANY(${textArray(roots)}))`;
 
+/** Whether a bulk action of the environment is still pending (its runs must stay until it ends). */
+async function bulkActionPending(db: DatabaseOrTransaction, environmentId: string): Promise<boolean> {
+  const [row] = await db.execute<{ pending: boolean }>(
+    sql`SELECT EXISTS (SELECT 1 FROM trigger_platform.bulk_actions WHERE environment_id = ${environmentId} AND status = 'PENDING') AS pending`,
+  );
+  return row?.pending ?? false;
+}
+
 /** Roots among `roots` whose tree something outside it still needs: a run of another tree waiting on (or done
- *  waiting on) one of its runs, another tree's batch holding one as an item, an alert still to send, a pending
- *  bulk action's cursor. */
+ *  waiting on) one of its runs, another tree's batch holding one as an item, an alert still to send. */
 async function neededElsewhere(db: DatabaseOrTransaction, roots: string[]): Promise<Set<string>> {
   if (roots.length === 0) return new Set();
   const rows = await db.execute<{ root: string }>(
@@ -244,8 +271,7 @@ async function neededElsewhere(db: DatabaseOrTransaction, roots: string[]): Prom
                         JOIN trigger_platform.batches b ON b.id = i.batch_id
                         JOIN trigger_platform.runs p ON p.id = b.parent_run_id
                        WHERE i.run_id = m.id AND coalesce(p.root_run_id, p.id) <> coalesce(m.root_run_id, m.id))
-           OR EXISTS (SELECT 1 FROM trigger_platform.alert_deliveries a WHERE a.run_id = m.id AND a.status = 'pending')
-           OR EXISTS (SELECT 1 FROM trigger_platform.bulk_actions ba WHERE ba.status = 'PENDING' AND ba.cursor_run_id = m.id))`,
+           OR EXISTS (SELECT 1 FROM trigger_platform.alert_deliveries a WHERE a.run_id = m.id AND a.status = 'pending'))`,
   );
   return new Set(rows.map((r) => r.root));
 }
@@ -324,37 +350,77 @@ function* units(trees: Part[], max: number): Generator<Part[]> {
   if (unit.length > 0) yield unit;
 }
 
-/** One transaction: the parts whose runs it could all lock, checked again under the lock, deleted. */
-async function deleteUnit(db: DatabaseOrTransaction, unit: Part[]): Promise<Record<DeletedKind, number>> {
-  return db.transaction(async (tx) => {
-    await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT_MS}ms'`));
-    await tx.execute(sql.raw(`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT_MS}ms'`));
-    const all = unit.flatMap((part) => part.runIds);
-    const locked = await tx.execute<{ id: string }>(
-      sql`SELECT id FROM trigger_platform.runs WHERE id = ANY(${textArray(all)}) FOR UPDATE SKIP LOCKED`,
-    );
-    const lockedIds = new Set(locked.map((r) => r.id));
-    // A run locked elsewhere is being acted on: its tree waits for the next sweep.
-    const whole = unit.filter((part) => part.runIds.every((id) => lockedIds.has(id)));
-    // Checked again under the lock: a run of another tree may have come to wait on one of these meanwhile.
-    const needed = await neededElsewhere(
-      tx,
-      whole.map((part) => part.root),
-    );
-    const ids = whole.filter((part) => !needed.has(part.root)).flatMap((part) => part.runIds);
-    return ids.length === 0 ? noneDeleted() : deleteRuns(tx, ids);
-  });
+/** A transaction that ran past TRANSACTION_LIMIT_MS, thrown between its statements to roll it back. */
+class TransactionOverran extends Error {
+  override name = "TransactionOverran";
 }
 
-/** Deletes the runs and every row that hangs off them; returns the rows deleted per table. */
-async function deleteRuns(tx: Transaction, ids: string[]): Promise<Record<DeletedKind, number>> {
+/** Whether the error (or one it was caused by: the SQLSTATE is on the driver's error, the cause of Drizzle's)
+ *  only means that this transaction gave up. */
+function gaveUp(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof TransactionOverran) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && GIVE_UP_CODES.has(code)) return true;
+  }
+  return false;
+}
+
+/** One transaction: the parts whose runs it could all lock, checked again under the lock, deleted. The roots of
+ *  the parts it left (locked, needed, or all of them if it gave up) are `left`. */
+async function deleteUnit(
+  db: DatabaseOrTransaction,
+  environmentId: string,
+  unit: Part[],
+): Promise<{ deleted: Record<DeletedKind, number>; left: string[] } | "bulk action pending"> {
+  const deadline = performance.now() + TRANSACTION_LIMIT_MS;
+  const inTime = () => {
+    if (performance.now() > deadline) throw new TransactionOverran(`a retention transaction ran past ${TRANSACTION_LIMIT_MS} ms`);
+  };
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT_MS}ms'`));
+      await tx.execute(sql.raw(`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT_MS}ms'`));
+      const all = unit.flatMap((part) => part.runIds);
+      const locked = await tx.execute<{ id: string }>(
+        sql`SELECT id FROM trigger_platform.runs WHERE id = ANY(${textArray(all)}) FOR UPDATE SKIP LOCKED`,
+      );
+      // Checked again in the transaction: a bulk action may have begun since the scan.
+      if (await bulkActionPending(tx, environmentId)) return "bulk action pending" as const;
+      const lockedIds = new Set(locked.map((r) => r.id));
+      // A run locked elsewhere is being acted on: its tree waits for the next sweep.
+      const whole = unit.filter((part) => part.runIds.every((id) => lockedIds.has(id)));
+      inTime();
+      // Checked again under the lock: a run of another tree may have come to wait on one of these meanwhile.
+      const needed = await neededElsewhere(
+        tx,
+        whole.map((part) => part.root),
+      );
+      const going = whole.filter((part) => !needed.has(part.root));
+      const left = unit.filter((part) => !going.includes(part)).map((part) => part.root);
+      const ids = going.flatMap((part) => part.runIds);
+      return { deleted: ids.length === 0 ? noneDeleted() : await deleteRuns(tx, ids, inTime), left };
+    });
+  } catch (error) {
+    if (!gaveUp(error)) throw error;
+    return { deleted: noneDeleted(), left: unit.map((part) => part.root) };
+  }
+}
+
+/** Deletes the runs and every row that hangs off them; returns the rows deleted per table. `inTime` is called
+ *  before each statement (it throws once the transaction has run too long). */
+async function deleteRuns(tx: Transaction, ids: string[], inTime: () => void): Promise<Record<DeletedKind, number>> {
   const deleted = noneDeleted();
   const runIds = () => textArray(ids);
+  const execute = async <Row extends Record<string, unknown>>(query: SQL) => {
+    inTime();
+    return tx.execute<Row>(query);
+  };
   const count = async (kind: DeletedKind, deletion: SQL) => {
-    const [row] = await tx.execute<{ n: number }>(sql`WITH d AS (${deletion} RETURNING 1) SELECT count(*)::int AS n FROM d`);
+    const [row] = await execute<{ n: number }>(sql`WITH d AS (${deletion} RETURNING 1) SELECT count(*)::int AS n FROM d`);
     deleted[kind] += row?.n ?? 0;
   };
-  const idsOf = async (query: SQL) => (await tx.execute<{ id: string }>(query)).map((r) => r.id);
+  const idsOf = async (query: SQL) => (await execute<{ id: string }>(query)).map((r) => r.id);
 
   await count("input_stream_waits", sql`DELETE FROM trigger_platform.input_stream_waits WHERE run_id = ANY(${runIds()})`);
   // Their own waitpoints (RUN: what their parents waited on) and the ones they waited on.
@@ -368,7 +434,7 @@ async function deleteRuns(tx: Transaction, ids: string[]): Promise<Record<Delete
   );
 
   // Batch items; a batch goes with its last item, and its BATCH waitpoint with it.
-  const emptied = await tx.execute<{ batch_id: string; n: number }>(
+  const emptied = await execute<{ batch_id: string; n: number }>(
     sql`WITH d AS (DELETE FROM trigger_platform.batch_items WHERE run_id = ANY(${runIds()}) RETURNING batch_id)
         SELECT batch_id, count(*)::int AS n FROM d GROUP BY batch_id`,
   );

@@ -109,6 +109,10 @@ export async function replayRunWithin(
   run: Run,
   options: ReplayOptions,
 ): Promise<Run> {
+  // The original is held until the replay commits: the retention sweep skips a locked run, so neither it nor the
+  // stored payload the replay shares with it can be deleted in between. FOR KEY SHARE blocks no update of it.
+  const held = await tx.execute<{ id: string }>(sql`SELECT id FROM trigger_platform.runs WHERE id = ${run.id} FOR KEY SHARE`);
+  if (held.length === 0) throw new PlatformError(`Run ${run.friendlyId} no longer exists (retention deleted it)`, 404);
   const payloadGiven = options.payload !== undefined;
   const body: TriggerBody = {
     payload: payloadGiven

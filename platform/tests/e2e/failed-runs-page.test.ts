@@ -123,6 +123,13 @@ describe("the Failed page over HTTP", () => {
     },
     {
       form: [
+        ["scope", "selected"],
+        ["run", "run_nosuchrun"],
+      ],
+      message: /^run: not a failed run of this environment: run_nosuchrun$/,
+    },
+    {
+      form: [
         ["scope", "all"],
         ["from", "the day before"],
       ],
@@ -160,5 +167,24 @@ describe("the Failed page over HTTP", () => {
     const { status, html } = await page("/failed?from=soon");
     expect(status).toBe(400);
     expect(html).toContain("from: must be a date and time like 2025-01-31T14:00");
+  });
+
+  it("a bulk action or queue named badly in the path is refused naming it, before the API is asked", async () => {
+    expect(await post("/bulk-actions/not-an-id/abort", [])).toMatchObject({
+      status: 303,
+      path: "/bulk-actions",
+      query: { kind: "error", flash: "bulkAction: must be a bulk action id like bulk_abc123" },
+    });
+    expect(await post(`/queues/${encodeURIComponent("<b>mail</b>")}/pause`, [])).toMatchObject({
+      status: 303,
+      path: "/queues",
+      query: { kind: "error", flash: "queue: must be a queue id like queue_abc123" },
+    });
+  });
+
+  it("says which window it reads when the filter names no start", async () => {
+    const { html } = await page("/failed");
+    expect(html).toContain('<p class="muted" id="failed-window">Showing runs triggered in the 7 days before now;');
+    expect((await page("/failed?from=2025-01-01T00:00")).html).not.toContain('id="failed-window"');
   });
 });

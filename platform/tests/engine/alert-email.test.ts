@@ -6,6 +6,8 @@ import http from "node:http";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { emailChannel } from "../../lib/engine/alert-email";
+import { runAlert } from "../../lib/engine/alert-payload";
 import { alertDeliveriesOf } from "../../lib/engine/alerts";
 import { internalId } from "../../lib/ids";
 import { useEngine } from "./engine-harness";
@@ -19,6 +21,8 @@ const caught: Caught[] = [];
 let refuseNext = 0;
 /** Refusals as a relay's final word (550) instead of "try again later" (451). */
 let refusePermanently = false;
+/** Connections the relay has accepted. */
+let connections = 0;
 let smtp: SMTPServer;
 let smtpUrl = "";
 
@@ -33,6 +37,10 @@ beforeAll(async () => {
     allowInsecureAuth: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
+    onConnect: (_session, callback) => {
+      connections++;
+      callback();
+    },
     onAuth: (auth, _session, callback) =>
       auth.username === "relay" && auth.password === "s3cret"
         ? callback(null, { user: "relay" })
@@ -171,5 +179,31 @@ describe("alert e-mails", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(mailsOf(ok.friendlyId)).toEqual([]);
     expect(await alertDeliveriesOf(h().db, internalId(ok.friendlyId))).toEqual([]);
+  }, 30_000);
+
+  it("a channel's mails share a small pool of connections; a refused login (535) is retried, not given up", async () => {
+    refuseNext = 0;
+    const { run } = await h().trigger("fragile");
+    await h().startNext(run.friendlyId);
+    await h().fail(run.friendlyId);
+    await expect.poll(async () => (await deliveries(run.friendlyId)).email?.status, { timeout: 15_000, interval: 200 }).toBe("delivered");
+    const alert = await runAlert(h().engine.context, (await deliveries(run.friendlyId)).email!);
+
+    const channel = emailChannel({ to: OPERATORS, from: FROM, smtpUrl });
+    const before = connections;
+    await Promise.all(Array.from({ length: 6 }, () => channel.send(alert)));
+    channel.close?.();
+    expect(mailsOf(run.friendlyId)).toHaveLength(7);
+    expect(connections - before).toBeGreaterThanOrEqual(1);
+    expect(connections - before).toBeLessThanOrEqual(2);
+
+    const locked = emailChannel({ to: OPERATORS, from: FROM, smtpUrl: smtpUrl.replace("s3cret", "wrong") });
+    const refused = await locked.send(alert).then(
+      () => undefined,
+      (error: unknown) => error as Error & { permanent?: boolean },
+    );
+    locked.close?.();
+    expect(refused?.message).toMatch(/535 Invalid login/);
+    expect(refused?.permanent).toBe(false);
   }, 30_000);
 });

@@ -8,7 +8,14 @@ import { describe, expect, it } from "vitest";
 import { runs } from "../../lib/db/schema";
 import type { Completion } from "../../lib/engine/attempts";
 import { findBulkAction } from "../../lib/engine/bulk-actions";
-import { failedRunGroups, failedRunsPage, replayAllRequests, type FailedRunsFilter } from "../../lib/dashboard/failed-runs";
+import {
+  DEFAULT_WINDOW_DAYS,
+  failedRunGroups,
+  failedRunsPage,
+  notDeadLetters,
+  replayAllRequests,
+  type FailedRunsFilter,
+} from "../../lib/dashboard/failed-runs";
 import { internalId } from "../../lib/ids";
 import { useEngine, type EngineHarness } from "./engine-harness";
 
@@ -172,5 +179,35 @@ describe("the dead-letter view", () => {
     await e.complete(run.friendlyId, { ...failure(CHECKSUM), id: run.friendlyId } as Completion);
     const { runs: shown } = await failedRunsPage(e.engine.context, e.env, { task: "import-row" }, {});
     expect(shown[0]!.payload).toMatchObject({ kind: "stored", url: expect.stringContaining("/packets/") });
+  });
+
+  it("reads the last DEFAULT_WINDOW_DAYS days unless the filter names a start; a large payload is shown cut", async () => {
+    const e = h();
+    const big = { rows: "x".repeat(10_000) };
+    const [recent, old] = await runAndEnd(e, "sync-account", [big, { account: "old" }], () => ({ ...failure("window"), id: "" }));
+    await e.db
+      .update(runs)
+      .set({ createdAt: new Date(Date.now() - (DEFAULT_WINDOW_DAYS + 1) * 86_400_000) })
+      .where(eq(runs.id, internalId(old!)));
+    const windowed = (await failedRunGroups(e.engine.context, e.env, {})).groups.find((g) => g.message === "window")!;
+    expect(windowed.count).toBe(1);
+    const from = new Date(Date.now() - (DEFAULT_WINDOW_DAYS + 2) * 86_400_000).toISOString();
+    expect((await failedRunGroups(e.engine.context, e.env, { from })).groups.find((g) => g.message === "window")!.count).toBe(2);
+    // "Replay all" by filter takes the same window as the page.
+    const [request] = await replayAllRequests(e.engine.context, e.env, { task: "sync-account" });
+    const start = (request as { filter: { from: Date } }).filter.from.getTime();
+    expect(Math.abs(start - (Date.now() - DEFAULT_WINDOW_DAYS * 86_400_000))).toBeLessThan(60_000);
+
+    const { runs: shown } = await failedRunsPage(e.engine.context, e.env, { group: windowed.key }, {});
+    expect(shown.map((r) => r.id)).toEqual([recent]);
+    expect(shown[0]!.payload).toMatchObject({ kind: "inline", cut: true });
+    expect((shown[0]!.payload as { text: string }).text).toHaveLength(2_000);
+
+    // Picked runs: only dead letters of the environment pass.
+    const [succeeded] = await runAndEnd(e, "sync-account", [{ account: "ok" }], () => "succeed");
+    expect(await notDeadLetters(e.engine.context, e.env, [recent!, old!, succeeded!, "run_nosuchrun"])).toEqual([
+      succeeded,
+      "run_nosuchrun",
+    ]);
   });
 });

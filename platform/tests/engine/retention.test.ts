@@ -2,7 +2,7 @@
 // in bounded transactions that skip locked runs; live runs, trees with a live run, a schedule's delayed and
 // newest runs, the newest run of each task and tag, runs another tree waits on, runs whose idempotency key still
 // holds, and young runs stay. The metric counts what went.
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
   alertDeliveries,
@@ -14,9 +14,12 @@ import {
   realtimeStreamRecords,
   realtimeStreams,
   runEvents,
+  runs,
   schedules,
 } from "../../lib/db/schema";
 import { RunEngine } from "../../lib/engine";
+import { replayRunWithin } from "../../lib/engine/run-actions";
+import { noEffects } from "../../lib/engine/run-notifier";
 import { DELETED_KINDS, sweepOldRuns, type SweepTuning } from "../../lib/engine/retention";
 import type { TriggerBody } from "../../lib/engine/trigger-run";
 import { internalId, newIds } from "../../lib/ids";
@@ -252,8 +255,8 @@ describe("retention", () => {
     await age([...singles, root, ...children], 10);
 
     // Stopped after its first transaction: what is left is whole (a tree's root goes last).
-    const stop = { stopped: false };
-    const first = await sweepOldRuns(h().engine.context, SETTINGS, { ...FAST, batchRuns: 5 }, stop, () => (stop.stopped = true));
+    const stop = new AbortController();
+    const first = await sweepOldRuns(h().engine.context, SETTINGS, { ...FAST, batchRuns: 5 }, stop.signal, () => stop.abort());
     expect(first.transactions).toHaveLength(1);
     expect(first.transactions[0]).toBeLessThanOrEqual(5);
     const [orphans] = await h().db.execute<{ n: number }>(
@@ -281,6 +284,115 @@ describe("retention", () => {
     expect(during!.deleted.runs).toBe(0);
     expect(await remaining([run])).toEqual([run]);
     expect((await sweep()).deleted.runs).toBe(1);
+  });
+
+  it("a large tree with a run held in one slice is left whole, root included, until the next sweep", async () => {
+    // root → 2 children → 2 grandchildren each: at 4 runs a transaction, the grandchildren go first, then the rest.
+    const root = await finishedRun("parent", {}, false);
+    const tree = [root];
+    const grandchildren: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const child = (await h().trigger("child", { options: { parentRunId: root } })).run.friendlyId;
+      await h().startNext(child);
+      for (let j = 0; j < 2; j++) {
+        const grandchild = (await h().trigger("child", { options: { parentRunId: child } })).run.friendlyId;
+        await h().startNext(grandchild);
+        await h().succeed(grandchild);
+        grandchildren.push(grandchild);
+      }
+      await h().succeed(child);
+      tree.push(child);
+    }
+    await h().succeed(root);
+    tree.push(...grandchildren);
+    await age(tree, 10);
+
+    let during: Awaited<ReturnType<typeof sweep>> | undefined;
+    await h().db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT id FROM trigger_platform.runs WHERE id = ${internalId(grandchildren[0]!)} FOR UPDATE`);
+      during = await sweep({ batchRuns: 4 });
+    });
+    // The grandchildren's slice was skipped: the children's and the root's wait too (no run loses its parent).
+    expect(during!.deleted.runs).toBe(0);
+    expect(await remaining(tree)).toEqual(tree);
+    const next = await sweep({ batchRuns: 4 });
+    expect(next.transactions).toEqual([4, 3]);
+    expect(await remaining(tree)).toEqual([]);
+  });
+
+  it("leaves an environment alone while one of its bulk actions is pending", async () => {
+    const { db, env } = h();
+    const run = await finishedRun("other");
+    await age([run], 10);
+    const action = `bulk_${Date.now()}`;
+    await db.insert(bulkActions).values({
+      id: action,
+      friendlyId: action,
+      environmentId: env.id,
+      type: "REPLAY",
+      status: "PENDING",
+      selection: {},
+      totalCount: 1,
+    });
+    expect((await sweep()).deleted.runs).toBe(0);
+    expect(await remaining([run])).toEqual([run]);
+    await db.execute(sql`UPDATE trigger_platform.bulk_actions SET status = 'COMPLETED' WHERE id = ${action}`);
+    expect((await sweep()).deleted.runs).toBe(1);
+    expect(await remaining([run])).toEqual([]);
+  });
+
+  it("leaves a run being replayed, and the stored payload the replay shares with it", async () => {
+    const { db, env } = h();
+    const payloadKey = `trigger/packet_${Date.now()}/payload.json`;
+    const { run: original } = await h().trigger("other", { payload: payloadKey, options: { payloadType: "application/store" } });
+    await db.insert(packets).values({ environmentId: env.id, key: payloadKey, data: "{}", dataType: "application/json" });
+    await h().startNext(original.friendlyId);
+    await h().succeed(original.friendlyId);
+    await age([original.friendlyId], 10);
+    const [aged] = await db.select().from(runs).where(eq(runs.id, original.id));
+
+    let during: Awaited<ReturnType<typeof sweep>> | undefined;
+    const replay = await db.transaction(async (tx) => {
+      const made = await replayRunWithin(h().engine.context, tx, noEffects(), env, aged!, {});
+      during = await sweep();
+      return made;
+    });
+    expect(during!.deleted.runs).toBe(0);
+    expect(replay.payload).toBe(payloadKey);
+    // Once the replay is in, the original goes; its payload stays with the replay.
+    expect((await sweep()).deleted).toMatchObject({ runs: 1, packets: 0 });
+    expect(await remaining([original.friendlyId, replay.friendlyId])).toEqual([replay.friendlyId]);
+    const [packet] = await db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM trigger_platform.packets WHERE environment_id = ${env.id} AND key = ${payloadKey}`,
+    );
+    expect(packet!.n).toBe(1);
+  });
+
+  it("a transaction that waits too long for a lock gives up its tree, and the sweep goes on with the next", async () => {
+    const stuck = await finishedRun("other");
+    const free = await finishedRun("other");
+    await age([stuck, free], 10);
+    let during: Awaited<ReturnType<typeof sweep>> | undefined;
+    await h().db.transaction(async (tx) => {
+      // A row hanging off the run, held: the sweep gets the run but its delete of the snapshots times out.
+      await tx.execute(sql`SELECT id FROM trigger_platform.snapshots WHERE run_id = ${internalId(stuck)} FOR UPDATE`);
+      during = await sweep({ batchRuns: 1 });
+    });
+    expect(during!.deleted.runs).toBe(1);
+    expect(await remaining([stuck, free])).toEqual([stuck]);
+    expect((await sweep()).deleted.runs).toBe(1);
+    expect(await remaining([stuck])).toEqual([]);
+  });
+
+  it("a stop cuts the rest between transactions short", async () => {
+    for (let i = 0; i < 2; i++) await age([await finishedRun("other")], 10);
+    const stop = new AbortController();
+    const started = performance.now();
+    const result = await sweepOldRuns(h().engine.context, SETTINGS, { ...FAST, batchRuns: 1, pauseMs: 60_000 }, stop.signal, () =>
+      setTimeout(() => stop.abort(), 50),
+    );
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(result.transactions).toEqual([1]);
   });
 
   it("with RUN_RETENTION set, the engine sweeps as it starts", async () => {

@@ -51,7 +51,8 @@ export type MailCatcherOptions = {
   retainForMs?: number;
 };
 
-const PRUNE_EVERY_MS = 3_600_000;
+/** How often the catcher deletes old mail by itself. */
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 export async function startMailCatcher(options: MailCatcherOptions) {
   await migrateStandIns(options.databaseUrl);
@@ -121,11 +122,12 @@ export async function startMailCatcher(options: MailCatcherOptions) {
   });
   server.on("error", (error) => console.error("[mail catcher]", error.message));
   let pruning: Promise<number> = Promise.resolve(0);
+  const closing = new AbortController();
   const pruneOldMail = () => {
     const { retainForMs } = options;
     if (retainForMs === undefined) return Promise.resolve(0);
     pruning = pruning.then(() =>
-      pruneCaughtMail(database.db, retainForMs).catch((error: Error) => {
+      pruneCaughtMail(database.db, retainForMs, closing.signal).catch((error: Error) => {
         console.error("[mail catcher] deleting old mail:", error.message);
         return 0;
       }),
@@ -147,6 +149,7 @@ export async function startMailCatcher(options: MailCatcherOptions) {
     pruneOldMail,
     close: async () => {
       clearInterval(pruneTimer);
+      closing.abort(); // a pruning under way stops after its current batch
       await pruning;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await database.close();
