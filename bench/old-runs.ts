@@ -11,11 +11,12 @@ export const OLD_STEP_TASK = "bench-old-step";
 const RUNS_PER_TREE = 4;
 const TAGS = 1_000;
 
-/** Inserts `runs` old runs (rounded to whole trees) `daysAgo` days old in one transaction; returns how many. */
-export async function insertOldRuns(db: Database, environmentId: string, runs: number, daysAgo: number): Promise<number> {
+/** Inserts `runs` old runs (rounded to whole trees) in one transaction, the newest `ageSeconds` old and the rest
+ *  100 µs older each (so all cross a retention line within seconds of each other); returns how many. */
+export async function insertOldRuns(db: Database, environmentId: string, runs: number, ageSeconds: number): Promise<number> {
   const trees = Math.max(1, Math.round(runs / RUNS_PER_TREE));
   const tags = Math.min(TAGS, trees);
-  const at = sql`now() - make_interval(days => ${daysAgo}) + make_interval(secs => t)`;
+  const at = sql`now() - make_interval(secs => ${ageSeconds}) - t * interval '100 microseconds' - interval '3 seconds'`;
   const id = sql`'old' || t || 'x' || k`;
   await db.transaction(async (tx) => {
     await tx.execute(sql`
@@ -65,11 +66,9 @@ export async function insertOldRuns(db: Database, environmentId: string, runs: n
 }
 
 /** How many of the old runs are left. */
-export async function oldRunsLeft(db: Database, environmentId: string, daysAgo: number): Promise<number> {
+export async function oldRunsLeft(db: Database, environmentId: string): Promise<number> {
   const [row] = await db.execute<{ n: number }>(
-    sql`SELECT count(*)::int AS n FROM trigger_platform.runs
-         WHERE environment_id = ${environmentId} AND created_at < now() - make_interval(days => ${daysAgo - 1})
-           AND task_identifier IN (${OLD_WORKFLOW_TASK}, ${OLD_STEP_TASK})`,
+    sql`SELECT count(*)::int AS n FROM trigger_platform.runs WHERE environment_id = ${environmentId} AND id LIKE 'old%'`,
   );
   return row?.n ?? 0;
 }

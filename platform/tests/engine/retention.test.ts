@@ -20,7 +20,7 @@ import {
 import { RunEngine } from "../../lib/engine";
 import { replayRunWithin } from "../../lib/engine/run-actions";
 import { noEffects } from "../../lib/engine/run-notifier";
-import { DELETED_KINDS, sweepOldRuns, type SweepTuning } from "../../lib/engine/retention";
+import { DELETED_KINDS, platformBusy, sweepOldRuns, type SweepTuning } from "../../lib/engine/retention";
 import type { TriggerBody } from "../../lib/engine/trigger-run";
 import { internalId, newIds } from "../../lib/ids";
 import { PlatformMetrics } from "../../lib/metrics/platform-metrics";
@@ -31,7 +31,7 @@ const h = useEngine([{ id: "parent" }, { id: "child" }, { id: "tagged" }, { id: 
 type TriggerOptions = NonNullable<TriggerBody["options"]>;
 const DAY = 86_400_000;
 const SETTINGS = { olderThanMs: 7 * DAY, everyMs: 3_600_000 };
-const FAST: SweepTuning = { batchRuns: 500, scanRoots: 1_000, pauseMs: 0, workShare: 1 };
+const FAST: SweepTuning = { batchRuns: 500, scanRoots: 1_000, pauseMs: 0, workShare: 1, busyWorkShare: 1 };
 const sweep = (tuning: Partial<SweepTuning> = {}) => sweepOldRuns(h().engine.context, SETTINGS, { ...FAST, ...tuning });
 
 /** Makes runs look `days` old: made then, finished a minute later, their idempotency keys expired since. */
@@ -77,6 +77,18 @@ async function rowsOf(runIds: string[]) {
 }
 
 describe("retention", () => {
+  it("counts the platform busy (and so sweeps a hundredth of the time) while a run is queued and due or holds a lease", async () => {
+    // This file's database is its own: what earlier tests left queued is set aside first.
+    await h().db.execute(sql`UPDATE trigger_platform.runs SET available_at = NULL, lease_until = NULL`);
+    expect(await platformBusy(h().db)).toBe(false);
+    const run = (await h().trigger("parent")).run.friendlyId;
+    expect(await platformBusy(h().db)).toBe(true); // queued and due
+    await h().startNext(run);
+    expect(await platformBusy(h().db)).toBe(true); // executing: its lease
+    await h().succeed(run);
+    expect(await platformBusy(h().db)).toBe(false);
+  });
+
   it("deletes an old finished tree with every row hanging off it, and counts them in the metrics", async () => {
     const metrics = new PlatformMetrics(h().engine.context);
     const { db, env } = h();
@@ -245,12 +257,7 @@ describe("retention", () => {
     for (let i = 0; i < 12; i++) singles.push(await finishedRun("other"));
     const root = await finishedRun("parent", {}, false);
     const children: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const child = (await h().trigger("child", { options: { parentRunId: root } })).run.friendlyId;
-      await h().startNext(child);
-      await h().succeed(child);
-      children.push(child);
-    }
+    for (let i = 0; i < 6; i++) children.push(await finishedRun("child", { parentRunId: root }));
     await h().succeed(root);
     await age([...singles, root, ...children], 10);
 
@@ -294,12 +301,7 @@ describe("retention", () => {
     for (let i = 0; i < 2; i++) {
       const child = (await h().trigger("child", { options: { parentRunId: root } })).run.friendlyId;
       await h().startNext(child);
-      for (let j = 0; j < 2; j++) {
-        const grandchild = (await h().trigger("child", { options: { parentRunId: child } })).run.friendlyId;
-        await h().startNext(grandchild);
-        await h().succeed(grandchild);
-        grandchildren.push(grandchild);
-      }
+      for (let j = 0; j < 2; j++) grandchildren.push(await finishedRun("child", { parentRunId: child }));
       await h().succeed(child);
       tree.push(child);
     }
@@ -398,6 +400,8 @@ describe("retention", () => {
   it("with RUN_RETENTION set, the engine sweeps as it starts", async () => {
     const run = await finishedRun("other");
     await age([run], 10);
+    // A quiet platform (what earlier tests left queued set aside): the sweep gets a tenth of the time, not a hundredth.
+    await h().db.execute(sql`UPDATE trigger_platform.runs SET available_at = NULL, lease_until = NULL`);
     const engine = new RunEngine({ db: h().db, options: { ...h().engine.context.options, retention: SETTINGS } });
     await engine.start();
     try {
