@@ -60,6 +60,15 @@ async function finishedRun(task: string, options: TriggerOptions = {}, finish = 
   return run.friendlyId;
 }
 
+/** A bulk replay of one run in this test's environment, in the given status; returns its id. */
+async function insertBulkAction(status: "PENDING" | "COMPLETED") {
+  const id = `bulk_${Date.now()}`;
+  await h()
+    .db.insert(bulkActions)
+    .values({ id, friendlyId: id, environmentId: h().env.id, type: "REPLAY", status, selection: {}, totalCount: 1 });
+  return id;
+}
+
 /** Rows per table that hang off the runs, counted before the sweep. */
 async function rowsOf(runIds: string[]) {
   const ids = runIds.map(internalId).join(",");
@@ -120,16 +129,7 @@ describe("retention", () => {
     const batch = newIds("batch");
     await db.insert(batches).values({ ...batch, environmentId: env.id, expectedCount: 1 });
     await db.insert(batchItems).values({ batchId: batch.id, index: 0, runId: childId });
-    const action = `bulk_${Date.now()}`;
-    await db.insert(bulkActions).values({
-      id: action,
-      friendlyId: action,
-      environmentId: env.id,
-      type: "REPLAY",
-      status: "COMPLETED",
-      selection: {},
-      totalCount: 1,
-    });
+    const action = await insertBulkAction("COMPLETED");
     await db.insert(bulkActionRuns).values({ bulkActionId: action, runId: childId, succeeded: true });
     await age([parent, child], 10);
     const before = await rowsOf([parent, child]);
@@ -323,19 +323,10 @@ describe("retention", () => {
   });
 
   it("leaves an environment alone while one of its bulk actions is pending", async () => {
-    const { db, env } = h();
+    const { db } = h();
     const run = await finishedRun("other");
     await age([run], 10);
-    const action = `bulk_${Date.now()}`;
-    await db.insert(bulkActions).values({
-      id: action,
-      friendlyId: action,
-      environmentId: env.id,
-      type: "REPLAY",
-      status: "PENDING",
-      selection: {},
-      totalCount: 1,
-    });
+    const action = await insertBulkAction("PENDING");
     expect((await sweep()).deleted.runs).toBe(0);
     expect(await remaining([run])).toEqual([run]);
     await db.execute(sql`UPDATE trigger_platform.bulk_actions SET status = 'COMPLETED' WHERE id = ${action}`);
