@@ -201,7 +201,15 @@ async function main() {
     memory.phase("platform alone");
     progress("the platform alone (no-op fixture project)…");
     const platformDb = await postgres.database("bench_platform_alone");
-    const platform = await measurePlatform(platformDb, { triggers: 200, batch: 200, idleSamples: 15, resumeSamples: 8, noopRuns: 150 });
+    const platform = await measurePlatform(platformDb, {
+      triggers: 200,
+      batch: 200,
+      idleSamples: 15,
+      resumeSamples: 8,
+      noopRuns: 150,
+      workflowSamples: 10,
+      workflows: 60,
+    });
     await platformDb.close();
     memory.stop();
     await database.close();

@@ -1,55 +1,108 @@
 // The baseline for the platform benchmark: the least a server can do and still let the real CLI run no-op
-// tasks — runs in a Map, no Postgres, no validation, no waits, no retries. What our durable platform costs
-// is its figure against this one, measured in the same run on the same machine.
+// tasks and order-shaped workflows — runs in a Map, no Postgres, no validation, no retries. It serves what such a
+// workflow needs: triggerAndWait (a child's completion resumes its parent through a RUN waitpoint, told to the CLI
+// with socket.io's `run:notify`, as the platform does) and per-queue concurrency limits (a waiting parent holds its
+// slot, as in dev). What our durable platform costs is its figure against this one, measured in the same run.
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
+import { Server as SocketServer } from "socket.io";
 
+type Snapshot = { id: string; status: string; completedWaitpoints: Record<string, unknown>[] };
 type BaselineRun = {
   id: string;
   task: string;
+  queue: string;
   payload: string;
   queuedAt: number;
   startedAt?: number;
   completedAt?: number;
   attempt: number;
+  snapshot: Snapshot;
+  /** The run that waits for this one (triggerAndWait). */
+  parentId?: string;
 };
+type TriggerBody = {
+  payload?: unknown;
+  options?: { parentRunId?: string; resumeParentOnCompletion?: boolean; queue?: { name?: string } };
+};
+type WorkerMetadata = {
+  tasks?: { id: string; queue?: { name?: string; concurrencyLimit?: number | null } }[];
+  queues?: { name: string; concurrencyLimit?: number | null }[];
+};
+type Completion = { ok: boolean; output?: string; outputType?: string; error?: unknown };
 
 const MACHINE = { name: "small-1x", cpu: 0.5, memory: 0.5, centsPerMs: 0 };
+/** A resumed run is told again a moment later, as the platform does (the CLI may not have subscribed yet). */
+const RESUME_REPEATS_MS = [300, 1_200];
 
 export async function startInMemoryPlatform(options: { maxConcurrentRuns: number; holdMs: number }) {
   const runs = new Map<string, BaselineRun>();
   const queue: BaselineRun[] = [];
   let running = 0;
+  /** Runs holding a slot of each queue (a waiting parent keeps its own), and each queue's limit. */
+  const inQueue = new Map<string, number>();
+  const queueLimits = new Map<string, number>();
+  const taskQueues = new Map<string, string>();
   let sequence = 0;
   let worker = { id: "worker_baseline_0", version: "1" };
   let wakeDequeue: (() => void) | undefined;
-  const snapshot = (run: BaselineRun, executionStatus: string) => ({
-    id: `snapshot_${run.id}_${++sequence}`,
-    friendlyId: `snapshot_${run.id}_${sequence}`,
-    executionStatus,
-    description: executionStatus,
+  let notify: (runId: string) => void = () => {};
+  /** Moves a run to a new snapshot (every state change is a new snapshot id). */
+  const moveTo = (run: BaselineRun, status: string, completedWaitpoints: Record<string, unknown>[] = []) => {
+    run.snapshot = { id: `snapshot_${run.id}_${++sequence}`, status, completedWaitpoints };
+    return snapshotMessage(run);
+  };
+  const snapshotMessage = (run: BaselineRun) => ({
+    id: run.snapshot.id,
+    friendlyId: run.snapshot.id,
+    executionStatus: run.snapshot.status,
+    description: run.snapshot.status,
     createdAt: new Date(),
   });
   const runMessage = (run: BaselineRun, status: string) => ({ id: run.id, friendlyId: run.id, status, attemptNumber: run.attempt });
 
-  function enqueue(task: string, payload: string): string {
-    const run: BaselineRun = { id: `run_baseline${++sequence}`, task, payload, queuedAt: Date.now(), attempt: 0 };
+  function enqueue(task: string, payload: string, parentId?: string, queueName?: string): string {
+    const id = `run_baseline${++sequence}`;
+    const run: BaselineRun = {
+      id,
+      task,
+      queue: queueName ?? taskQueues.get(task) ?? `task/${task}`,
+      payload,
+      queuedAt: Date.now(),
+      attempt: 0,
+      snapshot: { id: `snapshot_${id}_0`, status: "QUEUED", completedWaitpoints: [] },
+      ...(parentId ? { parentId } : {}),
+    };
     runs.set(run.id, run);
     queue.push(run);
+    if (parentId) {
+      const parent = runs.get(parentId)!;
+      moveTo(parent, "EXECUTING_WITH_WAITPOINTS");
+      notify(parent.id);
+    }
     wakeDequeue?.();
     return run.id;
   }
 
+  /** Queued runs whose queue has room, oldest first, while the environment has room. */
   function takeRuns() {
     const out = [];
-    while (queue.length > 0 && running < options.maxConcurrentRuns) {
-      const run = queue.shift()!;
+    for (let i = 0; i < queue.length && running < options.maxConcurrentRuns;) {
+      const run = queue[i]!;
+      const held = inQueue.get(run.queue) ?? 0;
+      if (held >= (queueLimits.get(run.queue) ?? Infinity)) {
+        i++;
+        continue;
+      }
+      queue.splice(i, 1);
       running++;
+      inQueue.set(run.queue, held + 1);
       out.push({
         version: "1",
-        snapshot: snapshot(run, "PENDING_EXECUTING"),
+        snapshot: moveTo(run, "PENDING_EXECUTING"),
         dequeuedAt: new Date(),
         completedWaitpoints: [],
         backgroundWorker: { id: worker.id, friendlyId: worker.id, version: worker.version },
@@ -79,7 +132,14 @@ export async function startInMemoryPlatform(options: { maxConcurrentRuns: number
       c.json({ apiKey: "tr_dev_baseline", name: "baseline", apiUrl: origin, projectId: "project_baseline" }),
     )
     .get("/api/v1/projects/:ref/envvars", (c) => c.json({ variables: {} }))
-    .post("/api/v1/projects/:ref/background-workers", (c) => {
+    .post("/api/v1/projects/:ref/background-workers", async (c) => {
+      const { metadata } = (await c.req.json()) as { metadata?: WorkerMetadata };
+      for (const q of metadata?.queues ?? []) if (q.concurrencyLimit != null) queueLimits.set(q.name, q.concurrencyLimit);
+      for (const task of metadata?.tasks ?? []) {
+        const name = task.queue?.name ?? `task/${task.id}`;
+        taskQueues.set(task.id, name);
+        if (task.queue?.concurrencyLimit != null) queueLimits.set(name, task.queue.concurrencyLimit);
+      }
       worker = { id: `worker_baseline_${++sequence}`, version: String(sequence) };
       return c.json({ id: worker.id, version: worker.version, contentHash: worker.id });
     })
@@ -114,7 +174,7 @@ export async function startInMemoryPlatform(options: { maxConcurrentRuns: number
       run.startedAt = Date.now();
       return c.json({
         run: runMessage(run, "EXECUTING"),
-        snapshot: snapshot(run, "EXECUTING"),
+        snapshot: moveTo(run, "EXECUTING"),
         execution: {
           attempt: { number: 1, startedAt: new Date() },
           run: {
@@ -132,7 +192,7 @@ export async function startInMemoryPlatform(options: { maxConcurrentRuns: number
             traceContext: {},
           },
           task: { id: run.task, filePath: "", exportName: run.task },
-          queue: { id: `task/${run.task}`, name: `task/${run.task}` },
+          queue: { id: run.queue, name: run.queue },
           environment: { id: "env_baseline", slug: "dev", type: "DEVELOPMENT" },
           organization: { id: "org_baseline", slug: "baseline", name: "Baseline" },
           project: { id: "project_baseline", ref: "proj_baseline", slug: "baseline", name: "Baseline" },
@@ -147,28 +207,56 @@ export async function startInMemoryPlatform(options: { maxConcurrentRuns: number
         },
       });
     })
-    .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/attempts/complete", (c) => {
+    .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/attempts/complete", async (c) => {
       const run = runs.get(c.req.param("run"))!;
+      const { completion } = (await c.req.json()) as { completion: Completion };
       run.completedAt = Date.now();
       running--;
+      inQueue.set(run.queue, (inQueue.get(run.queue) ?? 1) - 1);
+      const parent = run.parentId ? runs.get(run.parentId) : undefined;
+      if (parent) {
+        // The RUN waitpoint, completed: the parent resumes on a new EXECUTING snapshot that carries it.
+        moveTo(parent, "EXECUTING", [
+          {
+            id: `waitpoint_${run.id}`,
+            friendlyId: `waitpoint_${run.id}`,
+            type: "RUN",
+            completedAt: new Date(),
+            completedByTaskRun: { id: run.id, friendlyId: run.id },
+            ...(completion.ok
+              ? { output: completion.output, outputType: completion.outputType ?? "application/json" }
+              : { output: JSON.stringify(completion.error ?? null), outputType: "application/json" }),
+            outputIsError: !completion.ok,
+          },
+        ]);
+        notify(parent.id);
+        for (const ms of RESUME_REPEATS_MS) setTimeout(() => notify(parent.id), ms).unref();
+      }
       wakeDequeue?.();
       return c.json({
-        result: { attemptStatus: "RUN_FINISHED", run: runMessage(run, "COMPLETED_SUCCESSFULLY"), snapshot: snapshot(run, "FINISHED") },
+        result: { attemptStatus: "RUN_FINISHED", run: runMessage(run, "COMPLETED_SUCCESSFULLY"), snapshot: moveTo(run, "FINISHED") },
       });
     })
     .post("/engine/v1/dev/runs/:run/snapshots/:snapshot/heartbeat", (c) => c.json({ ok: true }))
     .get("/engine/v1/dev/runs/:run/snapshots/latest", (c) => {
       const run = runs.get(c.req.param("run"))!;
-      const status = run.completedAt ? "FINISHED" : "EXECUTING";
+      const status = run.completedAt ? "COMPLETED_SUCCESSFULLY" : "EXECUTING";
       return c.json({
-        execution: { version: "1", snapshot: snapshot(run, status), run: runMessage(run, status), completedWaitpoints: [] },
+        execution: {
+          version: "1",
+          snapshot: snapshotMessage(run),
+          run: runMessage(run, status),
+          completedWaitpoints: run.snapshot.completedWaitpoints,
+        },
       });
     })
     .post("/engine/v1/dev/runs/:run/logs/debug", (c) => c.json({ ok: true }))
     .post("/engine/v1/dev/disconnect", (c) => c.json({ cancelled: 0 }))
     .post("/api/v1/tasks/:task/trigger", async (c) => {
-      const body = (await c.req.json()) as { payload?: unknown };
-      return c.json({ id: enqueue(c.req.param("task"), JSON.stringify(body.payload ?? null)) });
+      const body = (await c.req.json()) as TriggerBody;
+      const parentId = body.options?.resumeParentOnCompletion ? body.options.parentRunId : undefined;
+      const id = enqueue(c.req.param("task"), JSON.stringify(body.payload ?? null), parentId, body.options?.queue?.name);
+      return c.json({ id, isCached: false });
     })
     .post("/otel/v1/*", (c) => c.json({}));
 
@@ -176,6 +264,18 @@ export async function startInMemoryPlatform(options: { maxConcurrentRuns: number
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
   });
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The CLI subscribes to the runs it holds; a change to one is told to it at once (else it polls every 5 s).
+  const io = new SocketServer(server as HttpServer, { transports: ["websocket"] });
+  const devWorkers = io.of("/dev-worker");
+  devWorkers.on("connection", (socket) => {
+    socket.on("run:subscribe", ({ runFriendlyIds }: { runFriendlyIds: string[] }) => {
+      for (const id of runFriendlyIds ?? []) void socket.join(id);
+    });
+    socket.on("run:unsubscribe", ({ runFriendlyIds }: { runFriendlyIds: string[] }) => {
+      for (const id of runFriendlyIds ?? []) void socket.leave(id);
+    });
+  });
+  notify = (runId) => void devWorkers.to(runId).emit("run:notify", { version: "1", run: { friendlyId: runId } });
   return {
     url: origin,
     enqueue,
@@ -189,6 +289,6 @@ export async function startInMemoryPlatform(options: { maxConcurrentRuns: number
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => void io.close(() => resolve())),
   };
 }

@@ -26,7 +26,62 @@ export const PLATFORM_BENCH_OPTIONS: PlatformOptions = {
   taskEnvironment: {},
 };
 
-export type PlatformCounts = { triggers: number; batch: number; idleSamples: number; resumeSamples: number; noopRuns: number };
+export type PlatformCounts = {
+  triggers: number;
+  batch: number;
+  idleSamples: number;
+  resumeSamples: number;
+  noopRuns: number;
+  /** Order-shaped no-op workflows (the fixture's noop-workflow): one at a time, then this many at once. */
+  workflowSamples: number;
+  workflows: number;
+};
+
+/** How the workflow measurement reaches a platform: whose runs finished, and when. */
+export type RunClock = {
+  waitAllFinished: (ids: string[], timeoutMs: number) => Promise<void>;
+  /** When a finished run completed (epoch ms, the platform's own clock: the same machine's). */
+  completedAt: (id: string) => Promise<number>;
+};
+const WORKFLOW = "noop-workflow";
+const WORKFLOW_STEPS = 3;
+
+/** The order-shaped no-op workflow (a parent, three triggerAndWait steps one after the other, parents 12 at once),
+ *  through the real CLI, with the SDK configured for the platform: `samples` one at a time (trigger → completed),
+ *  then `count` triggered at once (workflows/s from the first trigger to the last completion, and the CPU each
+ *  process took meanwhile, per workflow). */
+export async function measureWorkflows(clock: RunClock, samples: number, count: number) {
+  const warm = await Promise.all(Array.from({ length: 12 }, () => tasks.trigger(WORKFLOW, null)));
+  await clock.waitAllFinished(
+    warm.map((h) => h.id),
+    120_000,
+  );
+  const oneAtATime: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = Date.now();
+    const { id } = await tasks.trigger(WORKFLOW, null);
+    await clock.waitAllFinished([id], 30_000);
+    oneAtATime.push((await clock.completedAt(id)) - t0);
+  }
+  const cpuBefore = sampleProcesses();
+  const started = Date.now();
+  const handles = await Promise.all(Array.from({ length: count }, () => tasks.trigger(WORKFLOW, null)));
+  await clock.waitAllFinished(
+    handles.map((h) => h.id),
+    300_000,
+  );
+  const ends = await Promise.all(handles.map((h) => clock.completedAt(h.id)));
+  const wallMs = Math.max(...ends) - started;
+  const cpu = cpuBetween(cpuBefore, sampleProcesses(), wallMs);
+  return {
+    latencyMs: summary(oneAtATime),
+    workflowsPerSecond: round(count / (wallMs / 1000), 2),
+    runsPerWorkflow: 1 + WORKFLOW_STEPS,
+    count,
+    /** CPU per workflow of each process role, in ms. */
+    cpuMsPerWorkflow: Object.fromEntries(cpu.map((c) => [c.role, round((c.cpuPercentOfOneCore / 100) * (wallMs / count))])),
+  };
+}
 
 async function waitAllFinished(db: Database, ids: string[], timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
@@ -126,6 +181,24 @@ export async function measurePlatform({ url, db }: { url: string; db: Database }
     }
     await waitAllFinished(db, ids, 120_000);
     const throughputMs = performance.now() - throughputStarted;
+    const cpuDuringNoops = cpuBetween(cpuBefore, sampleProcesses(), throughputMs);
+    const timingsDuringNoops = platform.timings.report();
+
+    // 6. The order-shaped no-op workflow.
+    const workflows = await measureWorkflows(
+      {
+        waitAllFinished: (ids, timeoutMs) => waitAllFinished(db, ids, timeoutMs),
+        completedAt: async (id) => {
+          const [row] = await db
+            .select({ completedAt: runRows.completedAt })
+            .from(runRows)
+            .where(eq(runRows.id, internalId(id)));
+          return row!.completedAt!.getTime();
+        },
+      },
+      counts.workflowSamples,
+      counts.workflows,
+    );
 
     return {
       cliReadyMs,
@@ -141,9 +214,10 @@ export async function measurePlatform({ url, db }: { url: string; db: Database }
         noopRunsPerSecond: round(counts.noopRuns / (throughputMs / 1000)),
         concurrency,
         runs: counts.noopRuns,
-        cpu: cpuBetween(cpuBefore, sampleProcesses(), throughputMs),
+        cpu: cpuDuringNoops,
       },
-      platformTimingsDuringCliRuns: platform.timings.report(),
+      workflows,
+      platformTimingsDuringCliRuns: timingsDuringNoops,
     };
   } finally {
     await cli?.stop();

@@ -6,11 +6,14 @@ import { configure, tasks } from "@trigger.dev/sdk";
 import { copyProject, startDevCli } from "local-trigger/dev-cli";
 import { startBenchDatabase } from "./bench-database";
 import { startInMemoryPlatform } from "./in-memory-platform";
-import { FIXTURE, measurePlatform, PLATFORM_BENCH_OPTIONS as options, triggerLoad } from "./platform-measures";
+import { FIXTURE, measurePlatform, measureWorkflows, PLATFORM_BENCH_OPTIONS as options, triggerLoad } from "./platform-measures";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
-import { printTable, round, summary } from "./stats";
+import { printTable, ratioAgainst, round, summary } from "./stats";
 
-async function measureBaseline(runCount: number, triggerCount: number) {
+/** Issue 16's targets for the platform's share, against the in-memory server in the same run. */
+const TARGETS = { workflowsPerSecond: { atLeast: 0.95 }, workflowP50: { atMost: 1.1 }, noopRunsPerSecond: { atLeast: 0.9 } };
+
+async function measureBaseline(runCount: number, triggerCount: number, workflowSamples: number, workflowCount: number) {
   const baseline = await startInMemoryPlatform({ maxConcurrentRuns: options.dequeue.maxConcurrentRuns, holdMs: options.dequeue.holdMs });
   configure({ baseURL: baseline.url, accessToken: "tr_dev_baseline" });
   const projectDir = copyProject(FIXTURE);
@@ -38,11 +41,18 @@ async function measureBaseline(runCount: number, triggerCount: number) {
       300_000,
     );
     const wallMs = performance.now() - started;
+    const cpu = cpuBetween(cpuBefore, sampleProcesses(), wallMs);
+    const workflows = await measureWorkflows(
+      { waitAllFinished: baseline.waitAllFinished, completedAt: async (id) => baseline.run(id)!.completedAt! },
+      workflowSamples,
+      workflowCount,
+    );
     return {
       triggersPerSecond,
       triggerToCompleted: summary(toDone),
       noopRunsPerSecond: round(runCount / (wallMs / 1000)),
-      cpu: cpuBetween(cpuBefore, sampleProcesses(), wallMs),
+      cpu,
+      workflows,
     };
   } finally {
     await cli.stop();
@@ -53,7 +63,9 @@ async function measureBaseline(runCount: number, triggerCount: number) {
 async function main() {
   const runCount = Number(process.env.BENCH_RUNS ?? 1_000);
   const triggerCount = Number(process.env.BENCH_TRIGGERS ?? 2_000);
-  const baseline = await measureBaseline(runCount, triggerCount);
+  const workflowSamples = Number(process.env.BENCH_WORKFLOW_SAMPLES ?? 30);
+  const workflowCount = Number(process.env.BENCH_WORKFLOWS ?? 120);
+  const baseline = await measureBaseline(runCount, triggerCount, workflowSamples, workflowCount);
   const database = await startBenchDatabase("bench_platform");
   const ours = await measurePlatform(database, {
     triggers: triggerCount,
@@ -61,13 +73,21 @@ async function main() {
     idleSamples: 50,
     resumeSamples: 30,
     noopRuns: runCount,
+    workflowSamples,
+    workflows: workflowCount,
   });
   await database.stop();
+  const ratios = {
+    workflowsPerSecond: ours.workflows.workflowsPerSecond / baseline.workflows.workflowsPerSecond,
+    workflowP50: ours.workflows.latencyMs.p50 / baseline.workflows.latencyMs.p50,
+    noopRunsPerSecond: ours.cli.noopRunsPerSecond / baseline.noopRunsPerSecond,
+  };
   const results = {
     machine: `${process.platform} ${process.arch}, node ${process.version}`,
     at: new Date().toISOString(),
     baseline,
     ...ours,
+    ratios,
   };
 
   console.log("\nLocal Trigger.dev platform benchmark");
@@ -84,9 +104,24 @@ async function main() {
     ["child end → parent resume", `p50 ${l.childEndToParentResume.p50} ms, p99 ${l.childEndToParentResume.p99} ms`],
     [
       `no-op runs through the CLI (${ours.cli.concurrency} at once)`,
-      `${ours.cli.noopRunsPerSecond} runs/s (in-memory baseline: ${baseline.noopRunsPerSecond}, ratio ${round(ours.cli.noopRunsPerSecond / baseline.noopRunsPerSecond, 2)})`,
+      `${ours.cli.noopRunsPerSecond} runs/s (in-memory baseline: ${baseline.noopRunsPerSecond}, ratio ${ratioAgainst(ratios.noopRunsPerSecond, TARGETS.noopRunsPerSecond)})`,
+    ],
+    [
+      `order-shaped no-op workflows (${ours.workflows.count} at once)`,
+      `${ours.workflows.workflowsPerSecond}/s (in-memory baseline: ${baseline.workflows.workflowsPerSecond}, ratio ${ratioAgainst(ratios.workflowsPerSecond, TARGETS.workflowsPerSecond)})`,
+    ],
+    [
+      "one workflow, trigger → completed",
+      `p50 ${ours.workflows.latencyMs.p50} ms (in-memory baseline: ${baseline.workflows.latencyMs.p50} ms, ratio ${ratioAgainst(ratios.workflowP50, TARGETS.workflowP50)})`,
     ],
   ]);
+  console.log("\nCPU per order-shaped workflow, ms (in-memory baseline in brackets):");
+  printTable(
+    Object.entries(ours.workflows.cpuMsPerWorkflow).map(([role, ms]) => [
+      role,
+      `${ms} (${baseline.workflows.cpuMsPerWorkflow[role] ?? "–"})`,
+    ]),
+  );
   console.log("\nCPU while the CLI ran no-op runs (% of one core; the machine has 2):");
   printTable(
     ours.cli.cpu.map((p) => [

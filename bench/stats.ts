@@ -24,3 +24,10 @@ export function printTable(rows: [string, string][]): void {
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [key, value] of rows) console.log(`  ${key.padEnd(width)}  ${value}`);
 }
+
+/** A ratio beside its target, as the reports print it: `0.97 (target ≥ 0.95 ✓)`. */
+export function ratioAgainst(ratio: number, target: { atLeast: number } | { atMost: number }): string {
+  const met = "atLeast" in target ? ratio >= target.atLeast : ratio <= target.atMost;
+  const goal = "atLeast" in target ? `≥ ${target.atLeast}` : `≤ ${target.atMost}`;
+  return `${round(ratio, 2)} (target ${goal} ${met ? "✓" : "✗"})`;
+}

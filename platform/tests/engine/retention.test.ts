@@ -20,7 +20,7 @@ import {
 import { RunEngine } from "../../lib/engine";
 import { replayRunWithin } from "../../lib/engine/run-actions";
 import { noEffects } from "../../lib/engine/run-notifier";
-import { DELETED_KINDS, platformBusy, sweepOldRuns, type SweepTuning } from "../../lib/engine/retention";
+import { DELETED_KINDS, sweepOldRuns, type SweepTuning } from "../../lib/engine/retention";
 import type { TriggerBody } from "../../lib/engine/trigger-run";
 import { internalId, newIds } from "../../lib/ids";
 import { PlatformMetrics } from "../../lib/metrics/platform-metrics";
@@ -31,7 +31,7 @@ const h = useEngine([{ id: "parent" }, { id: "child" }, { id: "tagged" }, { id: 
 type TriggerOptions = NonNullable<TriggerBody["options"]>;
 const DAY = 86_400_000;
 const SETTINGS = { olderThanMs: 7 * DAY, everyMs: 3_600_000 };
-const FAST: SweepTuning = { batchRuns: 500, scanRoots: 1_000, pauseMs: 0, workShare: 1, busyWorkShare: 1 };
+const FAST: SweepTuning = { batchRuns: 500, scanRoots: 1_000, pauseMs: 0, workShare: 1 };
 const sweep = (tuning: Partial<SweepTuning> = {}) => sweepOldRuns(h().engine.context, SETTINGS, { ...FAST, ...tuning });
 
 /** Makes runs look `days` old: made then, finished a minute later, their idempotency keys expired since. */
@@ -86,18 +86,6 @@ async function rowsOf(runIds: string[]) {
 }
 
 describe("retention", () => {
-  it("counts the platform busy (and so sweeps a hundredth of the time) while a run is queued and due or holds a lease", async () => {
-    // This file's database is its own: what earlier tests left queued is set aside first.
-    await h().db.execute(sql`UPDATE trigger_platform.runs SET available_at = NULL, lease_until = NULL`);
-    expect(await platformBusy(h().db)).toBe(false);
-    const run = (await h().trigger("parent")).run.friendlyId;
-    expect(await platformBusy(h().db)).toBe(true); // queued and due
-    await h().startNext(run);
-    expect(await platformBusy(h().db)).toBe(true); // executing: its lease
-    await h().succeed(run);
-    expect(await platformBusy(h().db)).toBe(false);
-  });
-
   it("deletes an old finished tree with every row hanging off it, and counts them in the metrics", async () => {
     const metrics = new PlatformMetrics(h().engine.context);
     const { db, env } = h();
