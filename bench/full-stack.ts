@@ -5,7 +5,8 @@
 //      orders POSTed at fixed offered rates (1/s, 5/s), then as fast as it goes (a backlog kept in flight);
 //   3. contention: 200 orders for 50 units of one SKU, time to drain, the stock exactly sold out;
 //   4. the invariant checker over the database;
-//   5. the platform alone (bench/platform-measures.ts) with the no-op fixture project.
+//   5. the platform alone (bench/platform-measures.ts) with the no-op fixture project, its order-shaped
+//      no-op workflow included.
 // Output: a table, bench/results/bench-<time>.json and .svg (latency distribution), and last the line
 // `full-stack orders/s: X (direct: Y, ratio: Z)`.
 import fs from "node:fs";
@@ -293,6 +294,10 @@ async function main() {
         `p50 ${p.latencyMs.childEndToParentResume.p50} ms, p99 ${p.latencyMs.childEndToParentResume.p99} ms`,
       ],
       ["platform: no-op runs via the CLI", `${p.cli.noopRunsPerSecond} runs/s (${p.cli.concurrency} at once)`],
+      [
+        "platform: order-shaped no-op workflows",
+        `${p.workflows.workflowsPerSecond}/s (${p.workflows.count} at once); one at a time p50 ${p.workflows.latencyMs.p50} ms`,
+      ],
       ["stack ready / warm-up", `${stack.readyMs} ms / ${warmUpMs} ms (${WARM_UP_ORDERS} orders, task processes starting)`],
     ]);
     console.log("\nPer process: CPU (% of one core) idle when warm → sustained load, and peak RSS idle → warm idle → under load:");
