@@ -139,8 +139,7 @@ async function main() {
       progress(`  (the sweep began before the first window ended: raise BENCH_SWEEP_LEAD_SECONDS)`);
     // The sweep works a small share of the time (retention.ts), so 100,000 runs take it many minutes: it is
     // watched for a while after the window and its pace reported; that it deletes everything is the engine tests'.
-    for (const until = Date.now() + SETTINGS.sweepWatchSeconds * 1000; sweep.endedAt === 0 && Date.now() < until;)
-      await new Promise((r) => setTimeout(r, 250));
+    for (const until = Date.now() + SETTINGS.sweepWatchSeconds * 1000; sweep.endedAt === 0 && Date.now() < until; ) await sleep(250);
     clearInterval(watchSweep);
     const watchedUntil = Date.now();
     const left = await oldRunsLeft(database.db, env.id);
@@ -160,7 +159,7 @@ async function main() {
     // An order is marked completed just after its confirmation is caught: the checks wait for it to settle.
     let violations = await checkInvariants(database.db, { quiescent: true });
     for (const settleBy = Date.now() + 60_000; violations.length > 0 && Date.now() < settleBy;) {
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       violations = await checkInvariants(database.db, { quiescent: true });
     }
     await watcher.stop();

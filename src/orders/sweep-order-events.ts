@@ -3,7 +3,8 @@
 // or a person (a refund owed, a payment unsettled, an operator alert not sent): no timeline is cut in two, and
 // nothing of an order still at work, or that an operator must square, is touched. Oldest events first (their ids
 // grow with time), in small transactions that lock their orders with SKIP LOCKED under short timeouts, so an
-// order changing status meanwhile keeps its timeline and nobody waits on the sweep. Called by the scheduled task jobs/sweep-order-events.ts.
+// order changing status meanwhile keeps its timeline and nobody waits on the sweep. Called by the scheduled task
+// jobs/sweep-order-events.ts.
 import { inArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { operatorAlerts, orders, payments } from "../../db/schema";
