@@ -139,7 +139,7 @@ async function main() {
       progress(`  (the sweep began before the first window ended: raise BENCH_SWEEP_LEAD_SECONDS)`);
     // The sweep works a small share of the time (retention.ts), so 100,000 runs take it many minutes: it is
     // watched for a while after the window and its pace reported; that it deletes everything is the engine tests'.
-    for (const until = Date.now() + SETTINGS.sweepWatchSeconds * 1000; sweep.endedAt === 0 && Date.now() < until; ) await sleep(250);
+    for (const until = Date.now() + SETTINGS.sweepWatchSeconds * 1000; sweep.endedAt === 0 && Date.now() < until;) await sleep(250);
     clearInterval(watchSweep);
     const watchedUntil = Date.now();
     const left = await oldRunsLeft(database.db, env.id);
