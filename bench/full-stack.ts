@@ -6,9 +6,9 @@
 //   3. contention: 200 orders for 50 units of one SKU, time to drain, the stock exactly sold out;
 //   4. the invariant checker over the database;
 //   5. the platform alone (bench/platform-measures.ts) with the no-op fixture project, its order-shaped
-//      no-op workflow included.
-// Output: a table, bench/results/bench-<time>.json and .svg (latency distribution), and last the line
-// `full-stack orders/s: X (direct: Y, ratio: Z)`.
+//      no-op workflow included, and the same against the in-memory server: the ceiling the CLI allows.
+// Output: a table, issue 16's targets each beside its figure (✓/✗), bench/results/bench-<time>.json and .svg
+// (latency distribution), and last the line `full-stack orders/s: X (direct: Y, ratio: Z; ceiling: C, ratio: R)`.
 import fs from "node:fs";
 import os from "node:os";
 import { sql } from "drizzle-orm";
@@ -17,13 +17,13 @@ import { checkInvariants } from "../src/orders/check-invariants";
 import { startBenchPostgres } from "./bench-database";
 import { measureDirect, type DirectResult } from "./direct-orders";
 import { latencyChartSvg } from "./latency-chart";
-import { trackMemory } from "./memory-peaks";
+import { stackMemoryNow, trackMemory } from "./memory-peaks";
 import { benchOrder, fireAtRate, fireBurst, fireWithBacklog, latencies, OrderWatcher, type Accepted } from "./order-load";
-import { measurePlatform } from "./platform-measures";
+import { measureInMemoryPlatform, measurePlatform, PLATFORM_TARGETS, platformRatios } from "./platform-measures";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
 import { BENCH_ACCESS_TOKEN, startStackProcess } from "./stack-process";
 import { numberSetting, progress, RUN_STAMP } from "./bench-settings";
-import { printTable, round, summary } from "./stats";
+import { printTable, ratioAgainst, round, summary } from "./stats";
 
 const SETTINGS = {
   directSeconds: numberSetting("BENCH_DIRECT_SECONDS", 3),
@@ -35,6 +35,17 @@ const SETTINGS = {
   backlog: numberSetting("BENCH_BACKLOG", 24),
   contentionOrders: numberSetting("BENCH_CONTENTION_ORDERS", 200),
   contentionUnits: numberSetting("BENCH_CONTENTION_UNITS", 50),
+};
+/** Issue 16's targets for the whole (the platform's own are PLATFORM_TARGETS). */
+const TARGETS = {
+  /** (task-process CPU per order − per no-op workflow) ÷ the direct baseline's CPU per order. */
+  domainCpu: { atMost: 1.5 },
+  /** Sustained orders/s ÷ the in-memory server's order-shaped no-op workflows/s. */
+  ofCeiling: { atLeast: 0.8 },
+  /** p50 at the light rate ÷ (the ceiling's one-workflow p50 + the direct baseline's one-order p50). */
+  lightLatency: { atMost: 1.15 },
+  /** The warm stack at rest, MB in all (proportional set size: shared pages counted once). */
+  idleWarmMb: { atMost: 1_500 },
 };
 const WARM_UP_ORDERS = 30;
 const IDLE_SECONDS = 3;
@@ -107,6 +118,7 @@ async function main() {
     const idleCpuBefore = sampleProcesses();
     await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
     const idleCpu = cpuBetween(idleCpuBefore, sampleProcesses(), IDLE_SECONDS * 1000);
+    const idleWarmMemory = stackMemoryNow();
 
     // 2c. Fixed offered rates: latency, light and at the target's rate.
     const atRate = async (rate: number, prefix: string) => {
@@ -212,6 +224,8 @@ async function main() {
       workflows: 60,
     });
     await platformDb.close();
+    progress("the in-memory server (the ceiling), same CLI and project…");
+    const ceiling = await measureInMemoryPlatform({ triggers: 200, noopRuns: 150, workflowSamples: 10, workflows: 60 });
     memory.stop();
     await database.close();
     await postgres.stop();
@@ -247,6 +261,8 @@ async function main() {
       contention,
       invariantViolations: violations,
       platform,
+      ceiling,
+      idleWarmMemory,
       memory: memory.report(),
       benchSeconds: Math.round((performance.now() - benchStarted) / 1000),
     };
@@ -317,9 +333,51 @@ async function main() {
         .slice(0, 12)
         .map((r) => [r.route, `${r.perOrder} per order, ${round(r.totalMs / Math.max(1, inWindow), 1)} ms per order`]),
     );
+
+    // Issue 16's targets, each from figures of this run.
+    const platformRatio = platformRatios(platform, ceiling);
+    const taskCpuPerOrder = round((windowCpu.find((c) => c.role === "task processes")?.cpuMs ?? 0) / Math.max(1, inWindow));
+    const taskCpuPerWorkflow = platform.workflows.cpuMsPerWorkflow["task processes"] ?? 0;
+    const domainCpu = round(taskCpuPerOrder - taskCpuPerWorkflow);
+    const oneDirectOrder = direct.find((d) => d.concurrency === 1)!.latencyMs.p50;
+    const latencyAllowance = ceiling.workflows.latencyMs.p50 + oneDirectOrder;
+    const ofCeiling = sustained / ceiling.workflows.workflowsPerSecond;
+    console.log("\nIssue 16's targets (this run's figures):");
+    printTable([
+      [
+        "1. platform: workflows/s",
+        `${platform.workflows.workflowsPerSecond} vs in-memory ${ceiling.workflows.workflowsPerSecond}: ${ratioAgainst(platformRatio.workflowsPerSecond, PLATFORM_TARGETS.workflowsPerSecond)}`,
+      ],
+      [
+        "   platform: one workflow p50",
+        `${platform.workflows.latencyMs.p50} ms vs ${ceiling.workflows.latencyMs.p50} ms: ${ratioAgainst(platformRatio.workflowP50, PLATFORM_TARGETS.workflowP50)}`,
+      ],
+      [
+        "   platform: no-op runs/s",
+        `${platform.cli.noopRunsPerSecond} vs ${ceiling.noopRunsPerSecond}: ${ratioAgainst(platformRatio.noopRunsPerSecond, PLATFORM_TARGETS.noopRunsPerSecond)}`,
+      ],
+      [
+        "2. domain CPU in task processes",
+        `${taskCpuPerOrder} ms per order − ${taskCpuPerWorkflow} ms per no-op workflow = ${domainCpu} ms vs direct ${bestDirect.cpuMsPerOrder} ms per order: ${ratioAgainst(domainCpu / bestDirect.cpuMsPerOrder, TARGETS.domainCpu)}`,
+      ],
+      [
+        "3. full stack vs the ceiling",
+        `${sustained} orders/s vs ${ceiling.workflows.workflowsPerSecond} no-op workflows/s in-memory: ${ratioAgainst(ofCeiling, TARGETS.ofCeiling)}`,
+      ],
+      [
+        `   p50 at ${SETTINGS.lightRate} order/s`,
+        `${lightFigures.latencyMs.p50} ms vs ceiling ${ceiling.workflows.latencyMs.p50} + direct ${oneDirectOrder} = ${round(latencyAllowance)} ms: ${ratioAgainst(lightFigures.latencyMs.p50 / latencyAllowance, TARGETS.lightLatency)}`,
+      ],
+      [
+        "4. idle warm stack, MB",
+        `${ratioAgainst(idleWarmMemory.totalMb, TARGETS.idleWarmMb)}: ${idleWarmMemory.roles.map((r) => `${r.role} ${r.pssMb} (${r.processes})`).join(", ")}`,
+      ],
+    ]);
     console.log(`\nwritten: ${jsonFile}, ${svgFile} (${results.benchSeconds} s in all)`);
     if (violations.length > 0 || !contention.soldExactly) process.exitCode = 1;
-    console.log(`full-stack orders/s: ${sustained} (direct: ${bestDirect.ordersPerSecond}, ratio: ${ratio})`);
+    console.log(
+      `full-stack orders/s: ${sustained} (direct: ${bestDirect.ordersPerSecond}, ratio: ${ratio}; ceiling: ${ceiling.workflows.workflowsPerSecond}, ratio: ${round(ofCeiling, 3)})`,
+    );
   } catch (error) {
     memory.stop();
     await watcher.stop();

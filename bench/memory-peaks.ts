@@ -1,7 +1,9 @@
 // Peak resident memory of each process of the stack, per phase of a benchmark: /proc is read every second
 // (and at each phase change); for each role (postgres, the stack, the CLI, its task processes…) the peak
 // is the largest total across that role's processes at one reading, with how many processes it had then.
+import fs from "node:fs";
 import { sampleProcesses } from "./process-cpu";
+import { round } from "./stats";
 
 export type MemoryPeak = { role: string; peakRssMb: number; processes: number };
 
@@ -43,5 +45,36 @@ export function trackMemory(intervalMs = 1_000) {
         ]),
       );
     },
+  };
+}
+
+/** A process's proportional set size: its private pages plus its share of pages it shares (Postgres' shared
+ *  buffers, the node binary's code), so that a sum over processes counts shared memory once. */
+function pssMb(pid: number): number {
+  try {
+    const kb = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1];
+    return kb ? Number(kb) / 1024 : 0;
+  } catch {
+    return 0; // The process ended while we read it.
+  }
+}
+
+/** The stack's memory now, per role and in all (the bench's own process left out), shared pages counted once. */
+export function stackMemoryNow() {
+  const byRole = new Map<string, { pssMb: number; processes: number }>();
+  for (const p of sampleProcesses()) {
+    if (p.role === "bench process") continue;
+    const entry = byRole.get(p.role) ?? { pssMb: 0, processes: 0 };
+    entry.pssMb += pssMb(p.pid);
+    entry.processes++;
+    byRole.set(p.role, entry);
+  }
+  const roles = [...byRole].map(([role, e]) => ({ role, pssMb: Math.round(e.pssMb), processes: e.processes }));
+  return {
+    totalMb: round(
+      roles.reduce((sum, r) => sum + r.pssMb, 0),
+      0,
+    ),
+    roles: roles.sort((a, b) => b.pssMb - a.pssMb),
   };
 }

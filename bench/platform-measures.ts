@@ -11,6 +11,7 @@ import { internalId } from "local-trigger";
 import type { PlatformOptions } from "local-trigger";
 import { startPlatform } from "local-trigger";
 import { copyProject, startDevCli, type DevCli } from "local-trigger/dev-cli";
+import { startInMemoryPlatform } from "./in-memory-platform";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
 import { round, summary } from "./stats";
 
@@ -46,7 +47,7 @@ export type RunClock = {
 const WORKFLOW = "noop-workflow";
 const WORKFLOW_STEPS = 3;
 
-/** The order-shaped no-op workflow (a parent, three triggerAndWait steps one after the other, parents 12 at once),
+/** The order-shaped no-op workflow (a parent, three triggerAndWait steps one after the other, parents 4 at once),
  *  through the real CLI, with the SDK configured for the platform: `samples` one at a time (trigger → completed),
  *  then `count` triggered at once (workflows/s from the first trigger to the last completion, and the CPU each
  *  process took meanwhile, per workflow). */
@@ -222,5 +223,72 @@ export async function measurePlatform({ url, db }: { url: string; db: Database }
   } finally {
     await cli?.stop();
     await platform.close();
+  }
+}
+
+/** Issue 16's targets for the platform's share: ours against the in-memory server, measured in the same run. */
+export const PLATFORM_TARGETS = {
+  workflowsPerSecond: { atLeast: 0.95 },
+  workflowP50: { atMost: 1.1 },
+  noopRunsPerSecond: { atLeast: 0.9 },
+} as const;
+
+export type PlatformFigures = Awaited<ReturnType<typeof measurePlatform>>;
+export type InMemoryFigures = Awaited<ReturnType<typeof measureInMemoryPlatform>>;
+
+/** Ours over the in-memory server's, for each of PLATFORM_TARGETS. */
+export const platformRatios = (ours: PlatformFigures, baseline: InMemoryFigures) => ({
+  workflowsPerSecond: ours.workflows.workflowsPerSecond / baseline.workflows.workflowsPerSecond,
+  workflowP50: ours.workflows.latencyMs.p50 / baseline.workflows.latencyMs.p50,
+  noopRunsPerSecond: ours.cli.noopRunsPerSecond / baseline.noopRunsPerSecond,
+});
+
+/** The same CLI and fixture project against bench/in-memory-platform.ts, a server that does only what the CLI
+ *  needs: the least a platform can cost, so the ceiling our figures are read against. */
+export async function measureInMemoryPlatform(counts: Pick<PlatformCounts, "triggers" | "noopRuns" | "workflowSamples" | "workflows">) {
+  const { maxConcurrentRuns, holdMs } = PLATFORM_BENCH_OPTIONS.dequeue;
+  const baseline = await startInMemoryPlatform({ maxConcurrentRuns, holdMs });
+  configure({ baseURL: baseline.url, accessToken: "tr_dev_baseline" });
+  const projectDir = copyProject(FIXTURE);
+  const triggersPerSecond = round(await triggerLoad(counts.triggers, 32));
+  baseline.cancelQueued();
+  const cli = startDevCli({ projectDir, apiUrl: baseline.url, accessToken: "tr_pat_baseline" });
+  try {
+    await cli.ready;
+    for (let i = 0; i < 30; i++) await baseline.waitAllFinished([(await tasks.trigger("noop", null)).id], 20_000);
+    const toDone: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t0 = Date.now();
+      const { id } = await tasks.trigger("noop", null);
+      await baseline.waitAllFinished([id], 20_000);
+      toDone.push(baseline.run(id)!.completedAt! - t0);
+    }
+    await baseline.waitAllFinished(
+      Array.from({ length: maxConcurrentRuns * 2 }, () => baseline.enqueue("noop", "null")),
+      120_000,
+    );
+    const started = performance.now();
+    const cpuBefore = sampleProcesses();
+    await baseline.waitAllFinished(
+      Array.from({ length: counts.noopRuns }, () => baseline.enqueue("noop", "null")),
+      300_000,
+    );
+    const wallMs = performance.now() - started;
+    const cpu = cpuBetween(cpuBefore, sampleProcesses(), wallMs);
+    const workflows = await measureWorkflows(
+      { waitAllFinished: baseline.waitAllFinished, completedAt: async (id) => baseline.run(id)!.completedAt! },
+      counts.workflowSamples,
+      counts.workflows,
+    );
+    return {
+      triggersPerSecond,
+      triggerToCompleted: summary(toDone),
+      noopRunsPerSecond: round(counts.noopRuns / (wallMs / 1000)),
+      cpu,
+      workflows,
+    };
+  } finally {
+    await cli.stop();
+    await baseline.close();
   }
 }

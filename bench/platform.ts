@@ -2,70 +2,16 @@
 // (bench/platform-measures.ts), beside an in-memory server measured in the same run with the same CLI.
 // Figures to the terminal and bench/results/.
 import fs from "node:fs";
-import { configure, tasks } from "@trigger.dev/sdk";
-import { copyProject, startDevCli } from "local-trigger/dev-cli";
 import { startBenchDatabase } from "./bench-database";
-import { startInMemoryPlatform } from "./in-memory-platform";
-import { FIXTURE, measurePlatform, measureWorkflows, PLATFORM_BENCH_OPTIONS as options, triggerLoad } from "./platform-measures";
-import { cpuBetween, sampleProcesses } from "./process-cpu";
-import { printTable, ratioAgainst, round, summary } from "./stats";
-
-/** Issue 16's targets for the platform's share, against the in-memory server in the same run. */
-const TARGETS = { workflowsPerSecond: { atLeast: 0.95 }, workflowP50: { atMost: 1.1 }, noopRunsPerSecond: { atLeast: 0.9 } };
-
-async function measureBaseline(runCount: number, triggerCount: number, workflowSamples: number, workflowCount: number) {
-  const baseline = await startInMemoryPlatform({ maxConcurrentRuns: options.dequeue.maxConcurrentRuns, holdMs: options.dequeue.holdMs });
-  configure({ baseURL: baseline.url, accessToken: "tr_dev_baseline" });
-  const projectDir = copyProject(FIXTURE);
-  const triggersPerSecond = round(await triggerLoad(triggerCount, 32));
-  baseline.cancelQueued();
-  const cli = startDevCli({ projectDir, apiUrl: baseline.url, accessToken: "tr_pat_baseline" });
-  try {
-    await cli.ready;
-    for (let i = 0; i < 30; i++) await baseline.waitAllFinished([(await tasks.trigger("noop", null)).id], 20_000);
-    const toDone: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      const t0 = Date.now();
-      const { id } = await tasks.trigger("noop", null);
-      await baseline.waitAllFinished([id], 20_000);
-      toDone.push(baseline.run(id)!.completedAt! - t0);
-    }
-    await baseline.waitAllFinished(
-      Array.from({ length: options.dequeue.maxConcurrentRuns * 2 }, () => baseline.enqueue("noop", "null")),
-      120_000,
-    );
-    const started = performance.now();
-    const cpuBefore = sampleProcesses();
-    await baseline.waitAllFinished(
-      Array.from({ length: runCount }, () => baseline.enqueue("noop", "null")),
-      300_000,
-    );
-    const wallMs = performance.now() - started;
-    const cpu = cpuBetween(cpuBefore, sampleProcesses(), wallMs);
-    const workflows = await measureWorkflows(
-      { waitAllFinished: baseline.waitAllFinished, completedAt: async (id) => baseline.run(id)!.completedAt! },
-      workflowSamples,
-      workflowCount,
-    );
-    return {
-      triggersPerSecond,
-      triggerToCompleted: summary(toDone),
-      noopRunsPerSecond: round(runCount / (wallMs / 1000)),
-      cpu,
-      workflows,
-    };
-  } finally {
-    await cli.stop();
-    await baseline.close();
-  }
-}
+import { measureInMemoryPlatform, measurePlatform, PLATFORM_TARGETS as TARGETS, platformRatios } from "./platform-measures";
+import { printTable, ratioAgainst } from "./stats";
 
 async function main() {
   const runCount = Number(process.env.BENCH_RUNS ?? 1_000);
   const triggerCount = Number(process.env.BENCH_TRIGGERS ?? 2_000);
   const workflowSamples = Number(process.env.BENCH_WORKFLOW_SAMPLES ?? 30);
   const workflowCount = Number(process.env.BENCH_WORKFLOWS ?? 120);
-  const baseline = await measureBaseline(runCount, triggerCount, workflowSamples, workflowCount);
+  const baseline = await measureInMemoryPlatform({ noopRuns: runCount, triggers: triggerCount, workflowSamples, workflows: workflowCount });
   const database = await startBenchDatabase("bench_platform");
   const ours = await measurePlatform(database, {
     triggers: triggerCount,
@@ -77,11 +23,8 @@ async function main() {
     workflows: workflowCount,
   });
   await database.stop();
-  const ratios = {
-    workflowsPerSecond: ours.workflows.workflowsPerSecond / baseline.workflows.workflowsPerSecond,
-    workflowP50: ours.workflows.latencyMs.p50 / baseline.workflows.latencyMs.p50,
-    noopRunsPerSecond: ours.cli.noopRunsPerSecond / baseline.noopRunsPerSecond,
-  };
+  const ratios = platformRatios(ours, baseline);
+
   const results = {
     machine: `${process.platform} ${process.arch}, node ${process.version}`,
     at: new Date().toISOString(),

@@ -3,14 +3,16 @@
 // processes, Postgres, the platform) — the profile that tells what bounds a throughput figure.
 import fs from "node:fs";
 
-type ProcessSample = { pid: number; role: string; cpuMs: number; rssMb: number };
+export type ProcessSample = { pid: number; role: string; cpuMs: number; rssMb: number };
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** What a process is, in the benchmark's words, from its command line. */
-function roleOf(comm: string, cmdline: string, pid: number): string | undefined {
+function roleOf(comm: string, cmdline: string, pid: number, ppid: number): string | undefined {
   if (pid === process.pid) return "bench process";
   if (comm === "postgres") return "postgres";
+  // The esbuild service tsx started for this process is the bench's; the others are the stack's and the CLI's.
+  if (cmdline.includes("esbuild") && ppid === process.pid) return "bench process";
   if (cmdline.startsWith("trigger-dev-run-worker")) return "task processes";
   if (cmdline.includes("devWatchdog")) return "CLI watchdog";
   if (cmdline.includes("trigger.dev") && cmdline.includes(" dev")) return "trigger.dev dev CLI";
@@ -28,11 +30,12 @@ export function sampleProcesses(): ProcessSample[] {
     try {
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
       const comm = fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-      const role = roleOf(comm, cmdline, pid);
-      if (!role) continue;
-      // Fields after the command name (which may hold spaces) in /proc/<pid>/stat: utime is the 14th field.
+      // Fields after the command name (which may hold spaces) in /proc/<pid>/stat: ppid is the 4th field,
+      // utime the 14th.
       const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const role = roleOf(comm, cmdline, pid, Number(fields[1]));
+      if (!role) continue;
       const ticks = Number(fields[11]) + Number(fields[12]);
       const rssPages = Number(fields[21]);
       out.push({ pid, role, cpuMs: (ticks * 1000) / TICKS_PER_SECOND, rssMb: (rssPages * 4096) / 2 ** 20 });
@@ -58,6 +61,7 @@ export function cpuBetween(before: ProcessSample[], after: ProcessSample[], wall
     .map(([role, e]) => ({
       role,
       processes: e.processes,
+      cpuMs: Math.round(e.cpuMs),
       cpuPercentOfOneCore: Math.round((e.cpuMs / wallMs) * 100),
       rssMb: Math.round(e.rssMb),
     }))

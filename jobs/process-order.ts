@@ -41,10 +41,11 @@ function end(ending: NonNullable<OrderProgress["ending"]>) {
 }
 
 /**
- * In dev a waiting parent keeps its task process, and the CLI runs 25 at once: were all 25 slots held by
- * orders waiting for their steps, no step could run. At most 12 orders run at once; the rest queue.
+ * In dev a waiting parent keeps its task process, so each order in flight holds two processes (itself and its
+ * step) of ~120 MB each. On a small machine the CPU, not this limit, bounds throughput: 4 at once fulfil as
+ * many orders per second as 12 did with a third of the processes (bench/README.md). The rest queue.
  */
-const ordersQueue = queue({ name: "orders", concurrencyLimit: 12 });
+const ordersQueue = queue({ name: "orders", concurrencyLimit: 4 });
 
 export const processOrder = schemaTask({
   id: PROCESS_ORDER,

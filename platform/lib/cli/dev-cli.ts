@@ -57,6 +57,9 @@ export type DevCliOptions = {
  *  so that the copy resolves the project's node_modules. */
 export const COPIES_FOLDER = path.join(".trigger", "local-trigger-copies");
 
+/** GOMEMLIMIT for the CLI's esbuild service: a little above its live heap (~200 MB for this project). */
+const ESBUILD_SOFT_MEMORY_LIMIT = "256MiB";
+
 /** What a copy leaves out: node_modules resolves from the project above the copy, .trigger holds the copies
  *  and the CLI's own state (dev.lock, watchdog.pid, builds), and .git (a project at a repo's root) is large
  *  and unused by `trigger.dev dev`. */
@@ -93,6 +96,9 @@ export function startDevCli(options: DevCliOptions): DevCli {
         // TRIGGER_CLI_NODE_OPTIONS reaches the CLI and, through the NODE_OPTIONS the CLI hands on, its task
         // processes (`BENCH_CPU_PROFILE=1 npm run bench` preloads a profiler this way: bench/README.md).
         NODE_OPTIONS: `--import ${OFFLINE_PRELOAD} ${process.env.TRIGGER_CLI_NODE_OPTIONS ?? ""}`.trim(),
+        // The CLI's esbuild watch service (a Go process) grew to ~470 MB here, ~200 MB of it live; a soft limit
+        // makes Go collect before it grows that far (a user's own setting wins).
+        GOMEMLIMIT: process.env.GOMEMLIMIT ?? ESBUILD_SOFT_MEMORY_LIMIT,
         FORCE_COLOR: options.color ? "1" : "0",
         // The CLI prints a run's dashboard link only where it thinks links work: always, as an OSC 8 hyperlink;
         // a reader that is no terminal gets them as plain URLs from withPlainLinks.

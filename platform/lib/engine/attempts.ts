@@ -3,7 +3,7 @@
 // back to the queue until the retry's time (RETRY_QUEUED: durable, the CLI may even restart meanwhile);
 // maxDuration exceeded is TIMED_OUT; anything else that failed for good is COMPLETED_WITH_ERRORS.
 import type { TaskRunExecution, TaskRunExecutionResult } from "@trigger.dev/core/v3/schemas";
-import { eq, sql } from "drizzle-orm";
+import { eq, sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type { DatabaseOrTransaction } from "../db/client";
 import { runs, type Run } from "../db/schema";
@@ -97,18 +97,16 @@ export async function heartbeat(ctx: EngineContext, env: ProjectEnvironment, run
 /** The CLI polled a run it holds (its run controller does, every 5 s, in the CLI's own process): while the
  *  run's task process has beaten (or, booting, started its attempt) within SILENT_PROCESS_LIMIT_MS, that renews
  *  the lease. A CLI that died polls no more, so the heartbeat timeout still finds it; a process that hung in a
- *  live CLI is found once it has been silent for the limit. */
-export async function renewHeldLease(ctx: EngineContext, env: ProjectEnvironment, runId: string): Promise<void> {
-  await ctx.db.execute(
-    sql`UPDATE trigger_platform.runs r SET lease_until = ${leaseFromNow(ctx)}
+ *  live CLI is found once it has been silent for the limit. The statement, to run beside the poll's read. */
+export function heldLeaseRenewal(ctx: EngineContext, env: ProjectEnvironment, runId: string): SQL {
+  return sql`UPDATE trigger_platform.runs r SET lease_until = ${leaseFromNow(ctx)}
          WHERE r.id = ${runId} AND r.environment_id = ${env.id} AND r.status IN ${IN_ATTEMPT_STATUSES}
            -- Written only once half the lease is gone: a poll every 5 s need not rewrite a fresh lease (and the runs' indexes).
            AND r.lease_until < now() + make_interval(secs => ${ctx.options.heartbeatTimeoutMs / 2000})
            AND (SELECT execution_status FROM trigger_platform.snapshots WHERE run_id = r.id ORDER BY seq DESC LIMIT 1)
                IN ('EXECUTING', 'EXECUTING_WITH_WAITPOINTS')
            AND coalesce(r.heartbeat_at, (SELECT started_at FROM trigger_platform.attempts a WHERE a.run_id = r.id AND a.number = r.attempt_number))
-               > now() - make_interval(secs => ${SILENT_PROCESS_LIMIT_MS / 1000})`,
-  );
+               > now() - make_interval(secs => ${SILENT_PROCESS_LIMIT_MS / 1000})`;
 }
 
 /** The metadata changes an attempt's completion carries (flushed at its end). */

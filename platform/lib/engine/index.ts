@@ -20,7 +20,7 @@ import type { ProjectEnvironment } from "../environments";
 import { internalId } from "../ids";
 import type { PlatformOptions } from "../platform-options";
 import { StreamLog } from "../realtime/stream-log";
-import { completeAttempt, heartbeat, renewHeldLease, startAttempt, type Completion } from "./attempts";
+import { completeAttempt, heartbeat, heldLeaseRenewal, startAttempt, type Completion } from "./attempts";
 import { alertDeliveriesDueWork } from "./alerts";
 import { availableRunsDueWork } from "./available-runs";
 import { addBatchItems, createBatch, retrieveBatch, type BatchItem } from "./batches";
@@ -133,13 +133,19 @@ export class RunEngine {
     workerId: string,
     hold: { holdMs: number; signal?: AbortSignal } = { holdMs: 0 },
   ): Promise<Dequeued[]> {
-    const worker = await currentWorker(this.context, env.id);
-    if (!worker || worker.id !== workerId) return [];
-    const seen = this.notifier.wakeCount(env.id);
-    const messages = await this.timedDequeue(env, worker);
-    if (messages.length > 0 || hold.holdMs <= 0) return messages;
-    await this.notifier.waitForWork(env.id, hold.holdMs, hold.signal, seen);
-    return hold.signal?.aborted ? [] : this.timedDequeue(env, worker);
+    const deadline = performance.now() + hold.holdMs;
+    for (;;) {
+      const worker = await currentWorker(this.context, env.id);
+      if (!worker || worker.id !== workerId) return [];
+      const seen = this.notifier.wakeCount(env.id);
+      const messages = await this.timedDequeue(env, worker);
+      const left = deadline - performance.now();
+      if (messages.length > 0 || left <= 0 || hold.signal?.aborted) return messages;
+      // A wake that brought nothing for this CLI (a slot freed with no run waiting, another queue's run) goes
+      // on holding: answering it empty would only make the CLI ask again at once, for another empty look.
+      await this.notifier.waitForWork(env.id, left, hold.signal, seen);
+      if (hold.signal?.aborted) return [];
+    }
   }
   /** Told how long each dequeue took to choose its runs (the metrics' histogram). */
   onDequeueTimed: ((seconds: number) => void) | undefined;
@@ -160,8 +166,7 @@ export class RunEngine {
   }
   /** The CLI's run controller polls the run it holds: that keeps its lease while its process is not silent too long. */
   async latestSnapshot(env: ProjectEnvironment, runId: string) {
-    await renewHeldLease(this.context, env, runId);
-    const found = await runWithLatestSnapshot(this.context.db, runId, false);
+    const found = await runWithLatestSnapshot(this.context.db, runId, false, heldLeaseRenewal(this.context, env, runId));
     return found && found.run.environmentId === env.id ? found : undefined;
   }
   /** The CLI died (its watchdog says so): its runs are requeued at once, or crash without attempts left. */

@@ -45,9 +45,11 @@ export async function runWithLatestSnapshot(
   tx: DatabaseOrTransaction,
   runId: string,
   lock: boolean,
+  /** A statement run in the same round trip (a data-modifying CTE): the row read is the one before it. */
+  alongside?: SQL,
 ): Promise<{ run: Run; snapshot: Snapshot } | undefined> {
   const [row] = await tx.execute<Record<string, unknown>>(
-    sql`SELECT r.*, (SELECT row_to_json(s) FROM trigger_platform.snapshots s WHERE s.run_id = r.id ORDER BY s.seq DESC LIMIT 1) AS latest_snapshot
+    sql`${alongside ? sql`WITH alongside AS (${alongside}) ` : sql``}SELECT r.*, (SELECT row_to_json(s) FROM trigger_platform.snapshots s WHERE s.run_id = r.id ORDER BY s.seq DESC LIMIT 1) AS latest_snapshot
           FROM trigger_platform.runs r WHERE r.id = ${runId} ${lock ? sql`FOR UPDATE` : sql``}`,
   );
   if (!row) return undefined;

@@ -1,9 +1,9 @@
 // An order-shaped no-op workflow, for the benchmarks: a parent that runs three steps one after the other with
-// triggerAndWait, parents limited to 12 at once (as the order app's `orders` queue is), and no work at all. What
+// triggerAndWait, parents limited to 4 at once (as the order app's `orders` queue is), and no work at all. What
 // it costs is the platform's and the CLI's share of an order.
 import { queue, task } from "@trigger.dev/sdk";
 
-const workflows = queue({ name: "noop-workflows", concurrencyLimit: 12 });
+const workflows = queue({ name: "noop-workflows", concurrencyLimit: 4 });
 
 export const noopStep = task({ id: "noop-step", run: async () => null });
 
