@@ -31,6 +31,8 @@ const SETTINGS = {
   /** A rate under the stack's capacity here, for the latency of an order that does not queue. */
   lightRate: numberSetting("BENCH_LIGHT_RATE", 1),
   offeredSeconds: numberSetting("BENCH_OFFERED_SECONDS", 8),
+  /** Long enough for a p50 of 20 orders: the light rate's latency is a target's figure. */
+  lightSeconds: numberSetting("BENCH_LIGHT_SECONDS", 20),
   sustainSeconds: numberSetting("BENCH_SUSTAIN_SECONDS", 60),
   backlog: numberSetting("BENCH_BACKLOG", 24),
   contentionOrders: numberSetting("BENCH_CONTENTION_ORDERS", 200),
@@ -121,12 +123,12 @@ async function main() {
     const idleWarmMemory = stackMemoryNow();
 
     // 2c. Fixed offered rates: latency, light and at the target's rate.
-    const atRate = async (rate: number, prefix: string) => {
+    const atRate = async (rate: number, seconds: number, prefix: string) => {
       memory.phase(`${rate} orders/s offered`);
-      progress(`${rate} orders/s offered for ${SETTINGS.offeredSeconds} s…`);
+      progress(`${rate} orders/s offered for ${seconds} s…`);
       const cpuBefore = sampleProcesses();
       const started = performance.now();
-      const accepted = await fireAtRate(stack.app, rate, SETTINGS.offeredSeconds, () => benchOrder(prefix, PLENTY));
+      const accepted = await fireAtRate(stack.app, rate, seconds, () => benchOrder(prefix, PLENTY));
       await fulfil(accepted, 120_000, `${rate}/s`);
       const valuesMs = latencies(accepted, watcher);
       return {
@@ -137,8 +139,8 @@ async function main() {
         cpu: cpuBetween(cpuBefore, sampleProcesses(), performance.now() - started),
       };
     };
-    const light = await atRate(SETTINGS.lightRate, "light");
-    const { valuesMs: offeredLatency, ...offered } = await atRate(SETTINGS.offeredRate, "rate");
+    const light = await atRate(SETTINGS.lightRate, SETTINGS.lightSeconds, "light");
+    const { valuesMs: offeredLatency, ...offered } = await atRate(SETTINGS.offeredRate, SETTINGS.offeredSeconds, "rate");
     const { valuesMs: lightLatency, ...lightFigures } = light;
 
     // 2d. As fast as it goes: a backlog in flight; orders/s counted over the window after the ramp.
