@@ -83,6 +83,21 @@ describe("who is dequeued", () => {
     expect(await h().run(run.friendlyId)).toMatchObject({ status: "EXPIRED", error: { raw: expect.stringContaining("ttl") } });
   });
 
+  it("a held dequeue holds on through a wake that brings it nothing, and answers with the run that comes", async () => {
+    const a = (await h().trigger("limited")).run.friendlyId;
+    const b = (await h().trigger("limited")).run.friendlyId;
+    await h().startNext(a); // the queue is at its limit: b waits
+    let answered = false;
+    const held = h()
+      .engine.dequeue(h().env, h().worker.id, { holdMs: 5_000 })
+      .finally(() => (answered = true));
+    await h().trigger("limited"); // a wake, but the queue is still full
+    await new Promise((r) => setTimeout(r, 200));
+    expect(answered).toBe(false);
+    await h().succeed(a); // a's slot frees: b
+    expect((await held).map((m) => m.run.friendlyId)).toEqual([b]);
+  });
+
   it("a CLI still on an older build gets nothing", async () => {
     const older = h().worker.id;
     await h().rebuild("build-2");
