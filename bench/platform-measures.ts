@@ -165,7 +165,24 @@ export async function measurePlatform({ url, db }: { url: string; db: Database }
       resume.push(out.resumedAt - child!.completedAt!.getTime());
     }
 
-    // 5. No-op runs/s through the CLI at its concurrency, after a round that fills its pool of warm
+    // 5. The order-shaped no-op workflow, before the no-op runs below fill the CLI's pool with 25 task
+    // processes: idle ones cost CPU too, and the workflow's share of task-process CPU is a target's figure.
+    const workflows = await measureWorkflows(
+      {
+        waitAllFinished: (ids, timeoutMs) => waitAllFinished(db, ids, timeoutMs),
+        completedAt: async (id) => {
+          const [row] = await db
+            .select({ completedAt: runRows.completedAt })
+            .from(runRows)
+            .where(eq(runRows.id, internalId(id)));
+          return row!.completedAt!.getTime();
+        },
+      },
+      counts.workflowSamples,
+      counts.workflows,
+    );
+
+    // 6. No-op runs/s through the CLI at its concurrency, after a round that fills its pool of warm
     // task processes (spawning them is the CLI's cost, once, not a per-run cost).
     const concurrency = PLATFORM_BENCH_OPTIONS.dequeue.maxConcurrentRuns;
     const warmup = await batch.trigger(Array.from({ length: concurrency * 2 }, () => ({ id: "noop" as const, payload: null })));
@@ -184,22 +201,6 @@ export async function measurePlatform({ url, db }: { url: string; db: Database }
     const throughputMs = performance.now() - throughputStarted;
     const cpuDuringNoops = cpuBetween(cpuBefore, sampleProcesses(), throughputMs);
     const timingsDuringNoops = platform.timings.report();
-
-    // 6. The order-shaped no-op workflow.
-    const workflows = await measureWorkflows(
-      {
-        waitAllFinished: (ids, timeoutMs) => waitAllFinished(db, ids, timeoutMs),
-        completedAt: async (id) => {
-          const [row] = await db
-            .select({ completedAt: runRows.completedAt })
-            .from(runRows)
-            .where(eq(runRows.id, internalId(id)));
-          return row!.completedAt!.getTime();
-        },
-      },
-      counts.workflowSamples,
-      counts.workflows,
-    );
 
     return {
       cliReadyMs,
@@ -263,6 +264,12 @@ export async function measureInMemoryPlatform(counts: Pick<PlatformCounts, "trig
       await baseline.waitAllFinished([id], 20_000);
       toDone.push(baseline.run(id)!.completedAt! - t0);
     }
+    // The workflow first, as for ours: before the no-op runs fill the CLI's pool.
+    const workflows = await measureWorkflows(
+      { waitAllFinished: baseline.waitAllFinished, completedAt: async (id) => baseline.run(id)!.completedAt! },
+      counts.workflowSamples,
+      counts.workflows,
+    );
     await baseline.waitAllFinished(
       Array.from({ length: maxConcurrentRuns * 2 }, () => baseline.enqueue("noop", "null")),
       120_000,
@@ -275,11 +282,6 @@ export async function measureInMemoryPlatform(counts: Pick<PlatformCounts, "trig
     );
     const wallMs = performance.now() - started;
     const cpu = cpuBetween(cpuBefore, sampleProcesses(), wallMs);
-    const workflows = await measureWorkflows(
-      { waitAllFinished: baseline.waitAllFinished, completedAt: async (id) => baseline.run(id)!.completedAt! },
-      counts.workflowSamples,
-      counts.workflows,
-    );
     return {
       triggersPerSecond,
       triggerToCompleted: summary(toDone),
