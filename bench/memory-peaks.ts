@@ -3,7 +3,6 @@
 // is the largest total across that role's processes at one reading, with how many processes it had then.
 import fs from "node:fs";
 import { sampleProcesses } from "./process-cpu";
-import { round } from "./stats";
 
 export type MemoryPeak = { role: string; peakRssMb: number; processes: number };
 
@@ -70,11 +69,5 @@ export function stackMemoryNow() {
     byRole.set(p.role, entry);
   }
   const roles = [...byRole].map(([role, e]) => ({ role, pssMb: Math.round(e.pssMb), processes: e.processes }));
-  return {
-    totalMb: round(
-      roles.reduce((sum, r) => sum + r.pssMb, 0),
-      0,
-    ),
-    roles: roles.sort((a, b) => b.pssMb - a.pssMb),
-  };
+  return { totalMb: roles.reduce((sum, r) => sum + r.pssMb, 0), roles: roles.sort((a, b) => b.pssMb - a.pssMb) };
 }

@@ -3,7 +3,7 @@
 // processes, Postgres, the platform) — the profile that tells what bounds a throughput figure.
 import fs from "node:fs";
 
-export type ProcessSample = { pid: number; role: string; cpuMs: number; rssMb: number };
+type ProcessSample = { pid: number; role: string; cpuMs: number; rssMb: number };
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
