@@ -8,11 +8,17 @@ export type Database = ReturnType<typeof createDatabaseHandle>["db"];
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 export type DatabaseOrTransaction = Database | Transaction;
 
-export function createDatabaseHandle(url: string, options: { max?: number } = {}) {
+export function createDatabaseHandle(
+  url: string,
+  /** `onStatement` sees each statement sent (the engine's statement-count tests count them). */
+  options: { max?: number; onStatement?: (statement: string) => void } = {},
+) {
+  const { onStatement } = options;
   const client = postgres(url, {
     max: options.max ?? 20,
     onnotice: () => {},
     connection: { application_name: "local-trigger" },
+    ...(onStatement ? { debug: (_connection: number, statement: string) => onStatement(statement) } : {}),
   });
   return { db: drizzle(client, { schema }), client, close: () => client.end({ timeout: 5 }) };
 }

@@ -147,29 +147,32 @@ export async function completeAttempt(ctx: EngineContext, env: ProjectEnvironmen
       return { attemptStatus: status as AttemptStatus, run: now, snapshot: await latestSnapshot(tx, run.id) };
     }
     await applyCompletionMetadata(tx, run.id, completion);
-    await tx.execute(
-      sql`UPDATE trigger_platform.attempts SET status = ${completion.ok ? "COMPLETED" : "FAILED"}, error = ${completion.ok ? null : jsonParam(completion.error)}::jsonb, completed_at = now()
-           WHERE run_id = ${run.id} AND number = ${run.attemptNumber}`,
-    );
+    const attemptEnded = sql`UPDATE trigger_platform.attempts SET status = ${completion.ok ? "COMPLETED" : "FAILED"}, error = ${completion.ok ? null : jsonParam(completion.error)}::jsonb, completed_at = now()
+                              WHERE run_id = ${run.id} AND number = ${run.attemptNumber}`;
+    // When the attempt ends its run, both are written in one statement.
+    const withAttemptEnded = sql`, attempt_ended AS (${attemptEnded})`;
 
     if (completion.ok) {
-      const done = await finishRun(ctx, tx, effects, run, {
-        status: "COMPLETED_SUCCESSFULLY",
-        output: completion.output ?? null,
-        outputType: completion.outputType,
-        reportedByRunner: true,
-      });
+      const done = await finishRun(
+        ctx,
+        tx,
+        effects,
+        run,
+        { status: "COMPLETED_SUCCESSFULLY", output: completion.output ?? null, outputType: completion.outputType, reportedByRunner: true },
+        withAttemptEnded,
+      );
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
     }
 
     const error = completion.error as Record<string, unknown>;
     if (error.code === "MAX_DURATION_EXCEEDED") {
-      const done = await finishRun(ctx, tx, effects, run, { status: "TIMED_OUT", error, reportedByRunner: true });
+      const done = await finishRun(ctx, tx, effects, run, { status: "TIMED_OUT", error, reportedByRunner: true }, withAttemptEnded);
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
     }
     const retry = completion.retry;
     const attemptsAllowed = run.maxAttempts ?? Number.POSITIVE_INFINITY; // otherwise the executor's retry config decides
     if (retry && run.attemptNumber < attemptsAllowed) {
+      await tx.execute(attemptEnded);
       const queued = await requeue(
         tx,
         run,
@@ -180,7 +183,7 @@ export async function completeAttempt(ctx: EngineContext, env: ProjectEnvironmen
       return { attemptStatus: "RETRY_QUEUED" as AttemptStatus, run: queued.run, snapshot: queued.snapshot };
     }
     const status = error.type === "INTERNAL_ERROR" && String(error.code).startsWith("TASK_PROCESS") ? "CRASHED" : "COMPLETED_WITH_ERRORS";
-    const done = await finishRun(ctx, tx, effects, run, { status, error, reportedByRunner: true });
+    const done = await finishRun(ctx, tx, effects, run, { status, error, reportedByRunner: true }, withAttemptEnded);
     return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
   });
   ctx.notifier.publish(effects);

@@ -133,7 +133,7 @@ export async function addBatchItems(ctx: EngineContext, env: ProjectEnvironment,
       await tx.insert(batchItems).values({ batchId: batch.id, index: item.index, runId: run.id });
       if (batch.parentRunId && batch.resumeParentOnCompletion) {
         const waitpoint = await runWaitpointFor(tx, run);
-        await blockRun(tx, effects, batch.parentRunId, [waitpoint.id], { batchId: batch.id, firstIndex: item.index });
+        await blockRun(tx, effects, batch.parentRunId, [waitpoint.id], { batch: { batchId: batch.id, firstIndex: item.index } });
       }
       accepted++;
     }

@@ -1,7 +1,7 @@
 // The one way a run ends (completed, failed, crashed, expired, timed out, cancelled): final status, a
 // FINISHED snapshot, and whoever waits for it (a parent, a batch) is told. A run that did not succeed gives
 // up its idempotency key, so the same key can start a fresh run; a completed or cancelled one keeps it.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../db/client";
 import { batchItems, batches, runs, waitpoints, type Run, type Snapshot } from "../db/schema";
 import { enqueueAlerts } from "./alerts";
@@ -43,6 +43,8 @@ export async function finishRun(
   effects: Effects,
   run: Run,
   ending: Ending,
+  /** CTEs for the same statement (see changeRunWithSnapshot): the attempt's own end, when one ends the run. */
+  alsoWith?: SQL,
 ): Promise<{ run: Run; snapshot: Snapshot }> {
   // Ended already. (A pending cancel is CANCELED without completedAt: this is what finishes it.)
   if (run.completedAt) return { run, snapshot: await latestSnapshot(tx, run.id) };
@@ -56,17 +58,14 @@ export async function finishRun(
         idempotency_key_expires_at = CASE WHEN ${releasesKey} THEN NULL ELSE idempotency_key_expires_at END`,
     "FINISHED",
     `Run ended: ${ending.status}`,
-    { withRunWaitpoint: true },
+    { withWaiters: true, ...(alsoWith ? { alsoWith } : {}) },
   );
   if (!ending.reportedByRunner) effects.notifyRuns.add(run.friendlyId);
   effects.finishedRuns.push(finished.run);
   await enqueueAlerts(ctx, tx, effects, finished.run);
   if (finished.runWaitpointId) await completeWaitpoint(tx, effects, finished.runWaitpointId, runOutput(finished.run));
   // Every batch it is an item of (the one that made it, and any whose item's key named it).
-  const [{ of } = { of: [] as string[] }] = await tx.execute<{ of: string[] }>(
-    sql`SELECT coalesce(array_agg(DISTINCT batch_id), '{}') AS of FROM trigger_platform.batch_items WHERE run_id = ${run.id}`,
-  );
-  for (const batchId of of) await settleBatchIfDone(tx, effects, batchId);
+  for (const batchId of finished.batchIds) await settleBatchIfDone(tx, effects, batchId);
   return { run: finished.run, snapshot: finished.snapshot };
 }
 

@@ -61,17 +61,22 @@ export async function runWithLatestSnapshot(
  * The INSERT of the next snapshot of each run row that `source` (a CTE of the same statement) yields:
  * a run written in the same round trip gets its snapshot with it.
  */
-export function insertSnapshotFrom(source: SQL, executionStatus: ExecutionStatus, description: string): SQL {
+export function insertSnapshotFrom(
+  source: SQL,
+  executionStatus: ExecutionStatus,
+  description: string,
+  completedWaitpoints: Record<string, unknown>[] = [],
+): SQL {
   const { id, friendlyId } = newIds("snapshot");
   return sql`INSERT INTO trigger_platform.snapshots (id, friendly_id, run_id, execution_status, description, attempt_number, completed_waitpoints)
-             SELECT ${id}, ${friendlyId}, id, ${executionStatus}, ${description}, nullif(attempt_number, 0), '[]'::jsonb FROM ${source}`;
+             SELECT ${id}, ${friendlyId}, id, ${executionStatus}, ${description}, nullif(attempt_number, 0), ${jsonParam(completedWaitpoints)}::jsonb FROM ${source}`;
 }
 
 /**
  * Changes a run and writes its next snapshot in one statement (one round trip: these are the engine's
  * hottest writes). `changes` is the SET list; `alsoWith` may add CTEs (each starting with a comma) that
- * read the changed run as `changed`; `withRunWaitpoint` also looks up the waitpoint that completes when
- * this run ends (only a run that ends needs it).
+ * read the changed run as `changed`; `withWaiters` also looks up who waits for this run to end (the
+ * waitpoint it completes, the batches it is an item of): only a run that ends needs them.
  */
 export async function changeRunWithSnapshot(
   tx: DatabaseOrTransaction,
@@ -79,14 +84,15 @@ export async function changeRunWithSnapshot(
   changes: SQL,
   executionStatus: ExecutionStatus,
   description: string,
-  options: { alsoWith?: SQL; withRunWaitpoint?: boolean } = {},
-): Promise<{ run: Run; snapshot: Snapshot; runWaitpointId: string | null }> {
+  options: { alsoWith?: SQL; withWaiters?: boolean; completedWaitpoints?: Record<string, unknown>[] } = {},
+): Promise<{ run: Run; snapshot: Snapshot; runWaitpointId: string | null; batchIds: string[] }> {
+  const waiters = sql`, (SELECT w.id FROM trigger_platform.waitpoints w WHERE w.type = 'RUN' AND w.completed_by_run_id = changed.id) AS run_waitpoint_id,
+                        ARRAY(SELECT DISTINCT i.batch_id FROM trigger_platform.batch_items i WHERE i.run_id = changed.id) AS batch_ids`;
   const [row] = await tx.execute<Record<string, unknown>>(
     sql`WITH changed AS (UPDATE trigger_platform.runs SET ${changes} WHERE id = ${runId} RETURNING *),
-             snapshot AS (${insertSnapshotFrom(sql`changed`, executionStatus, description)} RETURNING *)
+             snapshot AS (${insertSnapshotFrom(sql`changed`, executionStatus, description, options.completedWaitpoints)} RETURNING *)
              ${options.alsoWith ?? sql``}
-        SELECT changed.*, row_to_json(snapshot) AS written_snapshot
-               ${options.withRunWaitpoint ? sql`, (SELECT w.id FROM trigger_platform.waitpoints w WHERE w.type = 'RUN' AND w.completed_by_run_id = changed.id) AS run_waitpoint_id` : sql``}
+        SELECT changed.*, row_to_json(snapshot) AS written_snapshot ${options.withWaiters ? waiters : sql``}
           FROM changed, snapshot`,
   );
   if (!row) throw new Error(`No run ${runId} to change`);
@@ -94,6 +100,7 @@ export async function changeRunWithSnapshot(
     run: decodeRow(runs, row),
     snapshot: decodeRow(snapshots, row.written_snapshot as Record<string, unknown>),
     runWaitpointId: (row.run_waitpoint_id as string | null | undefined) ?? null,
+    batchIds: (row.batch_ids as string[] | undefined) ?? [],
   };
 }
 

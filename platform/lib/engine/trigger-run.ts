@@ -14,7 +14,7 @@ import { jsonParam, selectRow, timestampParam } from "./row-mapping";
 import { debounceWindow, pushDebouncedRun } from "./debounce";
 import { payloadText, tagsOf } from "./trigger-body";
 import { insertSnapshotFrom } from "./snapshots";
-import { blockRun, runWaitpointFor } from "./waitpoints";
+import { blockRun, refreshBlockedRun, runWaitpointFor } from "./waitpoints";
 import { checkLockedVersion, currentWorker, defaultQueueName, workerByVersion } from "./workers";
 import { PlatformError } from "../platform-error";
 
@@ -58,23 +58,33 @@ export async function triggerRun(
   const tags = tagsOf(options) ?? [];
   if (tags.length > MAX_TAGS) throw new PlatformError(`tags: at most ${MAX_TAGS} tags per run (got ${tags.length})`);
 
+  // A parent that will wait for this run (triggerAndWait) is locked now: it is blocked at the end of this
+  // transaction, and nothing here changes it before.
+  const blocksParent = Boolean(options.parentRunId && options.resumeParentOnCompletion && !batch);
   const parent = options.parentRunId
     ? await selectRow(
         tx,
         runs,
-        sql`SELECT * FROM trigger_platform.runs WHERE id = ${internalId(options.parentRunId)} AND environment_id = ${environmentId}`,
+        sql`SELECT * FROM trigger_platform.runs WHERE id = ${internalId(options.parentRunId)} AND environment_id = ${environmentId}
+            ${blocksParent ? sql`FOR UPDATE` : sql``}`,
       )
     : undefined;
   if (options.parentRunId && !parent) throw new PlatformError(`parentRunId: no run ${options.parentRunId}`, 404);
 
   const key = options.idempotencyKey;
   if (key) {
-    // An expired key no longer holds: its run keeps existing, but gives the key up.
-    await tx.execute(
-      sql`UPDATE trigger_platform.runs SET idempotency_key = NULL
-           WHERE environment_id = ${environmentId} AND task_identifier = ${taskIdentifier} AND idempotency_key = ${key} AND idempotency_key_expires_at < ${timestampParam(now)}`,
+    // An expired key no longer holds: its run keeps existing, but gives the key up (in the same round trip as
+    // the lookup, which sees the rows as they were before it, so it leaves out the run that gave it up).
+    const cached = await selectRow(
+      tx,
+      runs,
+      sql`WITH expired AS (UPDATE trigger_platform.runs SET idempotency_key = NULL
+                            WHERE environment_id = ${environmentId} AND task_identifier = ${taskIdentifier} AND idempotency_key = ${key}
+                              AND idempotency_key_expires_at < ${timestampParam(now)} RETURNING id)
+          SELECT * FROM trigger_platform.runs
+           WHERE environment_id = ${environmentId} AND task_identifier = ${taskIdentifier} AND idempotency_key = ${key}
+             AND id NOT IN (SELECT id FROM expired)`,
     );
-    const cached = await findByIdempotencyKey(tx, environmentId, taskIdentifier, key);
     if (cached) return resumeParentWith(tx, effects, cached, parent, options.resumeParentOnCompletion, batch, true);
   }
 
@@ -103,6 +113,14 @@ export async function triggerRun(
     status === "DELAYED"
       ? insertSnapshotFrom(sql`inserted`, "DELAYED", `Delayed until ${delayUntil!.toISOString()}`)
       : insertSnapshotFrom(sql`inserted`, "QUEUED", "Run was queued");
+  // A new run that a parent waits for gets its RUN waitpoint, and the parent's wait on it, in the same statement.
+  const waitpoint = newIds("waitpoint");
+  const parentWaits =
+    blocksParent && parent
+      ? sql`, waitpoint AS (INSERT INTO trigger_platform.waitpoints (id, friendly_id, environment_id, type, completed_by_run_id)
+                           SELECT ${waitpoint.id}, ${waitpoint.friendlyId}, environment_id, 'RUN', id FROM inserted RETURNING id),
+              waits AS (INSERT INTO trigger_platform.run_waitpoints (run_id, waitpoint_id) SELECT ${parent.id}, id FROM waitpoint)`
+      : sql``;
   // The run and its first snapshot in one statement: one round trip per trigger.
   const inserted = await selectRow(
     tx,
@@ -134,6 +152,7 @@ export async function triggerRun(
         ON CONFLICT DO NOTHING
         RETURNING *),
         snapshot AS (${firstSnapshot})
+        ${parentWaits}
         SELECT * FROM inserted`,
   );
 
@@ -149,7 +168,8 @@ export async function triggerRun(
   effects.wakeEnvironments.add(environmentId);
   if (delayUntil) effects.timers.push(delayUntil);
   if (inserted.expireAt) effects.timers.push(inserted.expireAt);
-  return resumeParentWith(tx, effects, inserted, parent, options.resumeParentOnCompletion, batch, false);
+  if (blocksParent && parent) await refreshBlockedRun(tx, effects, parent.id, parent);
+  return { run: inserted, isCached: false };
 }
 
 async function findByIdempotencyKey(
@@ -177,7 +197,7 @@ async function resumeParentWith(
 ): Promise<TriggerOutcome> {
   if (parent && resumeParent && !batch) {
     const waitpoint = await runWaitpointFor(tx, child);
-    await blockRun(tx, effects, parent.id, [waitpoint.id]);
+    await blockRun(tx, effects, parent.id, [waitpoint.id], { locked: parent });
   }
   return { run: child, isCached };
 }

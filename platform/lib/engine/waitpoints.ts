@@ -1,13 +1,14 @@
 // Waitpoints: what a run waits for (another run, a batch, a time, a token). A run blocked by waitpoints
 // shows EXECUTING_WITH_WAITPOINTS; when the last one completes it gets a new EXECUTING snapshot carrying the
 // completed waitpoints, and the CLI is told at once, so the task process resumes.
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../db/client";
-import { batches, runs, runWaitpoints, waitpoints, type Run, type Waitpoint } from "../db/schema";
+import { runWaitpoints, waitpoints, type Run, type Waitpoint } from "../db/schema";
 import { newIds } from "../ids";
 import type { Effects } from "./run-notifier";
 import { isInAttempt } from "./run-statuses";
-import { latestSnapshot, lockRun, writeSnapshot } from "./snapshots";
+import { decodeRow, textArray } from "./row-mapping";
+import { changeRunWithSnapshot, lockRun } from "./snapshots";
 
 export type WaitpointOutput = { output: string | null; outputType: string | null; isError: boolean };
 
@@ -55,7 +56,7 @@ export async function blockRun(
   effects: Effects,
   runId: string,
   waitpointIds: string[],
-  batch?: { batchId: string; firstIndex: number },
+  { batch, locked }: { batch?: { batchId: string; firstIndex: number }; locked?: Run } = {},
 ): Promise<void> {
   if (waitpointIds.length === 0) return;
   // Waiting again for a waitpoint already handed over (a retried attempt re-triggering the same keyed
@@ -71,7 +72,7 @@ export async function blockRun(
       })),
     )
     .onConflictDoUpdate({ target: [runWaitpoints.runId, runWaitpoints.waitpointId], set: { deliveredAt: null } });
-  await refreshBlockedRun(tx, effects, runId);
+  await refreshBlockedRun(tx, effects, runId, locked);
 }
 
 async function markCompleted(tx: DatabaseOrTransaction, waitpointId: string, result: WaitpointOutput): Promise<Waitpoint | undefined> {
@@ -96,85 +97,92 @@ export async function completeWaitpoint(
   waitpointId: string,
   result: WaitpointOutput,
 ): Promise<Waitpoint | undefined> {
-  const done = await markCompleted(tx, waitpointId, result);
-  if (!done) return undefined;
-  const blocked = await tx
-    .select({ runId: runWaitpoints.runId })
-    .from(runWaitpoints)
-    .where(and(eq(runWaitpoints.waitpointId, waitpointId), isNull(runWaitpoints.deliveredAt)));
-  for (const { runId } of blocked) await refreshBlockedRun(tx, effects, runId);
-  return done;
+  // The completion and the runs it may unblock, in one round trip.
+  const [row] = await tx.execute<Record<string, unknown>>(
+    sql`WITH done AS (UPDATE trigger_platform.waitpoints
+                         SET status = 'COMPLETED', completed_at = now(), output = ${result.output}, output_type = ${result.outputType},
+                             output_is_error = ${result.isError}
+                       WHERE id = ${waitpointId} AND status = 'PENDING' RETURNING *)
+        SELECT done.*, ARRAY(SELECT l.run_id FROM trigger_platform.run_waitpoints l WHERE l.waitpoint_id = done.id AND l.delivered_at IS NULL) AS blocked_run_ids
+          FROM done`,
+  );
+  if (!row) return undefined;
+  for (const runId of row.blocked_run_ids as string[]) await refreshBlockedRun(tx, effects, runId);
+  return decodeRow(waitpoints, row);
 }
+
+/** A waitpoint not yet delivered to the run it blocks, with what completed it (a child run, in a batch or not). */
+type OpenWaitpoint = {
+  waitpoint: Waitpoint;
+  batchIndex: number | null;
+  child: { id: string; friendlyId: string } | null;
+  batch: { id: string; friendlyId: string } | null;
+};
 
 /**
  * Puts a running run's snapshot in line with its waitpoints: any pending → EXECUTING_WITH_WAITPOINTS;
  * all completed → a new EXECUTING snapshot carrying them (each delivered once).
  */
-export async function refreshBlockedRun(tx: DatabaseOrTransaction, effects: Effects, runId: string): Promise<void> {
-  const run = await lockRun(tx, runId);
+export async function refreshBlockedRun(
+  tx: DatabaseOrTransaction,
+  effects: Effects,
+  runId: string,
+  /** The run, if this transaction locked it already (and has not changed it since). */
+  locked?: Run,
+): Promise<void> {
+  const run = locked ?? (await lockRun(tx, runId));
   if (!run || !isInAttempt(run.status)) return;
-  const open = await tx
-    .select({ link: runWaitpoints, waitpoint: waitpoints })
-    .from(runWaitpoints)
-    .innerJoin(waitpoints, eq(waitpoints.id, runWaitpoints.waitpointId))
-    .where(and(eq(runWaitpoints.runId, runId), isNull(runWaitpoints.deliveredAt)));
+  // Read in a statement of its own once the lock is held, so it sees whatever the lock's last holder committed.
+  const [state] = await tx.execute<{
+    latest: string;
+    open: (Omit<OpenWaitpoint, "waitpoint"> & { waitpoint: Record<string, unknown> })[] | null;
+  }>(
+    sql`SELECT (SELECT execution_status FROM trigger_platform.snapshots WHERE run_id = ${runId} ORDER BY seq DESC LIMIT 1) AS latest,
+               (SELECT json_agg(json_build_object(
+                         'waitpoint', row_to_json(w), 'batchIndex', l.batch_index,
+                         'child', CASE WHEN c.id IS NULL THEN NULL ELSE json_build_object('id', c.id, 'friendlyId', c.friendly_id) END,
+                         'batch', CASE WHEN b.id IS NULL THEN NULL ELSE json_build_object('id', b.id, 'friendlyId', b.friendly_id) END))
+                  FROM trigger_platform.run_waitpoints l
+                  JOIN trigger_platform.waitpoints w ON w.id = l.waitpoint_id
+                  LEFT JOIN trigger_platform.runs c ON c.id = w.completed_by_run_id
+                  LEFT JOIN trigger_platform.batches b ON b.id = l.batch_id
+                 WHERE l.run_id = ${runId} AND l.delivered_at IS NULL) AS open`,
+  );
+  const open: OpenWaitpoint[] = (state?.open ?? []).map((o) => ({ ...o, waitpoint: decodeRow(waitpoints, o.waitpoint) }));
   if (open.length === 0) return;
 
-  const snapshot = await latestSnapshot(tx, runId);
   if (open.some((o) => o.waitpoint.status === "PENDING")) {
-    if (snapshot.executionStatus !== "EXECUTING_WITH_WAITPOINTS") {
-      await writeSnapshot(tx, run, "EXECUTING_WITH_WAITPOINTS", `Waiting for ${open.length} waitpoint(s)`);
-      await tx
-        .update(runs)
-        .set({ status: "WAITING_TO_RESUME", updatedAt: sql`now()` })
-        .where(eq(runs.id, runId));
+    if (state!.latest !== "EXECUTING_WITH_WAITPOINTS") {
+      await changeRunWithSnapshot(
+        tx,
+        runId,
+        sql`status = 'WAITING_TO_RESUME', updated_at = now()`,
+        "EXECUTING_WITH_WAITPOINTS",
+        `Waiting for ${open.length} waitpoint(s)`,
+      );
       effects.notifyRuns.add(run.friendlyId);
     }
     return;
   }
 
-  const batchIds = [...new Set(open.map((o) => o.link.batchId).filter((b): b is string => b !== null))];
-  const batchRows = batchIds.length ? await tx.select().from(batches).where(inArray(batches.id, batchIds)) : [];
-  const runIds = open.map((o) => o.waitpoint.completedByRunId).filter((r): r is string => r !== null);
-  const children = runIds.length
-    ? await tx.select({ id: runs.id, friendlyId: runs.friendlyId }).from(runs).where(inArray(runs.id, runIds))
-    : [];
-  const completed = open.map(({ link, waitpoint }) =>
-    completedWaitpointMessage(
-      waitpoint,
-      link.batchIndex,
-      children,
-      batchRows.find((b) => b.id === link.batchId),
-    ),
+  const completed = open.map(completedWaitpointMessage);
+  await changeRunWithSnapshot(
+    tx,
+    runId,
+    sql`status = 'EXECUTING', updated_at = now()`,
+    "EXECUTING",
+    `Resumed by ${completed.length} waitpoint(s)`,
+    {
+      completedWaitpoints: completed,
+      alsoWith: sql`, delivered AS (UPDATE trigger_platform.run_waitpoints SET delivered_at = now()
+                                   WHERE run_id = ${runId} AND waitpoint_id = ANY(${textArray(open.map((o) => o.waitpoint.id))}))`,
+    },
   );
-  await writeSnapshot(tx, run, "EXECUTING", `Resumed by ${completed.length} waitpoint(s)`, completed);
-  await tx
-    .update(runWaitpoints)
-    .set({ deliveredAt: sql`now()` })
-    .where(
-      and(
-        eq(runWaitpoints.runId, runId),
-        inArray(
-          runWaitpoints.waitpointId,
-          open.map((o) => o.waitpoint.id),
-        ),
-      ),
-    );
-  await tx
-    .update(runs)
-    .set({ status: "EXECUTING", updatedAt: sql`now()` })
-    .where(eq(runs.id, runId));
   effects.notifyRuns.add(run.friendlyId);
   effects.resumedRuns.add(run.friendlyId);
 }
 
-function completedWaitpointMessage(
-  waitpoint: Waitpoint,
-  batchIndex: number | null,
-  children: { id: string; friendlyId: string }[],
-  batch: { id: string; friendlyId: string } | undefined,
-): Record<string, unknown> {
-  const child = children.find((c) => c.id === waitpoint.completedByRunId);
+function completedWaitpointMessage({ waitpoint, batchIndex, child, batch }: OpenWaitpoint): Record<string, unknown> {
   return {
     id: waitpoint.id,
     friendlyId: waitpoint.friendlyId,

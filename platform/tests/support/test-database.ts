@@ -5,5 +5,7 @@ import { openTestDatabase } from "../../lib/testing";
 
 export type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 
-export const createTestDatabase = (options: { max?: number } = {}) =>
-  openTestDatabase(inject("postgresAdminUrl"), inject("templateDatabase"), (url) => createDatabaseHandle(url, { max: options.max ?? 10 }));
+export const createTestDatabase = (options: { max?: number; onStatement?: (statement: string) => void } = {}) =>
+  openTestDatabase(inject("postgresAdminUrl"), inject("templateDatabase"), (url) =>
+    createDatabaseHandle(url, { ...options, max: options.max ?? 10 }),
+  );
