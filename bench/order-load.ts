@@ -45,12 +45,19 @@ export async function fireBurst(
   return accepted;
 }
 
-/** Offered load: one order every 1/rate seconds for `seconds`, each sent without waiting for the last. */
-export async function fireAtRate(app: AppEndpoint, rate: number, seconds: number, makeOrder: () => OrderCreatedInput): Promise<Accepted[]> {
+/** Offered load: one order every 1/rate seconds for `seconds` (or until `stop`), each sent without waiting for the
+ *  last. */
+export async function fireAtRate(
+  app: AppEndpoint,
+  rate: number,
+  seconds: number,
+  makeOrder: () => OrderCreatedInput,
+  stop?: AbortSignal,
+): Promise<Accepted[]> {
   const count = Math.round(rate * seconds);
   const started = performance.now();
   const sends: Promise<Accepted>[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count && !stop?.aborted; i++) {
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
