@@ -21,6 +21,7 @@ import { insertOldRuns, oldRunsLeft } from "./old-runs";
 import { benchOrder, fireAtRate, fireBurst, latencies, OrderWatcher, type Accepted } from "./order-load";
 import { startStackProcess } from "./stack-process";
 import { describeActivity, watchPostgresActivity } from "./postgres-activity";
+import { describeWrites, postgresWriteCounters, writesBetween } from "./postgres-writes";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
 import { numberSetting, progress, RUN_STAMP } from "./bench-settings";
 import { printTable, round, summary } from "./stats";
@@ -53,6 +54,20 @@ const GOAL_RATIO = 1.1;
 const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
 const PLENTY = "BENCH-PLENTY";
 type Window = { from: number; to: number };
+const SLICE_MS = 30_000;
+
+function p95Slices(accepted: Accepted[], watcher: OrderWatcher) {
+  const start = accepted[0]?.acceptedAt ?? 0;
+  const slices = new Map<number, Accepted[]>();
+  for (const a of accepted) {
+    const slice = Math.floor((a.acceptedAt - start) / SLICE_MS);
+    slices.set(slice, [...(slices.get(slice) ?? []), a]);
+  }
+  return [...slices].map(([slice, orders]) => ({
+    from: new Date(start + slice * SLICE_MS).toISOString().slice(11, 19),
+    p95Ms: summary(latencies(orders, watcher)).p95,
+  }));
+}
 
 async function main() {
   fs.mkdirSync("bench/results", { recursive: true });
@@ -85,9 +100,15 @@ async function main() {
     progress(`${label}: the window opens…`);
     const activityWatch = watchPostgresActivity(database.db);
     const processesBefore = sampleProcesses();
+    const writesBefore = await postgresWriteCounters(database.db);
     await until();
     const window: Window = { from, to: Date.now() };
-    return { window, cpu: cpuBetween(processesBefore, sampleProcesses(), window.to - from), activity: activityWatch.stop() };
+    return {
+      window,
+      cpu: cpuBetween(processesBefore, sampleProcesses(), window.to - from),
+      activity: activityWatch.stop(),
+      writes: writesBetween(writesBefore, await postgresWriteCounters(database.db)),
+    };
   };
 
   try {
@@ -194,6 +215,9 @@ async function main() {
       latencyMs,
       cpu: Object.fromEntries(Object.entries(windows).map(([name, w]) => [name, w.cpu])),
       postgresActivity: Object.fromEntries(Object.entries(windows).map(([name, w]) => [name, w.activity])),
+      postgresWrites: Object.fromEntries(Object.entries(windows).map(([name, w]) => [name, w.writes])),
+      // The flow's p95 in 30 s slices, to set against the windows' checkpoints and autovacuums.
+      p95Every30s: p95Slices(accepted, watcher),
       p95Ratio: ratio,
       invariantViolations: violations,
     };
@@ -224,6 +248,7 @@ async function main() {
       ).flatMap(([name, w]): [string, string][] => [
         [`CPU, ${name}`, w.cpu.map((c) => `${c.role} ${c.cpuPercentOfOneCore}%`).join(", ")],
         [`Postgres, ${name}`, describeActivity(w.activity)],
+        [`Postgres writes, ${name}`, describeWrites(w.writes)],
       ]),
       ["invariants", violations.length === 0 ? "all hold" : `${violations.length} violated: ${violations.slice(0, 3).join("; ")}`],
     ]);
