@@ -114,9 +114,9 @@ export async function triggerRun(
       ? insertSnapshotFrom(sql`inserted`, "DELAYED", `Delayed until ${delayUntil!.toISOString()}`)
       : insertSnapshotFrom(sql`inserted`, "QUEUED", "Run was queued");
   // A new run that a parent waits for gets its RUN waitpoint, and the parent's wait on it, in the same statement.
-  const waitpoint = newIds("waitpoint");
+  const waitpoint = blocksParent && parent ? newIds("waitpoint") : undefined;
   const parentWaits =
-    blocksParent && parent
+    waitpoint && parent
       ? sql`, waitpoint AS (INSERT INTO trigger_platform.waitpoints (id, friendly_id, environment_id, type, completed_by_run_id)
                            SELECT ${waitpoint.id}, ${waitpoint.friendlyId}, environment_id, 'RUN', id FROM inserted RETURNING id),
               waits AS (INSERT INTO trigger_platform.run_waitpoints (run_id, waitpoint_id) SELECT ${parent.id}, id FROM waitpoint)`

@@ -37,7 +37,7 @@ export async function runWaitpointFor(tx: DatabaseOrTransaction, child: Run): Pr
   const waitpoint = await createWaitpoint(tx, { environmentId: child.environmentId, type: "RUN", completedByRunId: child.id });
   if (child.completedAt) {
     const done = await markCompleted(tx, waitpoint.id, runOutput(child));
-    return done ?? waitpoint;
+    return done?.waitpoint ?? waitpoint;
   }
   return waitpoint;
 }
@@ -75,29 +75,12 @@ export async function blockRun(
   await refreshBlockedRun(tx, effects, runId, locked);
 }
 
-async function markCompleted(tx: DatabaseOrTransaction, waitpointId: string, result: WaitpointOutput): Promise<Waitpoint | undefined> {
-  const [done] = await tx
-    .update(waitpoints)
-    .set({
-      status: "COMPLETED",
-      completedAt: sql`now()`,
-      output: result.output,
-      outputType: result.outputType,
-      outputIsError: result.isError,
-    })
-    .where(and(eq(waitpoints.id, waitpointId), eq(waitpoints.status, "PENDING")))
-    .returning();
-  return done;
-}
-
-/** Completes a waitpoint once, and resumes every run it was the last thing blocking. */
-export async function completeWaitpoint(
+/** Completes a PENDING waitpoint (once), returning it and the runs it may unblock, in one round trip. */
+async function markCompleted(
   tx: DatabaseOrTransaction,
-  effects: Effects,
   waitpointId: string,
   result: WaitpointOutput,
-): Promise<Waitpoint | undefined> {
-  // The completion and the runs it may unblock, in one round trip.
+): Promise<{ waitpoint: Waitpoint; blockedRunIds: string[] } | undefined> {
   const [row] = await tx.execute<Record<string, unknown>>(
     sql`WITH done AS (UPDATE trigger_platform.waitpoints
                          SET status = 'COMPLETED', completed_at = now(), output = ${result.output}, output_type = ${result.outputType},
@@ -107,8 +90,20 @@ export async function completeWaitpoint(
           FROM done`,
   );
   if (!row) return undefined;
-  for (const runId of row.blocked_run_ids as string[]) await refreshBlockedRun(tx, effects, runId);
-  return decodeRow(waitpoints, row);
+  return { waitpoint: decodeRow(waitpoints, row), blockedRunIds: row.blocked_run_ids as string[] };
+}
+
+/** Completes a waitpoint once, and resumes every run it was the last thing blocking. */
+export async function completeWaitpoint(
+  tx: DatabaseOrTransaction,
+  effects: Effects,
+  waitpointId: string,
+  result: WaitpointOutput,
+): Promise<Waitpoint | undefined> {
+  const done = await markCompleted(tx, waitpointId, result);
+  if (!done) return undefined;
+  for (const runId of done.blockedRunIds) await refreshBlockedRun(tx, effects, runId);
+  return done.waitpoint;
 }
 
 /** A waitpoint not yet delivered to the run it blocks, with what completed it (a child run, in a batch or not). */
