@@ -1,0 +1,2 @@
+DROP INDEX "stripe_stand_in"."webhook_deliveries_due_idx";--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_due_idx" ON "stripe_stand_in"."webhook_deliveries" USING btree ("next_attempt_at") WHERE "stripe_stand_in"."webhook_deliveries"."delivered_at" IS NULL;
