@@ -10,6 +10,8 @@ export function startBenchPostgres() {
     dataDir: path.resolve(".data/bench-postgres"),
     port: Number(process.env.BENCH_PG_PORT ?? 54331),
     ephemeral: process.env.BENCH_EPHEMERAL === "1",
+    // For bench/postgres-statements.ts: which statements took Postgres's time in each phase.
+    settings: { shared_preload_libraries: "pg_stat_statements" },
   });
 }
 

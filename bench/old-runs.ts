@@ -65,10 +65,10 @@ export async function insertOldRuns(db: Database, environmentId: string, runs: n
   return trees * RUNS_PER_TREE;
 }
 
-/** How many of the old runs are left. */
-export async function oldRunsLeft(db: Database, environmentId: string): Promise<number> {
-  const [row] = await db.execute<{ n: number }>(
-    sql`SELECT count(*)::int AS n FROM trigger_platform.runs WHERE environment_id = ${environmentId} AND id LIKE 'old%'`,
-  );
+/** How many of the old runs are left. A range of the primary key (ids 'old…' sort between 'old' and 'olf'), read
+ *  from the index alone: `id LIKE 'old%'` read every run of the environment, 18 ms a time, enough to weigh on
+ *  what the retention bench measures. (No generated id starts so: core's alphabet has no "l".) */
+export async function oldRunsLeft(db: Database): Promise<number> {
+  const [row] = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM trigger_platform.runs WHERE id >= 'old' AND id < 'olf'`);
   return row?.n ?? 0;
 }

@@ -22,6 +22,7 @@ import { benchOrder, fireAtRate, fireBurst, latencies, OrderWatcher, type Accept
 import { startStackProcess } from "./stack-process";
 import { describeActivity, watchPostgresActivity } from "./postgres-activity";
 import { describeWrites, postgresWriteCounters, writesBetween } from "./postgres-writes";
+import { statementStatsAvailable, statementsBetween, statementTotals } from "./postgres-statements";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
 import { numberSetting, progress, RUN_STAMP } from "./bench-settings";
 import { printTable, round, summary } from "./stats";
@@ -33,13 +34,13 @@ const SETTINGS = {
    *  shows up many times over. 1.5/s keeps it about 60% busy. */
   rate: numberSetting("BENCH_RETENTION_RATE", 1.5),
   /** The length of the windows without the sweep (one before it, one after). */
-  seconds: numberSetting("BENCH_RETENTION_SECONDS", 60),
+  seconds: numberSetting("BENCH_RETENTION_SECONDS", 120),
   warmUpOrders: numberSetting("BENCH_WARM_UP_ORDERS", 30),
   /** The longest the sweep is given to delete every old run; past it the bench reports what is left and fails. */
   sweepMaxSeconds: numberSetting("BENCH_SWEEP_MAX_SECONDS", 1_200),
   /** After the insert begins, how long until the old runs may be deletable: the flow's settling and the first
    *  window happen within it. */
-  leadSeconds: numberSetting("BENCH_SWEEP_LEAD_SECONDS", 120),
+  leadSeconds: numberSetting("BENCH_SWEEP_LEAD_SECONDS", 180),
 };
 /** Between a window and the next change (the old runs deletable, the tail's end): the sweep looks every 2 s. */
 const MARGIN_MS = 3_000;
@@ -55,6 +56,8 @@ const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
 const PLENTY = "BENCH-PLENTY";
 type Window = { from: number; to: number };
 const SLICE_MS = 30_000;
+/** How often the bench counts the old runs left (a count of them is itself work for Postgres). */
+const SWEEP_WATCH_MS = 2_000;
 
 function p95Slices(accepted: Accepted[], watcher: OrderWatcher) {
   const start = accepted[0]?.acceptedAt ?? 0;
@@ -101,19 +104,24 @@ async function main() {
     );
   /** What the machine and Postgres did from `from` until `until()` settles: what changed between the windows
    *  explains their latencies. */
+  const withStatements = await statementStatsAvailable(database.db);
   const observe = async (label: string, from: number, until: () => Promise<unknown>) => {
     await sleepUntil(from);
     progress(`${label}: the window opens…`);
     const activityWatch = watchPostgresActivity(database.db);
     const processesBefore = sampleProcesses();
     const writesBefore = await postgresWriteCounters(database.db);
+    const statementsBefore = withStatements ? await statementTotals(database.db) : undefined;
     await until();
     const window: Window = { from, to: Date.now() };
+    const statementsAfter = withStatements ? await statementTotals(database.db) : undefined;
     return {
       window,
       cpu: cpuBetween(processesBefore, sampleProcesses(), window.to - from),
       activity: activityWatch.stop(),
       writes: writesBetween(writesBefore, await postgresWriteCounters(database.db)),
+      statements:
+        statementsBefore && statementsAfter ? statementsBetween(statementsBefore, statementsAfter, (window.to - from) / 1000) : [],
     };
   };
 
@@ -151,10 +159,10 @@ async function main() {
     const sweepGivenUpAt = deletableAt + SETTINGS.sweepMaxSeconds * 1000;
     const sweepOver = (async () => {
       while (sweep.left > 0 && Date.now() < sweepGivenUpAt) {
-        sweep.left = await oldRunsLeft(database.db, env.id);
+        sweep.left = await oldRunsLeft(database.db);
         if (sweep.left < inserted && sweep.startedAt === 0) sweep.startedAt = Date.now();
         if (sweep.left === 0) sweep.endedAt = Date.now();
-        else await sleep(500);
+        else await sleep(SWEEP_WATCH_MS);
       }
     })();
     const lastDeleteLogged = { at: 0 };
@@ -222,6 +230,8 @@ async function main() {
       cpu: Object.fromEntries(Object.entries(windows).map(([name, w]) => [name, w.cpu])),
       postgresActivity: Object.fromEntries(Object.entries(windows).map(([name, w]) => [name, w.activity])),
       postgresWrites: Object.fromEntries(Object.entries(windows).map(([name, w]) => [name, w.writes])),
+      // The statements that took Postgres's time in each window (ms of it per second of the window).
+      postgresStatements: Object.fromEntries(Object.entries(windows).map(([name, w]) => [name, w.statements])),
       // The flow's p95 in 30 s slices, to set against the windows' checkpoints and autovacuums.
       p95Every30s: p95Slices(accepted, watcher),
       p95Ratio: ratio,
@@ -255,6 +265,12 @@ async function main() {
         [`CPU, ${name}`, w.cpu.map((c) => `${c.role} ${c.cpuPercentOfOneCore}%`).join(", ")],
         [`Postgres, ${name}`, describeActivity(w.activity)],
         [`Postgres writes, ${name}`, describeWrites(w.writes)],
+        ...w.statements
+          .slice(0, 4)
+          .map((st, i): [string, string] => [
+            i === 0 ? `Postgres's time, ${name}` : "",
+            `${st.msPerSecond} ms/s (${st.callsPerSecond}/s × ${st.meanMs} ms): ${st.query.slice(0, 90)}`,
+          ]),
       ]),
       ["invariants", violations.length === 0 ? "all hold" : `${violations.length} violated: ${violations.slice(0, 3).join("; ")}`],
     ]);

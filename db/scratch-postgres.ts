@@ -11,12 +11,19 @@ export type ScratchPostgresOptions = {
   dataDir: string;
   port: number;
   ephemeral?: boolean;
+  /** More settings for an embedded server. */
+  settings?: Record<string, string>;
 };
 
 export async function startScratchPostgres(options: ScratchPostgresOptions) {
   const server = options.adminUrl
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: options.dataDir, port: options.port, ephemeral: options.ephemeral ?? false });
+    : await startEmbeddedPostgres({
+        dataDir: options.dataDir,
+        port: options.port,
+        ephemeral: options.ephemeral ?? false,
+        ...(options.settings ? { settings: options.settings } : {}),
+      });
   const adminUrl = options.adminUrl ?? server!.url;
   return {
     database: (name: string) => createScratchDatabase(adminUrl, name),

@@ -14,6 +14,8 @@ export type EmbeddedPostgresOptions = {
   ephemeral?: boolean;
   /** The superuser's password: the install's own (loadPlatformSecrets); "postgres" for throwaway test clusters. */
   password?: string;
+  /** More server settings, each passed as `-c name=value` (a benchmark loads pg_stat_statements). */
+  settings?: Record<string, string>;
   log?: (line: string) => void;
 };
 
@@ -78,6 +80,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       "-c",
       "max_connections=300",
       ...(options.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
     ],
     onLog: (message) => {
       output.push(message);
