@@ -37,7 +37,12 @@ export type PlatformOptions = {
   alertEmail?: { to: string[]; from: string; smtpUrl: string };
   /** Finished runs older than `olderThanMs` are deleted with everything hanging off them, a sweep every `everyMs`
    *  (RUN_RETENTION, RUN_RETENTION_INTERVAL; engine/retention.ts). Unset: nothing is ever deleted. */
-  retention?: { olderThanMs: number; everyMs: number };
+  retention?: { olderThanMs: number; everyMs: number; tuning?: SweepTuning };
   /** Example payloads per task id, prefilled on the dashboard's Test page (made afresh for each visit). */
   testPayloads?: () => Record<string, unknown>;
 };
+
+/** How a retention sweep is paced: runs per transaction, roots read per scan, and the rest between transactions:
+ *  at least `pauseMs`, and enough that the sweep works no more than `workShare` of the time. Unset, the engine's
+ *  DEFAULT_SWEEP_TUNING; `npm run bench:sweep` sets it to sweep flat out. */
+export type SweepTuning = { batchRuns: number; scanRoots: number; pauseMs: number; workShare: number };

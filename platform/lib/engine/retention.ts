@@ -21,17 +21,15 @@ import type { DatabaseOrTransaction, Transaction } from "../db/client";
 import { environments } from "../db/schema";
 import { describeError } from "../describe-error";
 import { STORE_DATA_TYPE } from "../packet-urls";
-import type { PlatformOptions } from "../platform-options";
+import type { PlatformOptions, SweepTuning } from "../platform-options";
 import type { EngineContext } from "./engine-context";
 import { textArray, timestampParam } from "./row-mapping";
 import { FINAL_STATUSES } from "./run-statuses";
 import type { DueWork } from "./timers";
 
 export type RetentionSettings = NonNullable<PlatformOptions["retention"]>;
+export type { SweepTuning };
 
-/** How a sweep is paced: runs per transaction, roots read per scan, and the rest between transactions: at least
- *  `pauseMs`, and enough that the sweep works no more than `workShare` of the time. */
-export type SweepTuning = { batchRuns: number; scanRoots: number; pauseMs: number; workShare: number };
 /** A twentieth of the time: it rests 19× as long as its last transaction took. On two cores with orders flowing at
  *  1.5/s that deletes 100,000 runs in about twelve minutes, and moves the orders' p95 by about the noise between
  *  windows (npm run bench:retention; at a tenth of the time, four runs gave p95 ratios of 0.97–1.75). Scans of 500 roots
@@ -143,7 +141,8 @@ export async function sweepOldRuns(
 
 /** The sweep as the timers' work: at start, then `everyMs` after each one ends; it runs beside the loop (a
  *  long sweep must not hold up waits coming due), logging its progress. */
-export function retentionDueWork(ctx: EngineContext, settings: RetentionSettings, tuning: SweepTuning = DEFAULT_SWEEP_TUNING): DueWork {
+export function retentionDueWork(ctx: EngineContext, settings: RetentionSettings): DueWork {
+  const tuning = settings.tuning ?? DEFAULT_SWEEP_TUNING;
   let nextSweepAt = new Date();
   let sweeping: Promise<void> | undefined;
   const stop = new AbortController();
