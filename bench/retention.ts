@@ -75,7 +75,7 @@ function p95Slices(accepted: Accepted[], watcher: OrderWatcher) {
 async function main() {
   fs.mkdirSync("bench/results", { recursive: true });
   progress("starting Postgres and the stack (npm start's, in its own process)…");
-  const postgres = await startBenchPostgres();
+  const postgres = await startBenchPostgres({ statementStats: true });
   const database = await postgres.database("bench_retention");
   await seedCatalog(database.db, [{ sku: PLENTY, name: "Bench item (plenty)", priceCents: 1500, currency: "usd", onHand: 100_000_000 }]);
   const stack = await startStackProcess({
@@ -102,9 +102,9 @@ async function main() {
         if (done === accepted.length) progress(`  ${label}: ${done}/${accepted.length} confirmed`);
       },
     );
+  const withStatements = await statementStatsAvailable(database.db);
   /** What the machine and Postgres did from `from` until `until()` settles: what changed between the windows
    *  explains their latencies. */
-  const withStatements = await statementStatsAvailable(database.db);
   const observe = async (label: string, from: number, until: () => Promise<unknown>) => {
     await sleepUntil(from);
     progress(`${label}: the window opens…`);

@@ -30,11 +30,11 @@ import type { DueWork } from "./timers";
 export type RetentionSettings = NonNullable<PlatformOptions["retention"]>;
 export type { SweepTuning };
 
-/** A twentieth of the time: it rests 19× as long as its last transaction took. On two cores with orders flowing at
- *  1.5/s that deletes 100,000 runs in about twelve minutes, and moves the orders' p95 by about the noise between
- *  windows (npm run bench:retention; at a tenth of the time, four runs gave p95 ratios of 0.97–1.75). Scans of 500 roots
- *  keep each lookup of their tags' newest runs short. Retention is housekeeping: in steady state an hourly sweep
- *  deletes an hour's old runs, and a first backlog can wait. */
+/** A twentieth of the time: it rests 19× as long as its last transaction took. On two cores with orders flowing
+ *  at 1.5/s that deletes 100,000 runs in about twelve minutes, and moves the orders' p95 by about the noise
+ *  between windows (npm run bench:retention; at a tenth of the time, four runs gave p95 ratios of 0.97–1.75).
+ *  Scans of 500 roots keep each lookup of their tags' newest runs short. Retention is housekeeping: in steady
+ *  state an hourly sweep deletes an hour's old runs, and a first backlog can wait. */
 export const DEFAULT_SWEEP_TUNING: SweepTuning = { batchRuns: 200, scanRoots: 500, pauseMs: 20, workShare: 0.05 };
 
 /** Each table the sweep deletes from, as the metrics' `kind` label names it. */
