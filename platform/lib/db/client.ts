@@ -10,15 +10,18 @@ export type DatabaseOrTransaction = Database | Transaction;
 
 export function createDatabaseHandle(
   url: string,
-  /** `onStatement` sees each statement sent (the engine's statement-count tests count them). */
-  options: { max?: number; onStatement?: (statement: string) => void } = {},
+  /** `onStatement` sees each statement sent, with its parameters (the engine's statement-count tests count them;
+   *  the timer-query tests explain them). */
+  options: { max?: number; onStatement?: (statement: string, parameters: unknown[]) => void } = {},
 ) {
   const { onStatement } = options;
   const client = postgres(url, {
     max: options.max ?? 20,
     onnotice: () => {},
     connection: { application_name: "local-trigger" },
-    ...(onStatement ? { debug: (_connection: number, statement: string) => onStatement(statement) } : {}),
+    ...(onStatement
+      ? { debug: (_connection: number, statement: string, parameters: unknown[]) => onStatement(statement, parameters) }
+      : {}),
   });
   return { db: drizzle(client, { schema }), client, close: () => client.end({ timeout: 5 }) };
 }

@@ -148,6 +148,15 @@ export const runs = triggerPlatform.table(
     index("runs_queued_idx")
       .on(t.environmentId, t.availableAt)
       .where(sql`${t.availableAt} IS NOT NULL`),
+    // The timer loop's questions across environments, asked every second: when the next delayed or retrying run
+    // comes due, and which queued run expires next. Without these they read every run waiting, and an order's
+    // reminder waits a day: 130,000 of them at 1.5 orders/s.
+    index("runs_available_idx")
+      .on(t.availableAt)
+      .where(sql`${t.availableAt} IS NOT NULL`),
+    index("runs_expiring_idx")
+      .on(t.expireAt)
+      .where(sql`${t.availableAt} IS NOT NULL AND ${t.expireAt} IS NOT NULL`),
     index("runs_task_idx").on(t.environmentId, t.taskIdentifier, t.createdAt),
     index("runs_tags_idx").using("gin", t.tags),
     index("runs_parent_idx").on(t.parentRunId),

@@ -1,0 +1,2 @@
+CREATE INDEX "runs_available_idx" ON "trigger_platform"."runs" USING btree ("available_at") WHERE "trigger_platform"."runs"."available_at" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "runs_expiring_idx" ON "trigger_platform"."runs" USING btree ("expire_at") WHERE "trigger_platform"."runs"."available_at" IS NOT NULL AND "trigger_platform"."runs"."expire_at" IS NOT NULL;
