@@ -64,7 +64,9 @@ function p95Slices(accepted: Accepted[], watcher: OrderWatcher) {
   const slices = new Map<number, Accepted[]>();
   for (const a of accepted) {
     const slice = Math.floor((a.acceptedAt - start) / SLICE_MS);
-    slices.set(slice, [...(slices.get(slice) ?? []), a]);
+    const orders = slices.get(slice);
+    if (orders) orders.push(a);
+    else slices.set(slice, [a]);
   }
   return [...slices].map(([slice, orders]) => ({
     from: new Date(start + slice * SLICE_MS).toISOString().slice(11, 19),

@@ -2,8 +2,8 @@
 // platform (local-trigger's startPlatform, in this process) sweeps BENCH_SWEEP_RUNS old order-shaped runs
 // (bench/old-runs.ts) flat out (no rests), then the bench VACUUMs what the deletes left (autovacuum's share of the
 // cost, done at once so it can be counted), and reports per 1,000 runs: Postgres CPU and the platform process's
-// CPU (milliseconds), the WAL written, and the time. What
-// `npm run bench:retention` sees as a slower flow is this cost, spread over the sweep's share of the time.
+// CPU (milliseconds), the WAL written, and the time. What `npm run bench:retention` sees as a slower flow is this
+// cost, spread over the sweep's share of the time.
 import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
@@ -26,17 +26,16 @@ const RETENTION_SECONDS = 60;
 /** How often the bench counts the old runs left (each count is a little work for Postgres too). */
 const WATCH_MS = 250;
 
-async function phase<T>(db: Parameters<typeof postgresWriteCounters>[0], work: () => Promise<T>) {
+async function phase(db: Parameters<typeof postgresWriteCounters>[0], work: () => Promise<unknown>) {
   const writesBefore = await postgresWriteCounters(db);
   const processesBefore = sampleProcesses();
   const ownBefore = process.cpuUsage();
   const started = performance.now();
-  const result = await work();
+  await work();
   const wallMs = performance.now() - started;
   const own = process.cpuUsage(ownBefore);
   const cpu = cpuBetween(processesBefore, sampleProcesses(), wallMs);
   return {
-    result,
     wallMs,
     postgresCpuMs: cpu.find((c) => c.role === "postgres")?.cpuMs ?? 0,
     ownCpuMs: (own.user + own.system) / 1000,

@@ -149,8 +149,8 @@ export const runs = triggerPlatform.table(
       .on(t.environmentId, t.availableAt)
       .where(sql`${t.availableAt} IS NOT NULL`),
     // The timer loop's questions across environments, asked every second: when the next delayed or retrying run
-    // comes due, and which queued run expires next. Without these they read every run waiting, and an order's
-    // reminder waits a day: 130,000 of them at 1.5 orders/s.
+    // comes due, and which queued run expires next. Without these they read every run waiting, and runs wait long:
+    // one delayed a day for each of 1.5 events a second is 130,000 waiting at once.
     index("runs_available_idx")
       .on(t.availableAt)
       .where(sql`${t.availableAt} IS NOT NULL`),
