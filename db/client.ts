@@ -1,6 +1,7 @@
 // The typed database handle every part of the project uses: Drizzle over postgres.js.
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { preparingStatements } from "local-trigger/prepared-statements";
 import * as schema from "./schema";
 
 export type Database = ReturnType<typeof createDatabaseHandle>["db"];
@@ -14,6 +15,6 @@ export function createDatabaseHandle(url: string, options: { max?: number } = {}
     onnotice: () => {}, // "relation already exists, skipping" and the like are not news
     connection: { application_name: "order-fulfillment" },
   });
-  const db = drizzle(client, { schema });
+  const db = drizzle(preparingStatements(client), { schema });
   return { db, client, close: () => client.end({ timeout: 5 }) };
 }

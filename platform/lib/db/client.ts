@@ -1,6 +1,7 @@
 // The platform's database handle: Drizzle over postgres.js, typed with the platform's own tables.
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { preparingStatements } from "./prepared-statements";
 import * as schema from "./schema";
 
 export type Database = ReturnType<typeof createDatabaseHandle>["db"];
@@ -23,5 +24,5 @@ export function createDatabaseHandle(
       ? { debug: (_connection: number, statement: string, parameters: unknown[]) => onStatement(statement, parameters) }
       : {}),
   });
-  return { db: drizzle(client, { schema }), client, close: () => client.end({ timeout: 5 }) };
+  return { db: drizzle(preparingStatements(client), { schema }), client, close: () => client.end({ timeout: 5 }) };
 }

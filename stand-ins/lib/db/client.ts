@@ -1,6 +1,7 @@
 // The stand-ins' database handle: Drizzle over postgres.js, typed with their own tables only.
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { preparingStatements } from "local-trigger/prepared-statements";
 import * as schema from "./schema";
 
 export type Database = ReturnType<typeof createDatabaseHandle>["db"];
@@ -9,5 +10,5 @@ export type DatabaseOrTransaction = Database | Transaction;
 
 export function createDatabaseHandle(url: string, options: { max?: number; name: string }) {
   const client = postgres(url, { max: options.max ?? 5, onnotice: () => {}, connection: { application_name: options.name } });
-  return { db: drizzle(client, { schema }), close: () => client.end({ timeout: 5 }) };
+  return { db: drizzle(preparingStatements(client), { schema }), close: () => client.end({ timeout: 5 }) };
 }
