@@ -119,6 +119,42 @@ describe("a body over the limit is refused with 413, naming the limit and the se
     }
   });
 
+  it("a chunked body (as the OTLP exporters send theirs) is counted as it is read: whole under the limit, 413 over it", async () => {
+    const platform = await platformWithLimit("proj_limitschunked");
+    try {
+      const post = (body: string) =>
+        new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const request = http.request(`${platform.url}/otel/v1/logs`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${platform.secretKey}`, "transfer-encoding": "chunked" },
+          });
+          request.on("response", (response) => {
+            let text = "";
+            response.setEncoding("utf8");
+            response.on("data", (part: string) => (text += part));
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+          });
+          request.on("error", reject);
+          // In pieces, so the server sees more than one chunk.
+          for (let at = 0; at < body.length; at += 64 * 1024) request.write(body.slice(at, at + 64 * 1024));
+          request.end();
+        });
+      // Just under 1 MB, in 16 chunks: read whole and parsed (JSON cut short would be a 400), down to the
+      // malformed record at its very end.
+      const padding = { body: { stringValue: "x".repeat(1_000_000) }, attributes: [] };
+      const under = await post(
+        JSON.stringify({ resourceLogs: [{ resource: { attributes: [] }, scopeLogs: [{ logRecords: [padding, 42] }] }] }),
+      );
+      expect(under.status, under.text).toBe(200);
+      expect(JSON.parse(under.text)).toMatchObject({ partialSuccess: { rejectedLogRecords: 1 } });
+      const over = await post(big(1.5 * MB));
+      expect(over.status).toBe(413);
+      expect(JSON.parse(over.text)).toEqual({ error: "The request body is over the platform's limit of 1 MB (PLATFORM_BODY_LIMIT_MB)" });
+    } finally {
+      await platform.close();
+    }
+  });
+
   it("the Stripe stand-in", async () => {
     const response = await fetch(`http://127.0.0.1:${s.standIn.port}/v1/payment_intents`, {
       method: "POST",
