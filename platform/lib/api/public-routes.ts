@@ -66,5 +66,7 @@ const corsAnyOrigin = cors({
   ],
 });
 
-/** Answers preflights of, and adds CORS headers to, the routes listed for it; other routes get none. */
-export const publicRouteCors: MiddlewareHandler = (c, next) => (crossOriginAllowed(c.req.raw) ? corsAnyOrigin(c, next) : next());
+/** Answers preflights of, and adds CORS headers to, the routes listed for it; other routes get none, nor does a
+ *  request no page sent (no Origin: the CLI, the SDK, a server). */
+export const publicRouteCors: MiddlewareHandler = (c, next) =>
+  c.req.header("origin") !== undefined && crossOriginAllowed(c.req.raw) ? corsAnyOrigin(c, next) : next();

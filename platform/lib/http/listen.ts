@@ -36,7 +36,7 @@ export type ListenOptions = {
 export async function listen(app: FetchApp, options: ListenOptions): Promise<Listening> {
   let hosts = new Set<string>(); // known once the port is
   const guarded: FetchApp["fetch"] = (request, ...rest) => {
-    const refusal = refuseForeignRequest(request.headers, hosts, options.name, options.crossOrigin?.(request) ?? false);
+    const refusal = refuseForeignRequest(request.headers, hosts, options.name, () => options.crossOrigin?.(request) ?? false);
     if (refusal) return Response.json({ error: refusal.message }, { status: refusal.status });
     return app.fetch(request, ...rest);
   };

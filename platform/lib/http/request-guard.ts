@@ -20,29 +20,32 @@ export function allowedHostsOf(port: number, allowedHosts: readonly string[] = [
 }
 
 /** The refusal of a request that names another host or comes from another site's page, else undefined.
- *  `anyOrigin`: the request is one any site may send (a CORS route); only its Host is checked. */
+ *  `anyOrigin`: whether the request is one any site may send (a CORS route), when only its Host counts; asked
+ *  only of a request from a page. */
 export function refuseForeignRequest(
   headers: RequestHeaders,
   hosts: Set<string>,
   serverName: string,
-  anyOrigin = false,
+  anyOrigin: () => boolean = () => false,
 ): RequestRefusal | undefined {
   const host = (headers.get("host") ?? "").toLowerCase();
-  const named = [...hosts].join(", ");
+  const named = () => [...hosts].join(", ");
   if (!hosts.has(host))
     return {
       status: 421,
-      message: `${serverName} answers only requests to ${named}, not to Host "${host.slice(0, 100)}". To reach it under another name, add that name to ALLOWED_HOSTS.`,
+      message: `${serverName} answers only requests to ${named()}, not to Host "${host.slice(0, 100)}". To reach it under another name, add that name to ALLOWED_HOSTS.`,
     };
-  if (anyOrigin) return undefined;
   const origin = headers.get("origin");
+  const crossSite = headers.get("sec-fetch-site") === "cross-site";
+  if ((origin === null || origin === undefined) && !crossSite) return undefined; // not sent by a page
+  if (anyOrigin()) return undefined;
   if (origin !== null && origin !== undefined && !hosts.has(originHost(origin)))
     return {
       status: 403,
-      message: `${serverName} refuses requests from pages of another site (Origin "${origin.slice(0, 100)}"). Its own pages are at ${named}; ALLOWED_HOSTS adds more.`,
+      message: `${serverName} refuses requests from pages of another site (Origin "${origin.slice(0, 100)}"). Its own pages are at ${named()}; ALLOWED_HOSTS adds more.`,
     };
   // Browsers send Origin on every POST; a cross-site one without it is refused all the same.
-  if (headers.get("sec-fetch-site") === "cross-site" && origin == null && headers.get("sec-fetch-mode") !== "navigate")
+  if (crossSite && origin == null && headers.get("sec-fetch-mode") !== "navigate")
     return { status: 403, message: `${serverName} refuses requests from pages of another site (Sec-Fetch-Site: cross-site).` };
   return undefined;
 }
