@@ -1,13 +1,12 @@
 // Public access tokens: the claims the SDK signs its own with (POST /api/v1/auth/jwt/claims), and tokens the
 // platform mints for callers that cannot sign (POST /api/v1/auth/public-tokens), as Trigger.dev's routes do.
 // Both need the environment's secret key: a public token cannot mint another.
-import { generateJWT } from "@trigger.dev/core/v3/jwt";
 import { parseNaturalLanguageDurationInMs } from "@trigger.dev/core/v3/isomorphic";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { parseBody, type PlatformEnv } from "./http-context";
-import { malformedScopes, publicTokenClaims } from "./public-access";
+import { malformedScopes, publicTokenClaims, signToken } from "./public-access";
 
 /** Trigger.dev's cap on a minted token's life. */
 const MAX_PUBLIC_TOKEN_LIFETIME_SECONDS = 30 * 24 * 60 * 60;
@@ -38,15 +37,12 @@ export const authApi = new Hono<PlatformEnv>()
     const exp = expiresAt(body.expirationTime ?? "15m", now);
     if (exp <= now) throw new HTTPException(400, { message: "expirationTime: must be in the future" });
     if (exp - now > MAX_PUBLIC_TOKEN_LIFETIME_SECONDS) throw new HTTPException(400, { message: "expirationTime: cannot exceed 30 days" });
-    const token = await generateJWT({
-      secretKey: c.var.env.apiKey,
-      payload: {
-        ...publicTokenClaims(c.var.env),
-        scopes: body.scopes,
-        ...(body.oneTimeUse ? { otu: true } : {}),
-        ...(body.realtime ? { realtime: body.realtime } : {}),
-      },
-      expirationTime: exp,
-    });
+    const claims = {
+      ...publicTokenClaims(c.var.env),
+      scopes: body.scopes,
+      ...(body.oneTimeUse ? { otu: true } : {}),
+      ...(body.realtime ? { realtime: body.realtime } : {}),
+    };
+    const token = await signToken(c.var.env.apiKey, claims, exp);
     return c.json({ token });
   });

@@ -6,8 +6,8 @@
 //
 // Which routes take one, and which browsers may call from other sites, is public-routes.ts.
 import { createHash } from "node:crypto";
-import { generateJWT, JWT_AUDIENCE, JWT_ISSUER } from "@trigger.dev/core/v3/jwt";
-import { decodeJwt, errors as joseErrors, jwtVerify } from "jose";
+import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from "@trigger.dev/core/v3/jwt";
+import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import type { Database } from "../db/client";
@@ -33,6 +33,18 @@ export const publicTokenClaims = (env: ProjectEnvironment) => ({ sub: env.id, pu
  *  the caller asked for (the SDK takes the header's token as it is). */
 const ANSWER_TOKEN_LIFETIME = "1h";
 
+/** A token signed with the environment's secret key, as @trigger.dev/core's generateJWT signs it; that one
+ *  imports jose anew on every call, which under a module loader (tsx) is a round trip to the loader's thread:
+ *  every trigger signs one. `expiresAt`: seconds since the epoch, or a span such as "1h". */
+export const signToken = (secretKey: string, payload: JWTPayload, expiresAt: number | string) =>
+  new SignJWT(payload)
+    .setIssuer(JWT_ISSUER)
+    .setAudience(JWT_AUDIENCE)
+    .setProtectedHeader({ alg: JWT_ALGORITHM })
+    .setExpirationTime(expiresAt)
+    .setIssuedAt()
+    .sign(new TextEncoder().encode(secretKey));
+
 /**
  * The headers a trigger or batch answer carries: a ready public token (x-trigger-jwt) for what was made, and
  * the claims (x-trigger-jwt-claims). `realtime`: the caller's own token's, passed on.
@@ -43,7 +55,7 @@ export async function publicTokenHeaders(
   options: { realtime?: { skipColumns?: string[] }; claimsWithScopes?: boolean } = {},
 ): Promise<Record<string, string>> {
   const claims = { ...publicTokenClaims(env), scopes, ...(options.realtime ? { realtime: options.realtime } : {}) };
-  const token = await generateJWT({ secretKey: env.apiKey, payload: claims, expirationTime: ANSWER_TOKEN_LIFETIME });
+  const token = await signToken(env.apiKey, claims, ANSWER_TOKEN_LIFETIME);
   return {
     "x-trigger-jwt-claims": JSON.stringify(options.claimsWithScopes ? claims : publicTokenClaims(env)),
     "x-trigger-jwt": token,
