@@ -120,6 +120,7 @@ async function setVariables(
     if (present.length > 0)
       throw new PlatformError(`variables: already set: ${present.join(", ")}; set override to true to overwrite them`);
   });
+  forgetVariables(db, env);
 }
 
 /** envvars.update: the variable's new value (it stays secret or not); 404 if it does not exist. */
@@ -130,6 +131,7 @@ export async function updateVariable(db: Database, env: ProjectEnvironment, name
     .set({ value, updatedAt: sql`now()` })
     .where(and(eq(environmentVariables.environmentId, env.id), eq(environmentVariables.name, name)))
     .returning({ name: environmentVariables.name });
+  forgetVariables(db, env);
   if (updated.length === 0) throw notFound(env, name);
 }
 
@@ -139,22 +141,44 @@ export async function deleteVariable(db: Database, env: ProjectEnvironment, name
     .delete(environmentVariables)
     .where(and(eq(environmentVariables.environmentId, env.id), eq(environmentVariables.name, name)))
     .returning({ name: environmentVariables.name });
+  forgetVariables(db, env);
   if (deleted.length === 0) throw notFound(env, name);
 }
 
-/** What the environment's task processes are handed: its variables, read afresh (so a change reaches the next
- *  attempt without restarting the CLI), and for the default project the platform's taskEnvironment over them.
- *  The platform's win a clash: they wire the task processes to this stack (its database, mail, Stripe), as a
- *  local .env wins over the dashboard's variables in `trigger.dev dev`; a stray user variable must not cut that. */
+/** The variables every attempt's start reads, kept per database handle and environment for a moment (a start
+ *  is one of the engine's busiest steps). A change made here drops them at once; one made by another platform
+ *  on the same database reaches the next start within VARIABLES_KEPT_MS. */
+const VARIABLES_KEPT_MS = 1_000;
+type KeptVariables = { readAt: number; rows: Promise<{ name: string; value: string }[]> };
+const keptVariables = new WeakMap<Database, Map<string, KeptVariables>>();
+const keptOf = (db: Database) => {
+  let kept = keptVariables.get(db);
+  if (!kept) keptVariables.set(db, (kept = new Map()));
+  return kept;
+};
+const forgetVariables = (db: Database, env: ProjectEnvironment) => keptOf(db).delete(env.id);
+
+/** What the environment's task processes are handed: its variables, as they are now (so a change reaches the
+ *  next attempt without restarting the CLI), and for the default project the platform's taskEnvironment over
+ *  them. The platform's win a clash: they wire the task processes to this stack (its database, mail, Stripe), as
+ *  a local .env wins over the dashboard's variables in `trigger.dev dev`; a stray user variable must not cut that. */
 export async function taskProcessVariables(
   db: Database,
   env: ProjectEnvironment,
   options: PlatformOptions,
 ): Promise<Record<string, string>> {
-  const rows = await db
-    .select({ name: environmentVariables.name, value: environmentVariables.value })
-    .from(environmentVariables)
-    .where(eq(environmentVariables.environmentId, env.id));
+  const kept = keptOf(db);
+  let entry = kept.get(env.id);
+  if (!entry || Date.now() - entry.readAt > VARIABLES_KEPT_MS) {
+    const rows = db
+      .select({ name: environmentVariables.name, value: environmentVariables.value })
+      .from(environmentVariables)
+      .where(eq(environmentVariables.environmentId, env.id))
+      .execute();
+    entry = { readAt: Date.now(), rows };
+    kept.set(env.id, entry);
+    rows.catch(() => kept.get(env.id) === entry && kept.delete(env.id)); // a failed read is not kept
+  }
   const platformOwn = env.projectRef === options.defaultProjectRef ? options.taskEnvironment : {};
-  return { ...Object.fromEntries(rows.map((r) => [r.name, r.value])), ...platformOwn };
+  return { ...Object.fromEntries((await entry.rows).map((r) => [r.name, r.value])), ...platformOwn };
 }
