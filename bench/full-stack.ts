@@ -12,6 +12,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import { sql } from "drizzle-orm";
+import { SCRATCH_HANDLE_NAME } from "../db/scratch-postgres";
 import { seedCatalog } from "../db/seed";
 import { checkInvariants } from "../src/orders/check-invariants";
 import { startBenchPostgres } from "./bench-database";
@@ -19,6 +20,7 @@ import { measureDirect, type DirectResult } from "./direct-orders";
 import { latencyChartSvg } from "./latency-chart";
 import { stackMemoryNow, trackMemory } from "./memory-peaks";
 import { benchOrder, fireAtRate, fireBurst, fireWithBacklog, latencies, OrderWatcher, type Accepted } from "./order-load";
+import { backendsOf } from "./postgres-activity";
 import { measureInMemoryPlatform, measurePlatform, PLATFORM_TARGETS, platformRatios } from "./platform-measures";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
 import { BENCH_ACCESS_TOKEN, startStackProcess } from "./stack-process";
@@ -120,7 +122,7 @@ async function main() {
     const idleCpuBefore = sampleProcesses();
     await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
     const idleCpu = cpuBetween(idleCpuBefore, sampleProcesses(), IDLE_SECONDS * 1000);
-    const idleWarmMemory = stackMemoryNow();
+    const idleWarmMemory = stackMemoryNow(await backendsOf(database.db, SCRATCH_HANDLE_NAME));
 
     // 2c. Fixed offered rates: latency, light and at the target's rate.
     const atRate = async (rate: number, seconds: number, prefix: string) => {

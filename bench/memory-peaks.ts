@@ -58,11 +58,12 @@ function pssMb(pid: number): number {
   }
 }
 
-/** The stack's memory now, per role and in all (the bench's own process left out), shared pages counted once. */
-export function stackMemoryNow() {
+/** The stack's memory now, per role and in all, shared pages counted once; the bench's own process is left
+ *  out, and so are `benchBackends` (the Postgres processes serving the bench's connections). */
+export function stackMemoryNow(benchBackends: ReadonlySet<number> = new Set()) {
   const byRole = new Map<string, { pssMb: number; processes: number }>();
   for (const p of sampleProcesses()) {
-    if (p.role === "bench process") continue;
+    if (p.role === "bench process" || benchBackends.has(p.pid)) continue;
     const entry = byRole.get(p.role) ?? { pssMb: 0, processes: 0 };
     entry.pssMb += pssMb(p.pid);
     entry.processes++;

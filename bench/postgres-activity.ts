@@ -61,3 +61,9 @@ export function describeActivity(activity: PostgresActivity): string {
   const waits = activity.waits.map((w) => `${w.key} ${w.activeBackendsOnAverage}`).join(", ");
   return `${waits || "idle"} (active backends on average, ${activity.samples} samples)`;
 }
+
+/** The Postgres processes serving the connections named `applicationName` (their application_name). */
+export async function backendsOf(db: Database, applicationName: string): Promise<Set<number>> {
+  const rows = await db.execute<{ pid: number }>(sql`SELECT pid FROM pg_stat_activity WHERE application_name = ${applicationName}`);
+  return new Set(rows.map((row) => row.pid));
+}

@@ -5,6 +5,10 @@ import { createDatabaseHandle } from "./client";
 import { startEmbeddedPostgres } from "local-trigger/postgres";
 import { migrateDatabase } from "./migrate";
 
+/** The application_name of a scratch database's own handle (the benchmark's or the explorer's connections, not
+ *  the stack's): a benchmark leaves their Postgres backends out of the stack's memory. */
+export const SCRATCH_HANDLE_NAME = "scratch-harness";
+
 export type ScratchPostgresOptions = {
   /** Use this server (an admin URL) instead of starting an embedded one. */
   adminUrl?: string;
@@ -39,6 +43,6 @@ async function createScratchDatabase(adminUrl: string, name: string) {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   await migrateDatabase(url.toString());
-  const handle = createDatabaseHandle(url.toString(), { max: 20 });
+  const handle = createDatabaseHandle(url.toString(), { max: 20, name: SCRATCH_HANDLE_NAME });
   return { url: url.toString(), ...handle };
 }

@@ -25,7 +25,8 @@ export function dependencies(): Dependencies {
   const transport = createMailTransport(config.mail.smtpUrl);
   made = {
     config,
-    db: createDatabaseHandle(config.database.url, { max: 5 }).db,
+    // A task process runs one run at a time: two connections cover a transaction and a read beside it.
+    db: createDatabaseHandle(config.database.url, { max: 2 }).db,
     stripe: createStripeClient(config.stripe),
     mail: { transport, from: config.mail.from },
     operatorAlerts: {

@@ -40,13 +40,16 @@ import { ensureProjectEnvironment, environmentByApiKey, setEnvironmentKey } from
 import type { PlatformContext, PlatformOptions } from "./platform-context";
 
 const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+/** Its statements are short and this is a developer's machine: more connections than this only queue in
+ *  Postgres, and each idle one holds a backend's memory (and, with prepared statements, their plans). */
+const DEFAULT_POOL_SIZE = 10;
 
 export type StartPlatformOptions = {
   /** The Postgres the platform keeps its state in (schema trigger_platform, migrated on start). */
   databaseUrl: string;
   /** 0 picks a free port. */
   port: number;
-  /** Connections in the platform's pool (default 20). */
+  /** Connections in the platform's pool (default 10). */
   poolSize?: number;
   options: PlatformOptions;
   /** Pages beside the platform's own in its dashboard (the stack adds orders, inventory, mail). */
@@ -66,7 +69,7 @@ export async function startPlatform({ databaseUrl, port, poolSize, options: give
     dashboardToken: given.dashboardToken ?? randomToken(),
   };
   await migratePlatform(databaseUrl);
-  const database = createDatabaseHandle(databaseUrl, { max: poolSize ?? 20 });
+  const database = createDatabaseHandle(databaseUrl, { max: poolSize ?? DEFAULT_POOL_SIZE });
   const db = database.db;
   const engine = new RunEngine({ db, options });
   const { notifier } = engine;

@@ -67,7 +67,7 @@ type Env = { Bindings: HttpBindings; Variables: { slowMs?: number } };
 export async function startStripeStandIn(options: StripeStandInOptions) {
   const { webhook } = options;
   await migrateStandIns(options.databaseUrl);
-  const database = createDatabaseHandle(options.databaseUrl, { max: 10, name: "stripe-stand-in" });
+  const database = createDatabaseHandle(options.databaseUrl, { max: 5, name: "stripe-stand-in" });
   const db = database.db;
   const faults = new FaultPlan();
   const processingDelayMs = options.processingDelayMs ?? 1_500;
