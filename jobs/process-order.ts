@@ -42,10 +42,11 @@ function end(ending: NonNullable<OrderProgress["ending"]>) {
 
 /**
  * In dev a waiting parent keeps its task process, so each order in flight holds two processes (itself and its
- * step) of ~120 MB each. On a small machine the CPU, not this limit, bounds throughput: 4 at once fulfil as
- * many orders per second as 12 did with a third of the processes (bench/README.md). The rest queue.
+ * step) of ~140 MB each. On a small machine the CPU, not this limit, bounds throughput: 4 at once fulfilled as
+ * many orders per second as 12 did with a third of the processes, and 3 as many as 4 with two processes fewer
+ * (bench/README.md). The rest queue.
  */
-const ordersQueue = queue({ name: "orders", concurrencyLimit: 4 });
+const ordersQueue = queue({ name: "orders", concurrencyLimit: 3 });
 
 export const processOrder = schemaTask({
   id: PROCESS_ORDER,
