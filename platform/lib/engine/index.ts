@@ -38,7 +38,7 @@ import type { EngineContext } from "./engine-context";
 import { sendToInputStream, waitForInputStream, type InputStreamWaitBody } from "./input-streams";
 import { listQueues, overrideQueueLimit, resetQueueLimit, retrieveQueue, setQueuePaused, type QueueRef } from "./queues";
 import { addTags, cancelRun, replayRun, rescheduleRun, resetIdempotencyKey, type ReplayOptions } from "./run-actions";
-import { applyFlushedMetadata, type Flushed } from "./run-metadata";
+import { flushMetadata, type Flushed } from "./run-metadata";
 import { retentionDueWork } from "./retention";
 import { noEffects, RunNotifier } from "./run-notifier";
 import { expiredRunsDueWork } from "./run-ttl";
@@ -227,7 +227,7 @@ export class RunEngine {
     return resetIdempotencyKey(this.context, env, taskIdentifier, key);
   }
   async updateMetadata(run: Run, flushed: Flushed) {
-    const metadata = await this.context.db.transaction((tx) => applyFlushedMetadata(tx, run.id, flushed));
+    const metadata = await flushMetadata(this.context.db, run.id, flushed);
     this.notifier.publish(noEffects());
     return metadata;
   }

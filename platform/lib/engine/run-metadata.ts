@@ -5,7 +5,7 @@ import { parsePacket } from "@trigger.dev/core/v3";
 import { FlushedRunMetadata, type RunMetadataChangeOperation } from "@trigger.dev/core/v3/schemas";
 import { eq, sql } from "drizzle-orm";
 import type { z } from "zod";
-import type { DatabaseOrTransaction } from "../db/client";
+import type { Database, DatabaseOrTransaction } from "../db/client";
 import { runs, type Run } from "../db/schema";
 
 export type MetadataOperation = z.output<typeof RunMetadataChangeOperation>;
@@ -72,12 +72,15 @@ export function applyOperations(current: Json, operations: MetadataOperation[]):
   return next;
 }
 
-export async function applyMetadataOperations(tx: DatabaseOrTransaction, run: Run, operations: MetadataOperation[]): Promise<Json> {
-  const metadata = applyOperations(readMetadata(run), operations);
-  await tx
+const writeMetadata = (db: DatabaseOrTransaction, runId: string, metadata: Json) =>
+  db
     .update(runs)
     .set({ metadata: JSON.stringify(metadata), metadataType: "application/json", updatedAt: sql`now()` })
-    .where(eq(runs.id, run.id));
+    .where(eq(runs.id, runId));
+
+export async function applyMetadataOperations(tx: DatabaseOrTransaction, run: Run, operations: MetadataOperation[]): Promise<Json> {
+  const metadata = applyOperations(readMetadata(run), operations);
+  await writeMetadata(tx, run.id, metadata);
   return metadata;
 }
 
@@ -92,10 +95,7 @@ export async function applyFlushedMetadata(tx: DatabaseOrTransaction, runId: str
   if (!run) return {};
   let metadata = flushed.metadata ? (flushed.metadata as Json) : readMetadata(run);
   if (flushed.operations?.length) metadata = applyOperations(metadata, flushed.operations);
-  await tx
-    .update(runs)
-    .set({ metadata: JSON.stringify(metadata), metadataType: "application/json", updatedAt: sql`now()` })
-    .where(eq(runs.id, run.id));
+  await writeMetadata(tx, run.id, metadata);
   for (const [targetId, operations] of [
     [run.parentRunId, flushed.parentOperations],
     [run.rootRunId, flushed.rootOperations],
@@ -104,6 +104,20 @@ export async function applyFlushedMetadata(tx: DatabaseOrTransaction, runId: str
     const [target] = await tx.select().from(runs).where(eq(runs.id, targetId)).for("update");
     if (target) await applyMetadataOperations(tx, target, operations);
   }
+  return metadata;
+}
+
+/**
+ * A flush the task sends while it runs (PUT /api/v1/runs/:run/metadata). The SDK sends its whole store with
+ * each: unless it also has operations for the parent or the root (whose rows must be locked and read), the
+ * run's metadata is then written in one statement, without a transaction or a read of the row first; a
+ * concurrent change to the run's metadata is overwritten either way, as the store says what the task holds.
+ */
+export async function flushMetadata(db: Database, runId: string, flushed: Flushed): Promise<Json> {
+  if (!flushed.metadata || flushed.parentOperations?.length || flushed.rootOperations?.length)
+    return db.transaction((tx) => applyFlushedMetadata(tx, runId, flushed));
+  const metadata = flushed.operations?.length ? applyOperations(flushed.metadata as Json, flushed.operations) : (flushed.metadata as Json);
+  await writeMetadata(db, runId, metadata);
   return metadata;
 }
 
