@@ -116,3 +116,19 @@ export function useEngine(tasks: TaskSpec[], options: Partial<PlatformOptions> =
   afterEach(async () => state.h?.close());
   return () => state.h!;
 }
+
+/** One database and one engine for the whole file, every statement it sends recorded in `statements` (a test
+ *  empties it where it starts counting). */
+export function useCountingEngine(tasks: TaskSpec[]) {
+  const statements: string[] = [];
+  const state: { database?: TestDatabase; h?: EngineHarness } = {};
+  beforeAll(async () => {
+    state.database = await createTestDatabase({ onStatement: (statement) => statements.push(statement) });
+    state.h = await startEngine(state.database, tasks);
+  });
+  afterAll(async () => {
+    await state.h?.close();
+    await state.database?.close();
+  });
+  return { statements, engine: () => state.h! };
+}

@@ -1,24 +1,14 @@
 // A task's metadata flushes (PUT /api/v1/runs/:run/metadata): the SDK sends its whole store each time, so a
 // flush for the run alone is one UPDATE, with no transaction and no read of the row; operations on the parent
 // or the root lock those rows and apply to what they hold.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { readMetadata } from "../../lib/engine/run-metadata";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startEngine, type EngineHarness } from "./engine-harness";
+import { useCountingEngine } from "./engine-harness";
 
-const seen: string[] = [];
-let database: TestDatabase;
-let h: EngineHarness;
-beforeAll(async () => {
-  database = await createTestDatabase({ onStatement: (statement) => seen.push(statement) });
-  h = await startEngine(database, [{ id: "workflow" }, { id: "step" }]);
-});
-afterAll(async () => {
-  await h?.close();
-  await database?.close();
-});
+const { statements: seen, engine } = useCountingEngine([{ id: "workflow" }, { id: "step" }]);
 
 it("a flush of the run's own store is one statement, the store with its operations applied", async () => {
+  const h = engine();
   const { run } = await h.trigger("workflow");
   const row = await h.run(run.friendlyId);
   seen.length = 0;
@@ -34,6 +24,7 @@ it("a flush of the run's own store is one statement, the store with its operatio
 });
 
 it("operations on the parent are applied to what the parent holds, beside the child's own store", async () => {
+  const h = engine();
   const parent = (await h.trigger("workflow")).run.friendlyId;
   await h.engine.updateMetadata(await h.run(parent), { metadata: { step: "reserve", percent: 10 } });
   const child = (await h.trigger("step", { options: { parentRunId: parent } })).run.friendlyId;

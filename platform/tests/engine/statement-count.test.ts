@@ -3,10 +3,9 @@
 // order workflow keys its steps. On two cores the platform's statements come straight out of the CLI's and the
 // task processes' share (issue 16), so each step has a budget, and a change that adds a round trip to the hot
 // path fails here rather than somewhere in a benchmark's noise.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { internalId } from "../../lib/ids";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { startEngine, type EngineHarness } from "./engine-harness";
+import { useCountingEngine } from "./engine-harness";
 
 /** Statements per step once warm (the first dequeue and start also load the queue settings, the worker and the
  *  driver's types), as this engine sends them; lower one when a change saves a round trip. Before issue 16's
@@ -23,20 +22,11 @@ const BUDGET = {
 };
 type Step = keyof typeof BUDGET;
 
-const seen: string[] = [];
-let database: TestDatabase;
-let h: EngineHarness;
-beforeAll(async () => {
-  database = await createTestDatabase({ onStatement: (statement) => seen.push(statement) });
-  h = await startEngine(database, [{ id: "workflow" }, { id: "step" }]);
-});
-afterAll(async () => {
-  await h?.close();
-  await database?.close();
-});
+const { statements: seen, engine } = useCountingEngine([{ id: "workflow" }, { id: "step" }]);
 
 describe("statements per step of an order-shaped workflow", () => {
   it("each step stays within its budget", async () => {
+    const h = engine();
     /** Each step's statements, the last time it ran. */
     const last = new Map<Step, string[]>();
     const count = async <T>(step: Step, action: () => Promise<T>): Promise<T> => {
