@@ -85,7 +85,14 @@ export async function waitForStatus(id: string, statuses: string[], ms = 30_000)
   for (;;) {
     const run = await runs.retrieve(id);
     if (statuses.includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${id} is ${run.status}, not ${statuses.join("/")} after ${ms} ms`);
+    if (Date.now() > deadline) {
+      // What the run went through, so that a failure on CI says why without a rerun.
+      const children = run.relatedRuns.children?.map((child) => `${child.id} ${child.status}`).join(", ") || "none";
+      const why = run.error ? `; its error: ${run.error.message}` : "";
+      throw new Error(
+        `run ${id} is ${run.status}, not ${statuses.join("/")} after ${ms} ms (${run.attemptCount} attempt(s); children: ${children}${why})`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
