@@ -24,6 +24,7 @@ export function limitBodies(maxBytes: number, what: string, setting: string): Mi
     if (length !== undefined && c.req.header("transfer-encoding") === undefined) return Number(length) > maxBytes ? refuse(c) : next();
     const incoming = (c.env as { incoming?: IncomingMessage & { rawBody?: Buffer } } | undefined)?.incoming;
     if (!incoming) return webLimit(c, next);
+    if (incoming.readableEnded) return next(); // read already, before this limit: nothing left to count
     const body = await readUpTo(incoming, maxBytes);
     if (!body) {
       c.header("connection", "close");

@@ -78,6 +78,9 @@ describe("a dying CLI", () => {
     const run = await waitForStatus(handle.id, ["WAITING", "COMPLETED"], 30_000);
     expect(run.attemptCount).toBe(2);
     await runs.cancel(handle.id); // no need to sit out its 30 s wait
+    // Cancelled and done with before the next test starts a run on the same CLI (whose task process may be the
+    // one this run is being cancelled in).
+    await waitForStatus(handle.id, ["CANCELED"], 15_000);
   }, 90_000);
 
   it("SIGKILL of everything, watchdog included: the stopped heartbeat requeues the run", async () => {
