@@ -28,7 +28,6 @@ import { FINAL_STATUSES } from "./run-statuses";
 import type { DueWork } from "./timers";
 
 export type RetentionSettings = NonNullable<PlatformOptions["retention"]>;
-export type { SweepTuning };
 
 /** A twentieth of the time: it rests 19× as long as its last transaction took. On two cores with orders flowing
  *  at 1.5/s that deletes 100,000 runs in about twelve minutes, and moves the orders' p95 by about the noise

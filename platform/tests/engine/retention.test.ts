@@ -20,7 +20,8 @@ import {
 import { RunEngine } from "../../lib/engine";
 import { replayRunWithin } from "../../lib/engine/run-actions";
 import { noEffects } from "../../lib/engine/run-notifier";
-import { DELETED_KINDS, sweepOldRuns, type SweepTuning } from "../../lib/engine/retention";
+import { DELETED_KINDS, sweepOldRuns } from "../../lib/engine/retention";
+import type { SweepTuning } from "../../lib/platform-options";
 import type { TriggerBody } from "../../lib/engine/trigger-run";
 import { internalId, newIds } from "../../lib/ids";
 import { PlatformMetrics } from "../../lib/metrics/platform-metrics";

@@ -5,7 +5,7 @@ import { openTestDatabase } from "../../lib/testing";
 
 export type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 
-export const createTestDatabase = (options: { max?: number; onStatement?: (statement: string, parameters: unknown[]) => void } = {}) =>
+export const createTestDatabase = (options: Parameters<typeof createDatabaseHandle>[1] = {}) =>
   openTestDatabase(inject("postgresAdminUrl"), inject("templateDatabase"), (url) =>
     createDatabaseHandle(url, { ...options, max: options.max ?? 10 }),
   );
