@@ -28,7 +28,8 @@ function withoutCallSiteStacks(client: Stripe): Stripe {
   return new Proxy(client, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== "object" || value === null) return value;
+      // API resources only (paymentIntents, refunds…): `errors`, `webhooks` and the rest stay as they are.
+      if (!(value instanceof Stripe.StripeResource)) return value;
       if (!resources.has(property)) resources.set(property, resourceWithoutCallSiteStacks(value));
       return resources.get(property);
     },

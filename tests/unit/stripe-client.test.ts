@@ -51,6 +51,12 @@ describe("createStripeClient", () => {
     expect(Error.stackTraceLimit).toBe(limit);
   });
 
+  it("leaves what is not an API resource as the SDK made it", () => {
+    const stripe = client();
+    expect(stripe.errors.StripeCardError).toBe(Stripe.errors.StripeCardError);
+    expect(stripe.webhooks.constructEvent).toBe(new Stripe("sk_test_other").webhooks.constructEvent);
+  });
+
   it("still fails with the SDK's own error, its type and message", async () => {
     const failure = await client()
       .paymentIntents.retrieve("pi_declined")
