@@ -22,7 +22,7 @@ import { stackMemoryNow, trackMemory } from "./memory-peaks";
 import { benchOrder, fireAtRate, fireBurst, fireWithBacklog, latencies, OrderWatcher, type Accepted } from "./order-load";
 import { backendsOf } from "./postgres-activity";
 import { measureInMemoryPlatform, measurePlatform, PLATFORM_TARGETS, platformRatios } from "./platform-measures";
-import { cpuBetween, sampleProcesses } from "./process-cpu";
+import { TASK_PROCESS_ROLE, cpuBetween, sampleProcesses } from "./process-cpu";
 import { BENCH_ACCESS_TOKEN, startStackProcess } from "./stack-process";
 import { numberSetting, progress, RUN_STAMP } from "./bench-settings";
 import { printTable, ratioAgainst, round, summary } from "./stats";
@@ -340,8 +340,8 @@ async function main() {
 
     // Issue 16's targets, each from figures of this run.
     const platformRatio = platformRatios(platform, ceiling);
-    const taskCpuPerOrder = round((windowCpu.find((c) => c.role === "task processes")?.cpuMs ?? 0) / Math.max(1, inWindow));
-    const taskCpuPerWorkflow = platform.workflows.cpuMsPerWorkflow["task processes"] ?? 0;
+    const taskCpuPerOrder = round((windowCpu.find((c) => c.role === TASK_PROCESS_ROLE)?.cpuMs ?? 0) / Math.max(1, inWindow));
+    const taskCpuPerWorkflow = platform.workflows.cpuMsPerWorkflow[TASK_PROCESS_ROLE] ?? 0;
     const domainCpu = round(taskCpuPerOrder - taskCpuPerWorkflow);
     const oneDirectOrder = direct.find((d) => d.concurrency === 1)!.latencyMs.p50;
     const latencyAllowance = ceiling.workflows.latencyMs.p50 + oneDirectOrder;

@@ -3,9 +3,18 @@
 // processes, Postgres, the platform) — the profile that tells what bounds a throughput figure.
 import fs from "node:fs";
 
-type ProcessSample = { pid: number; role: string; cpuMs: number; rssMb: number };
+type ProcessSample = {
+  pid: number;
+  role: string;
+  cpuMs: number;
+  rssMb: number;
+  /** CPU of this process's children that have exited and been reaped (the CLI's replaced task processes). */
+  reapedChildrenCpuMs: number;
+};
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+export const TASK_PROCESS_ROLE = "task processes";
+const CLI_ROLE = "trigger.dev dev CLI";
 
 /** What a process is, in the benchmark's words, from its command line. */
 function roleOf(comm: string, cmdline: string, pid: number, ppid: number): string | undefined {
@@ -13,9 +22,9 @@ function roleOf(comm: string, cmdline: string, pid: number, ppid: number): strin
   if (comm === "postgres") return "postgres";
   // The esbuild service tsx started for this process is the bench's; the others are the stack's and the CLI's.
   if (cmdline.includes("esbuild") && ppid === process.pid) return "bench process";
-  if (cmdline.startsWith("trigger-dev-run-worker")) return "task processes";
+  if (cmdline.startsWith("trigger-dev-run-worker")) return TASK_PROCESS_ROLE;
   if (cmdline.includes("devWatchdog")) return "CLI watchdog";
-  if (cmdline.includes("trigger.dev") && cmdline.includes(" dev")) return "trigger.dev dev CLI";
+  if (cmdline.includes("trigger.dev") && cmdline.includes(" dev")) return CLI_ROLE;
   if (cmdline.includes("esbuild")) return "esbuild (CLI builds)";
   if (cmdline.includes("platform/lib/main")) return "platform";
   if (cmdline.includes("src/stack/main")) return "stack (app, stand-ins, platform)";
@@ -37,8 +46,15 @@ export function sampleProcesses(): ProcessSample[] {
       const role = roleOf(comm, cmdline, pid, Number(fields[1]));
       if (!role) continue;
       const ticks = Number(fields[11]) + Number(fields[12]);
+      const childTicks = Number(fields[13]) + Number(fields[14]);
       const rssPages = Number(fields[21]);
-      out.push({ pid, role, cpuMs: (ticks * 1000) / TICKS_PER_SECOND, rssMb: (rssPages * 4096) / 2 ** 20 });
+      out.push({
+        pid,
+        role,
+        cpuMs: (ticks * 1000) / TICKS_PER_SECOND,
+        rssMb: (rssPages * 4096) / 2 ** 20,
+        reapedChildrenCpuMs: (childTicks * 1000) / TICKS_PER_SECOND,
+      });
     } catch {
       // The process ended while we read it.
     }
@@ -50,12 +66,20 @@ export function sampleProcesses(): ProcessSample[] {
 export function cpuBetween(before: ProcessSample[], after: ProcessSample[], wallMs: number) {
   const start = new Map(before.map((p) => [p.pid, p.cpuMs]));
   const byRole = new Map<string, { cpuMs: number; processes: number; rssMb: number }>();
+  const reapedBefore = new Map(before.map((p) => [p.pid, p.reapedChildrenCpuMs]));
+  const entryOf = (role: string) => {
+    const entry = byRole.get(role) ?? { cpuMs: 0, processes: 0, rssMb: 0 };
+    byRole.set(role, entry);
+    return entry;
+  };
   for (const p of after) {
-    const entry = byRole.get(p.role) ?? { cpuMs: 0, processes: 0, rssMb: 0 };
+    const entry = entryOf(p.role);
     entry.cpuMs += p.cpuMs - (start.get(p.pid) ?? 0);
     entry.processes++;
     entry.rssMb += p.rssMb;
-    byRole.set(p.role, entry);
+    // The CLI replaces a task process after maxExecutionsPerProcess runs; what the replaced one spent during
+    // the phase reaches the CLI's count of its reaped children when the CLI waits for it.
+    if (p.role === CLI_ROLE) entryOf(TASK_PROCESS_ROLE).cpuMs += p.reapedChildrenCpuMs - (reapedBefore.get(p.pid) ?? p.reapedChildrenCpuMs);
   }
   return [...byRole]
     .map(([role, e]) => ({
