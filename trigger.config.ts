@@ -1,9 +1,11 @@
 import { defineConfig } from "@trigger.dev/sdk";
 
-// A task process is replaced after this many runs, which bounds what a leak in task code can hold. In dev the
-// CLI's processes share the load evenly, so they reach it together and all restart at once: about 15 s of cold
-// starts every 4,000 runs with 8 processes (npm run bench:retention ran into it).
-const maxExecutionsPerProcess = Number(process.env.TRIGGER_MAX_EXECUTIONS_PER_PROCESS ?? 500);
+// A task process is replaced after this many runs, which bounds how long a leak in task code can grow (the CLI
+// also caps each process's heap). Each replacement costs about 2.7 s of CPU (a cold start, then its code warming
+// up), which every order pays its share of: at 500 runs, 21 ms of task-process CPU per order (96 against 75 ms in
+// a 3-minute npm run bench, where the processes were replaced twice); at 2,000, about 7. In dev the CLI's
+// processes share the load evenly, so they reach it together and all restart at once.
+const maxExecutionsPerProcess = Number(process.env.TRIGGER_MAX_EXECUTIONS_PER_PROCESS ?? 2000);
 if (!Number.isInteger(maxExecutionsPerProcess) || maxExecutionsPerProcess < 1)
   throw new Error(
     `TRIGGER_MAX_EXECUTIONS_PER_PROCESS must be a whole number of runs, 1 or more (got "${process.env.TRIGGER_MAX_EXECUTIONS_PER_PROCESS}")`,

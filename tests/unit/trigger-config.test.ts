@@ -18,8 +18,8 @@ afterEach(() => {
 });
 
 describe("trigger.config.ts", () => {
-  it("replaces a task process after 500 runs unless TRIGGER_MAX_EXECUTIONS_PER_PROCESS says otherwise", async () => {
-    expect((await loadWith(undefined)).processKeepAlive).toMatchObject({ enabled: true, maxExecutionsPerProcess: 500 });
+  it("replaces a task process after 2,000 runs unless TRIGGER_MAX_EXECUTIONS_PER_PROCESS says otherwise", async () => {
+    expect((await loadWith(undefined)).processKeepAlive).toMatchObject({ enabled: true, maxExecutionsPerProcess: 2000 });
     expect((await loadWith("100000")).processKeepAlive).toMatchObject({ maxExecutionsPerProcess: 100_000 });
   });
 
