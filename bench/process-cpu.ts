@@ -40,7 +40,7 @@ export function sampleProcesses(): ProcessSample[] {
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
       const comm = fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
       // Fields after the command name (which may hold spaces) in /proc/<pid>/stat: ppid is the 4th field,
-      // utime the 14th.
+      // utime and stime the 14th and 15th, cutime and cstime (reaped children) the 16th and 17th.
       const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       const role = roleOf(comm, cmdline, pid, Number(fields[1]));
@@ -77,10 +77,16 @@ export function cpuBetween(before: ProcessSample[], after: ProcessSample[], wall
     entry.cpuMs += p.cpuMs - (start.get(p.pid) ?? 0);
     entry.processes++;
     entry.rssMb += p.rssMb;
-    // The CLI replaces a task process after maxExecutionsPerProcess runs; what the replaced one spent during
-    // the phase reaches the CLI's count of its reaped children when the CLI waits for it.
+    // The CLI replaces a task process after maxExecutionsPerProcess runs. A process that ends takes its CPU out
+    // of /proc, into the CLI's count of its reaped children (its whole life's, when the CLI waits for it). The
+    // CLI's other children (its esbuild, its watchdog) live as long as it does; an index worker it forks on a
+    // rebuild would count here too (a benchmark changes no file).
     if (p.role === CLI_ROLE) entryOf(TASK_PROCESS_ROLE).cpuMs += p.reapedChildrenCpuMs - (reapedBefore.get(p.pid) ?? p.reapedChildrenCpuMs);
   }
+  // A task process that was alive at the first sample and ended since: the reaped count has its whole life, and
+  // the part before the phase is not the phase's.
+  const alive = new Set(after.map((p) => p.pid));
+  for (const p of before) if (p.role === TASK_PROCESS_ROLE && !alive.has(p.pid)) entryOf(TASK_PROCESS_ROLE).cpuMs -= p.cpuMs;
   return [...byRole]
     .map(([role, e]) => ({
       role,

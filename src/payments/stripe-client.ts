@@ -20,8 +20,11 @@ export function createStripeClient(stripe: Config["stripe"]): Stripe {
  * The SDK captures a stack trace on every request (`new Error().stack`), to append the caller's frames to the
  * request's failure, if it fails. A Trigger.dev worker source-maps every stack it formats: the first one parses
  * the maps of the bundle's chunks on the stack, about 45 MB kept for the life of each task process (npm run
- * bench: 6 warm processes), and every later one maps its frames again. Each resource method here runs with no
- * frames captured, which skips that; a failure keeps its own stack and message, without the caller's frames.
+ * bench: 6 warm processes), and every later one maps its frames again. The methods of the client's top-level API
+ * resources (paymentIntents, refunds…) run with no frames captured instead; namespaced ones (`checkout.sessions`)
+ * and the later pages of an auto-paginated list are left as they are, and none is used here. What a failure loses:
+ * the caller's frames after its "Originating from:" line (it reads just "Error"), and the stack of an error the SDK
+ * makes before the request is sent (a refused argument). Its type, code and message are untouched.
  */
 function withoutCallSiteStacks(client: Stripe): Stripe {
   const resources = new Map<PropertyKey, unknown>();

@@ -63,5 +63,7 @@ describe("createStripeClient", () => {
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(failure).toMatchObject({ code: "card_declined", message: "Your card was declined." });
+    // What it loses: the caller's frames after the SDK's marker line.
+    expect((failure as Error).stack).toMatch(/Originating from:\nError$/);
   });
 });
