@@ -1,9 +1,9 @@
 import { defineConfig } from "@trigger.dev/sdk";
 
 // A task process is replaced after this many runs, which bounds how long a leak in task code can grow (the CLI
-// also caps each process's heap). Each replacement costs about 2.7 s of CPU (a cold start, then its code warming
-// up), which every order pays its share of: at 500 runs, 21 ms of task-process CPU per order (96 against 75 ms in
-// a 3-minute npm run bench, where the processes were replaced twice); at 2,000, about 7. In dev the CLI's
+// also caps each process's heap). Each replacement costs about 1.3 s of CPU (a cold start, then its code warming
+// up), which every order pays its share of: at 500 runs, about 11 ms of task-process CPU per order (86 against 75
+// in 3-minute npm run bench runs, replaced twice against never); at 2,000, about 3. In dev the CLI's
 // processes share the load evenly, so they reach it together and all restart at once.
 const maxExecutionsPerProcess = Number(process.env.TRIGGER_MAX_EXECUTIONS_PER_PROCESS ?? 2000);
 if (!Number.isInteger(maxExecutionsPerProcess) || maxExecutionsPerProcess < 1)
