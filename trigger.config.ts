@@ -26,6 +26,6 @@ export default defineConfig({
     default: { maxAttempts: 3, factor: 2, minTimeoutInMs: 500, maxTimeoutInMs: 10_000, randomize: true },
   },
   // Warm task processes: a run does not pay for a process start. The CLI keeps up to devMaxPoolSize idle ones;
-  // 10 covers the `orders` queue's 4 parents, their steps and the scheduled tasks without keeping spares.
+  // 10 covers the `orders` queue's 3 parents, their steps and the scheduled tasks without keeping spares.
   processKeepAlive: { enabled: true, maxExecutionsPerProcess, devMaxPoolSize: 10 },
 });

@@ -42,9 +42,10 @@ function end(ending: NonNullable<OrderProgress["ending"]>) {
 
 /**
  * In dev a waiting parent keeps its task process, so each order in flight holds two processes (itself and its
- * step) of ~140 MB each. On a small machine the CPU, not this limit, bounds throughput: 4 at once fulfilled as
+ * step) of ~90 MB each. On a small machine the CPU, not this limit, bounds throughput: 4 at once fulfilled as
  * many orders per second as 12 did with a third of the processes, and 3 as many as 4 with two processes fewer
- * (bench/README.md). The rest queue.
+ * (bench/README.md). 2 did too, but it stays at 3: in production the steps wait on the real Stripe and SMTP, and
+ * there this limit, not the CPU, bounds throughput. The rest queue.
  */
 const ordersQueue = queue({ name: "orders", concurrencyLimit: 3 });
 
