@@ -64,9 +64,8 @@ export function sampleProcesses(): ProcessSample[] {
 
 /** CPU each role spent between two samples, as a share of one core over `wallMs`. */
 export function cpuBetween(before: ProcessSample[], after: ProcessSample[], wallMs: number) {
-  const start = new Map(before.map((p) => [p.pid, p.cpuMs]));
+  const start = new Map(before.map((p) => [p.pid, p]));
   const byRole = new Map<string, { cpuMs: number; processes: number; rssMb: number }>();
-  const reapedBefore = new Map(before.map((p) => [p.pid, p.reapedChildrenCpuMs]));
   const entryOf = (role: string) => {
     const entry = byRole.get(role) ?? { cpuMs: 0, processes: 0, rssMb: 0 };
     byRole.set(role, entry);
@@ -74,14 +73,15 @@ export function cpuBetween(before: ProcessSample[], after: ProcessSample[], wall
   };
   for (const p of after) {
     const entry = entryOf(p.role);
-    entry.cpuMs += p.cpuMs - (start.get(p.pid) ?? 0);
+    entry.cpuMs += p.cpuMs - (start.get(p.pid)?.cpuMs ?? 0);
     entry.processes++;
     entry.rssMb += p.rssMb;
     // The CLI replaces a task process after maxExecutionsPerProcess runs. A process that ends takes its CPU out
     // of /proc, into the CLI's count of its reaped children (its whole life's, when the CLI waits for it). The
     // CLI's other children (its esbuild, its watchdog) live as long as it does; an index worker it forks on a
     // rebuild would count here too (a benchmark changes no file).
-    if (p.role === CLI_ROLE) entryOf(TASK_PROCESS_ROLE).cpuMs += p.reapedChildrenCpuMs - (reapedBefore.get(p.pid) ?? p.reapedChildrenCpuMs);
+    if (p.role === CLI_ROLE)
+      entryOf(TASK_PROCESS_ROLE).cpuMs += p.reapedChildrenCpuMs - (start.get(p.pid)?.reapedChildrenCpuMs ?? p.reapedChildrenCpuMs);
   }
   // A task process that was alive at the first sample and ended since: the reaped count has its whole life, and
   // the part before the phase is not the phase's.

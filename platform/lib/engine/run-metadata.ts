@@ -86,6 +86,12 @@ export async function applyMetadataOperations(tx: DatabaseOrTransaction, run: Ru
 
 export type Flushed = z.output<typeof FlushedRunMetadata>;
 
+/** The run's own metadata after a flush: the store it sent (else what the run held), with its operations applied. */
+function flushedStore(flushed: Flushed, held: Json): Json {
+  const store = flushed.metadata ? (flushed.metadata as Json) : held;
+  return flushed.operations?.length ? applyOperations(store, flushed.operations) : store;
+}
+
 /**
  * Applies what the SDK flushed: a whole new metadata object and/or operations on this run, its parent
  * and its root. Returns this run's metadata as it now is.
@@ -93,8 +99,7 @@ export type Flushed = z.output<typeof FlushedRunMetadata>;
 export async function applyFlushedMetadata(tx: DatabaseOrTransaction, runId: string, flushed: Flushed): Promise<Json> {
   const [run] = await tx.select().from(runs).where(eq(runs.id, runId)).for("update");
   if (!run) return {};
-  let metadata = flushed.metadata ? (flushed.metadata as Json) : readMetadata(run);
-  if (flushed.operations?.length) metadata = applyOperations(metadata, flushed.operations);
+  const metadata = flushedStore(flushed, readMetadata(run));
   await writeMetadata(tx, run.id, metadata);
   for (const [targetId, operations] of [
     [run.parentRunId, flushed.parentOperations],
@@ -116,7 +121,7 @@ export async function applyFlushedMetadata(tx: DatabaseOrTransaction, runId: str
 export async function flushMetadata(db: Database, runId: string, flushed: Flushed): Promise<Json> {
   if (!flushed.metadata || flushed.parentOperations?.length || flushed.rootOperations?.length)
     return db.transaction((tx) => applyFlushedMetadata(tx, runId, flushed));
-  const metadata = flushed.operations?.length ? applyOperations(flushed.metadata as Json, flushed.operations) : (flushed.metadata as Json);
+  const metadata = flushedStore(flushed, {});
   await writeMetadata(db, runId, metadata);
   return metadata;
 }
