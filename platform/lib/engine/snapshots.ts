@@ -40,7 +40,15 @@ export async function lockRun(tx: DatabaseOrTransaction, runId: string): Promise
   return selectRow(tx, runs, sql`SELECT * FROM trigger_platform.runs WHERE id = ${runId} FOR UPDATE`);
 }
 
-/** The run and its latest snapshot in one round trip, the run locked for the transaction if `lock`. */
+/**
+ * The run and its latest snapshot in one round trip, the run locked for the transaction if `lock`.
+ *
+ * A lock that had to wait is the one case one statement cannot cover. Under READ COMMITTED, FOR UPDATE then
+ * returns the run as the transaction it waited for left it, but the subquery still reads the snapshots as they
+ * were when the statement began: without that transaction's new snapshot. Every transaction that writes a
+ * snapshot also writes its run, so the run then differs from the one the statement began with (`xmin`, the
+ * writing transaction's id); the snapshot is read again, by a statement of its own that sees the commit.
+ */
 export async function runWithLatestSnapshot(
   tx: DatabaseOrTransaction,
   runId: string,
@@ -50,11 +58,14 @@ export async function runWithLatestSnapshot(
 ): Promise<{ run: Run; snapshot: Snapshot } | undefined> {
   const [row] = await tx.execute<Record<string, unknown>>(
     sql`${alongside ? sql`WITH alongside AS (${alongside}) ` : sql``}SELECT r.*, (SELECT row_to_json(s) FROM trigger_platform.snapshots s WHERE s.run_id = r.id ORDER BY s.seq DESC LIMIT 1) AS latest_snapshot
+          ${lock ? sql`, (SELECT r0.xmin FROM trigger_platform.runs r0 WHERE r0.id = r.id) = r.xmin AS run_unchanged_while_locking` : sql``}
           FROM trigger_platform.runs r WHERE r.id = ${runId} ${lock ? sql`FOR UPDATE` : sql``}`,
   );
   if (!row) return undefined;
+  const run = decodeRow(runs, row);
+  if (lock && row.run_unchanged_while_locking === false) return { run, snapshot: await latestSnapshot(tx, runId) };
   if (!row.latest_snapshot) throw new Error(`Run ${runId} has no execution snapshot`);
-  return { run: decodeRow(runs, row), snapshot: decodeRow(snapshots, row.latest_snapshot as Record<string, unknown>) };
+  return { run, snapshot: decodeRow(snapshots, row.latest_snapshot as Record<string, unknown>) };
 }
 
 /**

@@ -1,7 +1,9 @@
 // Cancelling, on the engine directly: a run not yet with a CLI ends at once; one a CLI runs is CANCELED at
 // once (its slot freed, PENDING_CANCEL for its CLI) and finished when its attempt completes, or, if the CLI
 // never answers, when its lease runs out.
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { changeRunWithSnapshot } from "../../lib/engine/snapshots";
 import { internalId } from "../../lib/ids";
 import { useEngine } from "./engine-harness";
 
@@ -61,6 +63,43 @@ describe("cancel", () => {
     } finally {
       clearInterval(beating);
     }
+  });
+});
+
+// The CLI's start or completion arriving while a cancel's transaction holds the run: it waits for the lock, and
+// must then act on the cancel's snapshot, not on the one it would have read before (runWithLatestSnapshot).
+describe("a cancel committed while a start or a completion waits for the run", () => {
+  /** A cancel's writes (the run and its PENDING_CANCEL snapshot), its transaction held open until `meanwhile`
+   *  has sent its request and waited a little on the lock. */
+  async function cancelHeldDuring<T>(runFriendlyId: string, meanwhile: () => Promise<T>): Promise<PromiseSettledResult<T>> {
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const cancelling = h().db.transaction(async (tx) => {
+      await changeRunWithSnapshot(tx, internalId(runFriendlyId), sql`status = 'CANCELED', updated_at = now()`, "PENDING_CANCEL", "Run was cancelled");
+      locked();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    });
+    await holding;
+    const [outcome] = await Promise.allSettled([meanwhile(), cancelling]);
+    return outcome;
+  }
+
+  it("a start is refused: the snapshot it names is no longer the latest", async () => {
+    const { run } = await h().trigger("plain");
+    const [message] = await h().dequeue();
+    const outcome = await cancelHeldDuring(run.friendlyId, () => h().engine.startAttempt(h().env, message!.run.id, message!.snapshot.friendlyId));
+    expect(outcome).toMatchObject({ status: "rejected", reason: { status: 409 } });
+    expect(await h().run(run.friendlyId)).toMatchObject({ status: "CANCELED", attemptNumber: 0 });
+    expect(await lastSnapshot(run.friendlyId)).toBe("PENDING_CANCEL");
+  });
+
+  it("a completion finishes the run as cancelled, not as succeeded", async () => {
+    const { run } = await h().trigger("plain");
+    await h().startNext(run.friendlyId);
+    const outcome = await cancelHeldDuring(run.friendlyId, () => h().succeed(run.friendlyId, "too late"));
+    expect(outcome).toMatchObject({ status: "fulfilled", value: { attemptStatus: "RUN_FINISHED" } });
+    expect(await h().run(run.friendlyId)).toMatchObject({ status: "CANCELED", output: null, completedAt: expect.any(Date) });
+    expect(await lastSnapshot(run.friendlyId)).toBe("FINISHED");
   });
 });
 
