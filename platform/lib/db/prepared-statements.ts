@@ -8,6 +8,7 @@
 // A server behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21)
 // needs `?prepare=false` on the URL, which postgres.js reads and which wins over this.
 import type postgres from "postgres";
+import { beginPipelined } from "./pipelined-transaction";
 
 type UnsafeArguments = Parameters<postgres.Sql["unsafe"]>;
 
@@ -23,7 +24,7 @@ export function preparingStatements<S extends postgres.Sql | postgres.Transactio
         return (...args: unknown[]) => {
           const body = args.at(-1) as (tx: postgres.TransactionSql) => unknown;
           const mode = args.length > 1 ? (args[0] as string) : "";
-          return target.begin(mode, (tx: postgres.TransactionSql) => body(preparingStatements(tx)));
+          return beginPipelined(target, mode, (tx) => body(preparingStatements(tx)));
         };
       if (key === "savepoint" && "savepoint" in target)
         return (...args: unknown[]) => {
