@@ -75,7 +75,13 @@ describe("a cancel committed while a start or a completion waits for the run", (
     let locked!: () => void;
     const holding = new Promise<void>((resolve) => (locked = resolve));
     const cancelling = h().db.transaction(async (tx) => {
-      await changeRunWithSnapshot(tx, internalId(runFriendlyId), sql`status = 'CANCELED', updated_at = now()`, "PENDING_CANCEL", "Run was cancelled");
+      await changeRunWithSnapshot(
+        tx,
+        internalId(runFriendlyId),
+        sql`status = 'CANCELED', updated_at = now()`,
+        "PENDING_CANCEL",
+        "Run was cancelled",
+      );
       locked();
       await new Promise((resolve) => setTimeout(resolve, 150));
     });
@@ -87,7 +93,9 @@ describe("a cancel committed while a start or a completion waits for the run", (
   it("a start is refused: the snapshot it names is no longer the latest", async () => {
     const { run } = await h().trigger("plain");
     const [message] = await h().dequeue();
-    const outcome = await cancelHeldDuring(run.friendlyId, () => h().engine.startAttempt(h().env, message!.run.id, message!.snapshot.friendlyId));
+    const outcome = await cancelHeldDuring(run.friendlyId, () =>
+      h().engine.startAttempt(h().env, message!.run.id, message!.snapshot.friendlyId),
+    );
     expect(outcome).toMatchObject({ status: "rejected", reason: { status: 409 } });
     expect(await h().run(run.friendlyId)).toMatchObject({ status: "CANCELED", attemptNumber: 0 });
     expect(await lastSnapshot(run.friendlyId)).toBe("PENDING_CANCEL");
