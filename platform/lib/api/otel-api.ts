@@ -32,7 +32,7 @@ const notOtlpJson = (c: PlatformHttpContext) => c.json({ code: 3, message: "Only
 /** Hands the rows to the buffer; answers OTLP's partial success, or 503 + Retry-After while the buffer stays full. */
 async function store(c: PlatformHttpContext, records: OtlpRecords, signal: "spans" | "logRecords") {
   const runEvents = c.var.platform.runEvents;
-  if (!(await runEvents.admit(records.rows, { repaired: records.repaired, rejected: records.rejected }))) {
+  if (!(await runEvents.admit(c.var.env.id, records.rows, { repaired: records.repaired, rejected: records.rejected }))) {
     c.header("Retry-After", String(RETRY_AFTER_SECONDS));
     // OTLP/HTTP: an error body is a google.rpc.Status; 14 is UNAVAILABLE.
     const message = `The platform's run event buffer is full (${runEvents.held.rows} rows waiting for Postgres); retry after ${RETRY_AFTER_SECONDS} s`;

@@ -30,7 +30,8 @@ export type RunEventTally = {
   stored: number;
   /** Values the receiver repaired in rows it stored (NUL removed, NaN made null, a bad time replaced…). */
   repaired: number;
-  /** Records the receiver refused as unusable (malformed, no run id, no span id). */
+  /** Records the receiver refused as unusable (malformed, no run id, no span id), and rows naming a run that is
+   *  not in the sender's environment (another project's, or none), which the write leaves out. */
   rejected: number;
   /** Rows accepted but refused by Postgres, or not written after retries (each logged). */
   lost: number;
@@ -84,11 +85,11 @@ export class RunEventBuffer {
    * A batch larger than the whole capacity is taken once the buffer is empty, so it is not refused for ever.
    * `notes` are the receiver's counts for the request, tallied only if its rows are taken (a retry resends them).
    */
-  admit(rows: RunEventRow[], notes: AdmitNotes = {}): Promise<boolean> {
+  admit(environmentId: string, rows: RunEventRow[], notes: AdmitNotes = {}): Promise<boolean> {
     const records: string[] = [];
     let chars = 0;
     for (const row of rows) {
-      const record = toRecord(row);
+      const record = toRecord(environmentId, row);
       if (record === undefined) this.tallies.lost++;
       else {
         records.push(record);
@@ -170,8 +171,7 @@ export class RunEventBuffer {
     for (const delay of [0, ...RETRY_DELAYS_MS]) {
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       try {
-        await insertRunEvents(this.db, chunk);
-        this.tallies.stored += chunk.length;
+        this.count(chunk.length, await insertRunEvents(this.db, chunk));
         return;
       } catch (error) {
         failure = error;
@@ -187,14 +187,19 @@ export class RunEventBuffer {
     console.error(`[platform] could not store ${chunk.length} run events:`, describeError(failure));
   }
 
+  /** A write's rows: those stored, and those it left out as naming a run outside their sender's environment. */
+  private count(rows: number, stored: number): void {
+    this.tallies.stored += stored;
+    this.tallies.rejected += rows - stored;
+  }
+
   /** Halves a chunk that failed because of some row until the rows at fault are alone; stores the rest. */
   private async isolate(chunk: string[]): Promise<{ rows: number; error: unknown }> {
     const half = Math.ceil(chunk.length / 2);
     let refused = { rows: 0, error: undefined as unknown };
     for (const part of [chunk.slice(0, half), chunk.slice(half)]) {
       try {
-        await insertRunEvents(this.db, part);
-        this.tallies.stored += part.length;
+        this.count(part.length, await insertRunEvents(this.db, part));
       } catch (error) {
         const inner = part.length > 1 && isRowFault(error) ? await this.isolate(part) : { rows: part.length, error };
         refused = { rows: refused.rows + inner.rows, error: refused.error ?? inner.error };
@@ -204,10 +209,12 @@ export class RunEventBuffer {
   }
 }
 
-/** A row as the record jsonb_to_recordset reads; undefined (logged) for one that cannot be written at all. */
-function toRecord(r: RunEventRow): string | undefined {
+/** A row as the record jsonb_to_recordset reads, with the environment that sent it; undefined (logged) for one
+ *  that cannot be written at all. */
+function toRecord(environmentId: string, r: RunEventRow): string | undefined {
   try {
     return JSON.stringify({
+      environment_id: environmentId,
       run_id: r.runId,
       kind: r.kind,
       trace_id: r.traceId ?? null,
@@ -237,12 +244,15 @@ function isRowFault(error: unknown): boolean {
 }
 
 /** One statement with one parameter for the whole batch: building an insert of 500 rows value by value
- *  costs Drizzle more CPU than Postgres spends storing it. */
-async function insertRunEvents(db: Database, records: string[]): Promise<void> {
-  await db.execute(sql`
+ *  costs Drizzle more CPU than Postgres spends storing it. Only rows whose run is in the environment that sent
+ *  them are stored: a project's key writes into its own runs' logs, not another project's. Returns how many. */
+async function insertRunEvents(db: Database, records: string[]): Promise<number> {
+  const inserted = await db.execute(sql`
     INSERT INTO trigger_platform.run_events (run_id, kind, trace_id, span_id, parent_span_id, name, level, start_time, duration_ms, attributes, is_error)
-    SELECT run_id, kind, trace_id, span_id, parent_span_id, name, level, start_time, duration_ms, attributes, is_error
+    SELECT r.run_id, r.kind, r.trace_id, r.span_id, r.parent_span_id, r.name, r.level, r.start_time, r.duration_ms, r.attributes, r.is_error
       FROM jsonb_to_recordset(${`[${records.join(",")}]`}::jsonb)
-        AS r(run_id text, kind text, trace_id text, span_id text, parent_span_id text, name text, level text,
-             start_time timestamptz, duration_ms int, attributes jsonb, is_error boolean)`);
+        AS r(environment_id text, run_id text, kind text, trace_id text, span_id text, parent_span_id text, name text, level text,
+             start_time timestamptz, duration_ms int, attributes jsonb, is_error boolean)
+      JOIN trigger_platform.runs ON runs.id = r.run_id AND runs.environment_id = r.environment_id`);
+  return inserted.count;
 }

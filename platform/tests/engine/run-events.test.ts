@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { MAX_VALUE_CHARS, MAX_VALUE_DEPTH } from "../../lib/api/otlp-records";
 import { runEvents } from "../../lib/db/schema";
 import { RunEventBuffer, type RunEventBufferOptions, type RunEventRow } from "../../lib/engine/run-event-buffer";
-import { SECRET_KEY, usePlatformHarness } from "../support/platform";
+import { ensureProjectEnvironment } from "../../lib/environments";
+import { internalId } from "../../lib/ids";
+import { SECRET_KEY, testPlatformOptions, usePlatformHarness } from "../support/platform";
 
 const harness = usePlatformHarness();
 
@@ -38,17 +40,28 @@ const DEEP_PLACEHOLDER = { stringValue: "deep value here" };
 const DEEP_LEVELS = 5_000;
 const deepJson = `${'{"kvlistValue":{"values":[{"key":"k","value":'.repeat(DEEP_LEVELS)}{"stringValue":"bottom"}${"}]}}".repeat(DEEP_LEVELS)}`;
 
-const post = (path: string, body: unknown) =>
+const post = (path: string, body: unknown, key = SECRET_KEY) =>
   fetch(`${harness().url}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${SECRET_KEY}` },
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
     body: JSON.stringify(body).replace(JSON.stringify(DEEP_PLACEHOLDER), deepJson),
   });
+
+/** A run of the harness's project to log into (the platform stores events only for a run of the sender's
+ *  environment); its internal id, as events are stored under. */
+async function newRun(): Promise<string> {
+  const response = await post("/api/v1/tasks/otel-probe/trigger", { payload: null });
+  expect(response.status).toBe(200);
+  return internalId(((await response.json()) as { id: string }).id);
+}
 const postSpans = (spans: OtlpSpan[]) =>
   post("/otel/v1/traces", { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans }] }] });
 
 const eventsOf = (runId: string) =>
   harness().database.db.select().from(runEvents).where(eq(runEvents.runId, runId)).orderBy(asc(runEvents.id));
+
+const harnessEnvironment = () =>
+  ensureProjectEnvironment(harness().platform.context.db, testPlatformOptions().defaultProjectRef, testPlatformOptions());
 
 /** Swaps the platform's buffer for a small one for the test, and back after it. */
 async function withBuffer(options: RunEventBufferOptions, test: (buffer: RunEventBuffer) => Promise<void>) {
@@ -85,7 +98,7 @@ async function blockWrites(): Promise<{ release: () => Promise<void> }> {
 
 describe("bad values in an OTLP request", () => {
   it("cost only themselves: the good spans are stored, the repairs and the rejected span are reported", async () => {
-    const runId = "otelbadvalues";
+    const runId = await newRun();
     const tallyBefore = harness().platform.context.runEvents.tally;
 
     const before = Date.now();
@@ -148,7 +161,7 @@ describe("bad values in an OTLP request", () => {
   });
 
   it("the rarer ones: an unpaired surrogate, a run id that is no string, a malformed attribute, an endless span", async () => {
-    const runId = "otelrarer";
+    const runId = await newRun();
     const start = BigInt(Date.now() - 40 * 24 * 3600 * 1000) * 1_000_000n; // 40 days: past duration_ms's int4
     const response = await postSpans([
       span(runId, "surrogate \uD800 alone"),
@@ -178,13 +191,26 @@ describe("bad values in an OTLP request", () => {
     expect(rows[3]).toMatchObject({ traceId: "01".repeat(16), spanId: "02".repeat(8) });
   });
 
+  it("a project's key stores nothing in another project's run, and the run's own project's key does", async () => {
+    const runId = await newRun();
+    const other = await ensureProjectEnvironment(harness().platform.context.db, "proj_otelother", testPlatformOptions());
+    const events = harness().platform.context.runEvents;
+    const rejectedBefore = events.tally.rejected;
+    const forged = await post("/otel/v1/traces", { resourceSpans: [{ scopeSpans: [{ spans: [span(runId, "forged")] }] }] }, other.apiKey);
+    expect(forged.status).toBe(200); // the exporter is not told which runs exist
+    expect((await postSpans([span(runId, "own")])).status).toBe(200);
+    await events.flush();
+    expect((await eventsOf(runId)).map((r) => r.name)).toEqual(["own"]);
+    expect(events.tally.rejected).toBe(rejectedBefore + 1);
+  });
+
   it("a request with nothing wrong gets an empty partialSuccess", async () => {
-    const response = await postSpans([span("otelclean", "fine")]);
+    const response = await postSpans([span(await newRun(), "fine")]);
     expect(await response.json()).toEqual({ partialSuccess: {} });
   });
 
   it("log records: a NaN double (null in JSON), a NUL in the body, a bad time and a malformed record", async () => {
-    const runId = "otelbadlogs";
+    const runId = await newRun();
     const log = (body: OtlpValue, extra: Record<string, unknown> = {}) => ({
       timeUnixNano: nowNanos(),
       severityText: "INFO",
@@ -253,12 +279,13 @@ describe("bad values in an OTLP request", () => {
 
   it("a row Postgres refuses anyway costs only itself: the rest of its INSERT is stored, the loss counted", async () => {
     await withBuffer({ flushEveryMs: 10 }, async (buffer) => {
-      const row = (name: string): RunEventRow => ({ runId: "otelrefused", kind: "log", name, startTime: new Date(), attributes: {} });
+      const runId = await newRun();
+      const row = (name: string): RunEventRow => ({ runId, kind: "log", name, startTime: new Date(), attributes: {} });
       // Straight to the buffer, past the receiver's repairs: jsonb refuses \u0000.
       const rows = [row("one"), row("two"), row("bad\u0000"), row("four"), row("five")];
-      expect(await buffer.admit(rows)).toBe(true);
+      expect(await buffer.admit((await harnessEnvironment()).id, rows)).toBe(true);
       await buffer.flush();
-      expect((await eventsOf("otelrefused")).map((r) => r.name)).toEqual(["one", "two", "four", "five"]);
+      expect((await eventsOf(runId)).map((r) => r.name)).toEqual(["one", "two", "four", "five"]);
       expect(buffer.tally).toMatchObject({ stored: 4, lost: 1 });
       expect(buffer.held.rows).toBe(0);
     });
@@ -269,7 +296,7 @@ describe("a full buffer", () => {
   it("makes the receiver wait for a write, then answers 503 with Retry-After; it never holds more than its bound", async () => {
     const capacity = { rows: 20, chars: 1_000_000 };
     await withBuffer({ capacity, rowsPerInsert: 10, flushEveryMs: 10, waitForRoomMs: 600 }, async (buffer) => {
-      const runId = "otelfull";
+      const runId = await newRun();
       const spans = (label: string, n: number) => Array.from({ length: n }, (_, i) => span(runId, `${label} ${i}`));
       const writes = await blockWrites();
       try {
@@ -307,7 +334,7 @@ describe("a full buffer", () => {
   it("a flood from exporters that retry as OTLP says: every row stored once, none lost, the bound kept", async () => {
     const capacity = { rows: 200, chars: 10_000_000 };
     await withBuffer({ capacity, rowsPerInsert: 50, flushEveryMs: 10, waitForRoomMs: 200 }, async (buffer) => {
-      const runId = "otelflood";
+      const runId = await newRun();
       let turnedAway = 0;
       // What the OTel exporter does on 503: wait Retry-After, send the same request again.
       const exporter = async (request: number) => {
