@@ -13,7 +13,29 @@ export function createStripeClient(stripe: Config["stripe"]): Stripe {
     telemetry: false,
     ...(stripe.useStandIn ? { host: LOCALHOST, port: stripe.standInPort, protocol: "http" as const } : {}),
   });
+  formatStripeErrorStacksPlainly();
   return withoutCallSiteStacks(client);
+}
+
+/** The stack formatters this module installed (so a second client does not wrap its own). */
+const plainFormatters = new WeakSet<object>();
+
+/**
+ * When a request fails (a declined card), the SDK reads its error's stack to append the caller's frames, and a
+ * Trigger.dev worker's source-map support then parses the maps of the bundle chunk the SDK is in: about 23 MB kept
+ * for the life of the task process, per process that ever saw a decline. A decline is an answer, not a bug to
+ * trace through our sources: a Stripe error's frames are formatted as V8 formats them (bundle positions), every
+ * other error's by whatever formatter was installed before.
+ */
+function formatStripeErrorStacksPlainly(): void {
+  const installed = Error.prepareStackTrace;
+  if (installed === undefined || plainFormatters.has(installed)) return; // V8's own format is plain already
+  const formatter = (error: Error, sites: NodeJS.CallSite[]): unknown =>
+    error instanceof Stripe.errors.StripeError
+      ? [String(error), ...sites.map((site) => `    at ${site}`)].join("\n")
+      : installed(error, sites);
+  plainFormatters.add(formatter);
+  Error.prepareStackTrace = formatter;
 }
 
 /**

@@ -66,4 +66,16 @@ describe("createStripeClient", () => {
     // What it loses: the caller's frames after the SDK's marker line.
     expect((failure as Error).stack).toMatch(/Originating from:\nError$/);
   });
+
+  it("formats a Stripe error's stack without the installed (source-mapping) formatter, and other errors' with it", async () => {
+    const failure = await client()
+      .paymentIntents.retrieve("pi_declined")
+      .catch((error: unknown) => error);
+    // The recording formatter saw no frames: the call-site capture has none, and the decline's were not its to format.
+    expect(formatted.filter((functions) => functions.length > 0)).toEqual([]);
+    expect((failure as Error).stack).toMatch(/^Error: Your card was declined\.\n {4}at /);
+    const other = new Error("not Stripe's");
+    expect(other.stack).toMatch(/^Error: not Stripe's\n/);
+    expect(formatted.filter((functions) => functions.length > 0)).toHaveLength(1);
+  });
 });
