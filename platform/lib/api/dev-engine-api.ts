@@ -7,6 +7,7 @@ import {
   WorkloadRunAttemptCompleteRequestBody,
   WorkloadRunAttemptStartRequestBody,
 } from "@trigger.dev/core/v3/workers";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { runMessage, snapshotMessage } from "../engine/snapshots";
@@ -26,10 +27,13 @@ export const devEngineApi = new Hono<PlatformEnv>()
   })
   .get("/engine/v1/dev/presence", (c) =>
     streamSSE(c, async (stream) => {
-      const aborted = new Promise<void>((resolve) => stream.onAbort(resolve));
+      // One signal for the stream's life, and a sleep that lets go of it each beat: racing each sleep against a
+      // promise that settles only on abort added a reaction to that promise every 5 s for as long as a CLI stayed.
+      const closed = new AbortController();
+      stream.onAbort(() => closed.abort());
       while (!stream.aborted) {
         await stream.writeSSE({ event: "presence", data: JSON.stringify({ connected: true, at: new Date().toISOString() }) });
-        await Promise.race([stream.sleep(5_000), aborted]);
+        await sleep(5_000, undefined, { signal: closed.signal }).catch(() => undefined);
       }
     }),
   )
