@@ -5,24 +5,9 @@
 // write and a wake-up on each side; on the order-shaped workflow they, not the statements' work, were most of
 // what the platform's process and its Postgres spent (issue 16).
 //
-// A statement marked as the transaction's last (`endingTransaction`) takes COMMIT with it the same way, so such a
-// transaction costs n round trips. The mark is a promise the caller makes: nothing after that statement may fail
-// or write, because by the time its answer arrives the transaction is committed. A statement sent after it is
-// refused.
-//
 // What postgres.js's begin also did is kept: a savepoint per nested transaction, ROLLBACK on any error, and a
 // transaction whose statement failed is never reported committed (Postgres answers COMMIT with ROLLBACK then).
-import { sql as sqlTag, type SQL } from "drizzle-orm";
 import postgres from "postgres";
-
-/** Ends a statement's text: the transaction's COMMIT is sent right behind it. */
-const ENDS_TRANSACTION = "/* COMMIT follows */";
-
-/** `query`, marked as the last statement of its transaction (see above); outside a transaction it is plain. */
-export const endingTransaction = (query: SQL): SQL => sqlTag`${query} ${sqlTag.raw(ENDS_TRANSACTION)}`;
-
-/** Whether a statement's text (as sent) is marked by endingTransaction. */
-export const endsTransaction = (statement: string) => statement.endsWith(ENDS_TRANSACTION);
 
 type Body<T> = (tx: postgres.TransactionSql) => T | Promise<T>;
 
@@ -42,20 +27,11 @@ export async function beginPipelined<T>(sql: postgres.Sql, mode: string, body: B
     return query;
   };
   const send = (statement: string) => watched(connection.unsafe(statement));
-  /** COMMIT, once sent behind a statement marked as the last. */
-  let committing: ReturnType<typeof send> | undefined;
   let savepoints = 0;
   const tx = new Proxy(connection, {
     has: (target, key) => key === "savepoint" || Reflect.has(target, key),
     get(target, key) {
-      if (key === "unsafe")
-        return (...args: Parameters<postgres.Sql["unsafe"]>) => {
-          if (committing) throw new Error(`A statement was sent after its transaction's last one: ${args[0].slice(0, 200)}`);
-          const query = watched(target.unsafe(...args));
-          // Sent after the statement's own send (both go out a microtask later, in order) and in its write.
-          if (endsTransaction(args[0])) committing = send("commit");
-          return query;
-        };
+      if (key === "unsafe") return (...args: Parameters<postgres.Sql["unsafe"]>) => watched(target.unsafe(...args));
       if (key === "savepoint")
         return async <R>(...args: unknown[]): Promise<R> => {
           const inner = args.at(-1) as Body<R>;
@@ -83,7 +59,7 @@ export async function beginPipelined<T>(sql: postgres.Sql, mode: string, body: B
     if (mode.trim()) await opening;
     const result = await body(tx);
     await opening;
-    const closing = await (committing ?? send("commit"));
+    const closing = await send("commit");
     if (closing.command !== "COMMIT")
       throw new Error("The transaction was rolled back: one of its statements failed and the error was caught inside it.");
     connection.release();

@@ -49,7 +49,6 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
       `Attempt ${attemptNumber} started`,
       {
         alsoWith: sql`, attempt AS (INSERT INTO trigger_platform.attempts (run_id, number, status) SELECT id, attempt_number, 'EXECUTING' FROM changed ON CONFLICT DO NOTHING)`,
-        endsTransaction: true,
       },
     );
   });
@@ -161,14 +160,13 @@ export async function completeAttempt(ctx: EngineContext, env: ProjectEnvironmen
         run,
         { status: "COMPLETED_SUCCESSFULLY", output: completion.output ?? null, outputType: completion.outputType, reportedByRunner: true },
         withAttemptEnded,
-        true,
       );
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
     }
 
     const error = completion.error as Record<string, unknown>;
     if (error.code === "MAX_DURATION_EXCEEDED") {
-      const done = await finishRun(ctx, tx, effects, run, { status: "TIMED_OUT", error, reportedByRunner: true }, withAttemptEnded, true);
+      const done = await finishRun(ctx, tx, effects, run, { status: "TIMED_OUT", error, reportedByRunner: true }, withAttemptEnded);
       return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
     }
     const retry = completion.retry;
@@ -185,7 +183,7 @@ export async function completeAttempt(ctx: EngineContext, env: ProjectEnvironmen
       return { attemptStatus: "RETRY_QUEUED" as AttemptStatus, run: queued.run, snapshot: queued.snapshot };
     }
     const status = error.type === "INTERNAL_ERROR" && String(error.code).startsWith("TASK_PROCESS") ? "CRASHED" : "COMPLETED_WITH_ERRORS";
-    const done = await finishRun(ctx, tx, effects, run, { status, error, reportedByRunner: true }, withAttemptEnded, true);
+    const done = await finishRun(ctx, tx, effects, run, { status, error, reportedByRunner: true }, withAttemptEnded);
     return { attemptStatus: "RUN_FINISHED" as AttemptStatus, ...done };
   });
   ctx.notifier.publish(effects);

@@ -45,8 +45,6 @@ export async function finishRun(
   ending: Ending,
   /** CTEs for the same statement (see changeRunWithSnapshot): the attempt's own end, when one ends the run. */
   alsoWith?: SQL,
-  /** The caller's transaction ends with this: its last statement (the waiting run's resume) takes COMMIT with it. */
-  endsTransaction = false,
 ): Promise<{ run: Run; snapshot: Snapshot }> {
   // Ended already. (A pending cancel is CANCELED without completedAt: this is what finishes it.)
   if (run.completedAt) return { run, snapshot: await latestSnapshot(tx, run.id) };
@@ -65,10 +63,7 @@ export async function finishRun(
   if (!ending.reportedByRunner) effects.notifyRuns.add(run.friendlyId);
   effects.finishedRuns.push(finished.run);
   await enqueueAlerts(ctx, tx, effects, finished.run);
-  if (finished.runWaitpointId)
-    await completeWaitpoint(tx, effects, finished.runWaitpointId, runOutput(finished.run), {
-      endsTransaction: endsTransaction && finished.batchIds.length === 0,
-    });
+  if (finished.runWaitpointId) await completeWaitpoint(tx, effects, finished.runWaitpointId, runOutput(finished.run));
   // Every batch it is an item of (the one that made it, and any whose item's key named it).
   for (const batchId of finished.batchIds) await settleBatchIfDone(tx, effects, batchId);
   return { run: finished.run, snapshot: finished.snapshot };

@@ -2,7 +2,6 @@
 // on a snapshot it has not seen before, and hands its completed waitpoints to the task process.
 import { sql, type SQL } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../db/client";
-import { endingTransaction } from "../db/pipelined-transaction";
 import { runs, snapshots, type Run, type Snapshot } from "../db/schema";
 import { newIds } from "../ids";
 import { decodeRow, jsonParam, selectRow } from "./row-mapping";
@@ -88,8 +87,7 @@ export function insertSnapshotFrom(
  * Changes a run and writes its next snapshot in one statement (one round trip: these are the engine's
  * hottest writes). `changes` is the SET list; `alsoWith` may add CTEs (each starting with a comma) that
  * read the changed run as `changed`; `withWaiters` also looks up who waits for this run to end (the
- * waitpoint it completes, the batches it is an item of): only a run that ends needs them. `endsTransaction`: the
- * caller's transaction does nothing after it, and COMMIT goes with it (db/pipelined-transaction.ts).
+ * waitpoint it completes, the batches it is an item of): only a run that ends needs them.
  */
 export async function changeRunWithSnapshot(
   tx: DatabaseOrTransaction,
@@ -97,16 +95,17 @@ export async function changeRunWithSnapshot(
   changes: SQL,
   executionStatus: ExecutionStatus,
   description: string,
-  options: { alsoWith?: SQL; withWaiters?: boolean; completedWaitpoints?: Record<string, unknown>[]; endsTransaction?: boolean } = {},
+  options: { alsoWith?: SQL; withWaiters?: boolean; completedWaitpoints?: Record<string, unknown>[] } = {},
 ): Promise<{ run: Run; snapshot: Snapshot; runWaitpointId: string | null; batchIds: string[] }> {
   const waiters = sql`, (SELECT w.id FROM trigger_platform.waitpoints w WHERE w.type = 'RUN' AND w.completed_by_run_id = changed.id) AS run_waitpoint_id,
                         ARRAY(SELECT DISTINCT i.batch_id FROM trigger_platform.batch_items i WHERE i.run_id = changed.id) AS batch_ids`;
-  const statement = sql`WITH changed AS (UPDATE trigger_platform.runs SET ${changes} WHERE id = ${runId} RETURNING *),
+  const [row] = await tx.execute<Record<string, unknown>>(
+    sql`WITH changed AS (UPDATE trigger_platform.runs SET ${changes} WHERE id = ${runId} RETURNING *),
              snapshot AS (${insertSnapshotFrom(sql`changed`, executionStatus, description, options.completedWaitpoints)} RETURNING *)
              ${options.alsoWith ?? sql``}
         SELECT changed.*, row_to_json(snapshot) AS written_snapshot ${options.withWaiters ? waiters : sql``}
-          FROM changed, snapshot`;
-  const [row] = await tx.execute<Record<string, unknown>>(options.endsTransaction ? endingTransaction(statement) : statement);
+          FROM changed, snapshot`,
+  );
   if (!row) throw new Error(`No run ${runId} to change`);
   return {
     run: decodeRow(runs, row),

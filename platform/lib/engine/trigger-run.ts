@@ -52,8 +52,6 @@ export async function triggerRun(
   taskIdentifier: string,
   body: TriggerBody,
   batch?: { batchId: string; index: number },
-  /** The caller's transaction ends with this trigger: its last statement takes COMMIT with it. */
-  endsTransaction = false,
 ): Promise<TriggerOutcome> {
   const options = body.options ?? {};
   const now = new Date();
@@ -170,7 +168,7 @@ export async function triggerRun(
   effects.wakeEnvironments.add(environmentId);
   if (delayUntil) effects.timers.push(delayUntil);
   if (inserted.expireAt) effects.timers.push(inserted.expireAt);
-  if (blocksParent && parent) await refreshBlockedRun(tx, effects, parent.id, parent, { endsTransaction });
+  if (blocksParent && parent) await refreshBlockedRun(tx, effects, parent.id, parent);
   return { run: inserted, isCached: false };
 }
 
@@ -245,7 +243,7 @@ export async function triggerTask(
     ? await triggerRun(ctx, ctx.db, effects, environmentId, taskIdentifier, body)
     : await ctx.db.transaction(async (tx) => {
         await spendOneTimeToken(tx, oneTimeUseToken, `trigger ${taskIdentifier}`);
-        return triggerRun(ctx, tx, effects, environmentId, taskIdentifier, body, undefined, true);
+        return triggerRun(ctx, tx, effects, environmentId, taskIdentifier, body);
       });
   ctx.notifier.publish(effects);
   return outcome;

@@ -99,13 +99,10 @@ export async function completeWaitpoint(
   effects: Effects,
   waitpointId: string,
   result: WaitpointOutput,
-  /** The caller's transaction ends here: the last blocked run's change takes COMMIT with it. */
-  { endsTransaction = false }: { endsTransaction?: boolean } = {},
 ): Promise<Waitpoint | undefined> {
   const done = await markCompleted(tx, waitpointId, result);
   if (!done) return undefined;
-  for (const [i, runId] of done.blockedRunIds.entries())
-    await refreshBlockedRun(tx, effects, runId, undefined, { endsTransaction: endsTransaction && i === done.blockedRunIds.length - 1 });
+  for (const runId of done.blockedRunIds) await refreshBlockedRun(tx, effects, runId);
   return done.waitpoint;
 }
 
@@ -127,8 +124,6 @@ export async function refreshBlockedRun(
   runId: string,
   /** The run, if this transaction locked it already (and has not changed it since). */
   locked?: Run,
-  /** The caller's transaction ends here: the run's change, if any, takes COMMIT with it. */
-  { endsTransaction = false }: { endsTransaction?: boolean } = {},
 ): Promise<void> {
   const run = locked ?? (await lockRun(tx, runId));
   if (!run || !isInAttempt(run.status)) return;
@@ -159,7 +154,6 @@ export async function refreshBlockedRun(
         sql`status = 'WAITING_TO_RESUME', updated_at = now()`,
         "EXECUTING_WITH_WAITPOINTS",
         `Waiting for ${open.length} waitpoint(s)`,
-        { endsTransaction },
       );
       effects.notifyRuns.add(run.friendlyId);
     }
@@ -177,7 +171,6 @@ export async function refreshBlockedRun(
       completedWaitpoints: completed,
       alsoWith: sql`, delivered AS (UPDATE trigger_platform.run_waitpoints SET delivered_at = now()
                                    WHERE run_id = ${runId} AND waitpoint_id = ANY(${textArray(open.map((o) => o.waitpoint.id))}))`,
-      endsTransaction,
     },
   );
   effects.notifyRuns.add(run.friendlyId);

@@ -6,7 +6,6 @@ import net from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabaseHandle } from "../../lib/db/client";
-import { endingTransaction } from "../../lib/db/pipelined-transaction";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 let database: TestDatabase;
@@ -62,43 +61,6 @@ describe("a transaction through the platform's handle", () => {
     });
     expect(writes - before).toBe(3); // BEGIN + INSERT, SELECT, COMMIT
     expect(await rows()).toEqual([-1, 0, 1]);
-  });
-
-  it("marked as the last, a statement takes COMMIT with it: one round trip per statement", async () => {
-    await clear();
-    const last = (n: number) => endingTransaction(sql`UPDATE pipelined SET n = n + ${n} WHERE n > ${0}`);
-    await handle.db.transaction(async (tx) => {
-      await tx.execute(sql`INSERT INTO pipelined VALUES (${1})`);
-      await tx.execute(last(0));
-    });
-    const before = writes;
-    const changed = await handle.db.transaction(async (tx) => {
-      await tx.execute(sql`INSERT INTO pipelined VALUES (${2})`);
-      return tx.execute(last(10));
-    });
-    expect(writes - before).toBe(2); // BEGIN + INSERT, UPDATE + COMMIT
-    expect(changed.count).toBe(2);
-    expect(await rows()).toEqual([11, 12]);
-  });
-
-  it("a marked statement that fails takes the transaction with it", async () => {
-    await clear();
-    const failing = handle.db.transaction(async (tx) => {
-      await tx.execute(sql`INSERT INTO pipelined VALUES (${1})`);
-      await tx.execute(endingTransaction(sql`INSERT INTO pipelined VALUES (${1})`));
-    });
-    await expect(failing).rejects.toMatchObject({ cause: { code: "23505" } });
-    expect(await rows()).toEqual([]);
-  });
-
-  it("refuses a statement sent after the one marked as the last", async () => {
-    await clear();
-    const misused = handle.db.transaction(async (tx) => {
-      await tx.execute(endingTransaction(sql`INSERT INTO pipelined VALUES (${1})`));
-      await tx.execute(sql`INSERT INTO pipelined VALUES (${2})`);
-    });
-    await expect(misused).rejects.toMatchObject({ cause: { message: expect.stringMatching(/after its transaction's last/) } });
-    expect(await rows()).toEqual([1]); // committed with the marked statement, as its mark promised
   });
 
   it("writes nothing when a statement fails, and the error is the statement's", async () => {
