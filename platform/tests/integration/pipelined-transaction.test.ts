@@ -80,8 +80,22 @@ describe("a transaction through the platform's handle", () => {
       await tx.execute(sql`INSERT INTO pipelined VALUES (${1})`).catch(() => undefined);
       return "done";
     });
-    await expect(swallowing).rejects.toThrow(/rolled back/);
+    await expect(swallowing).rejects.toMatchObject({ message: expect.stringMatching(/rolled back/), cause: { code: "23505" } });
     expect(await rows()).toEqual([]);
+  });
+
+  it("refuses a first statement postgres.js could not send (an undefined parameter) and goes on serving", async () => {
+    await clear();
+    for (const position of ["first", "later"] as const) {
+      const refused = handle.db.transaction(async (tx) => {
+        if (position === "later") await tx.execute(sql`INSERT INTO pipelined VALUES (${1})`);
+        await tx.execute(sql`INSERT INTO pipelined VALUES (${sql.param(undefined)})`);
+      });
+      await expect(refused).rejects.toMatchObject({ cause: { message: expect.stringMatching(/undefined/i) } });
+      // A pool of one: a connection left waiting, or not handed back, would hang this.
+      await handle.db.transaction((tx) => tx.execute(sql`INSERT INTO pipelined VALUES (${position === "first" ? 10 : 20})`));
+    }
+    expect(await rows()).toEqual([10, 20]);
   });
 
   it("rolls a failed savepoint back and keeps the rest", async () => {
