@@ -13,3 +13,15 @@ export const RUN_STAMP = new Date().toISOString().replace(/[:.]/g, "-");
 
 /** A progress line, stamped with the time of day. */
 export const progress = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+/** Runs a bench's main and exits when it is done (a pool or a timer left open must not keep the bench alive),
+ *  with 1 if it failed. */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(process.exitCode ?? 0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

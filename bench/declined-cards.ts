@@ -4,7 +4,7 @@
 // (src/payments/stripe-client.ts): about 26 MB per process, for the life of the process.
 import { seedCatalog } from "../db/seed";
 import { startBenchPostgres } from "./bench-database";
-import { RUN_STAMP, progress } from "./bench-settings";
+import { RUN_STAMP, progress, runBench } from "./bench-settings";
 import { stackMemoryNow } from "./memory-peaks";
 import { benchOrder, fireBurst, OrderWatcher, type Accepted } from "./order-load";
 import { startStackProcess } from "./stack-process";
@@ -69,10 +69,4 @@ async function main() {
   printTable(rows);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -10,7 +10,7 @@ import { ensureProjectEnvironment } from "../platform/lib/environments";
 import { internalId } from "../platform/lib/ids";
 import type { PlatformOptions } from "../platform/lib/platform-options";
 import { startBenchPostgres } from "./bench-database";
-import { numberSetting, progress } from "./bench-settings";
+import { numberSetting, progress, runBench } from "./bench-settings";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
 import { printTable, round } from "./stats";
 
@@ -136,10 +136,4 @@ async function main() {
   printTable(rows);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);
