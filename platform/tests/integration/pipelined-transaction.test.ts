@@ -138,4 +138,17 @@ describe("a transaction through the platform's handle", () => {
     await handle.db.transaction((tx) => tx.execute(sql`INSERT INTO pipelined VALUES (${3})`));
     expect(await rows()).toEqual([3]);
   });
+
+  it("refuses the next statement when its connection closed between two (postgres.js would write to the closed socket)", async () => {
+    await clear();
+    const closedMeanwhile = handle.db.transaction(async (tx) => {
+      await tx.execute(sql`INSERT INTO pipelined VALUES (${1})`);
+      cutConnections();
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the close is seen before the next statement
+      await tx.execute(sql`INSERT INTO pipelined VALUES (${2})`);
+    });
+    await expect(closedMeanwhile).rejects.toMatchObject({ cause: { message: expect.stringMatching(/connection to Postgres is gone/) } });
+    await handle.db.transaction((tx) => tx.execute(sql`INSERT INTO pipelined VALUES (${3})`));
+    expect(await rows()).toEqual([3]);
+  });
 });
