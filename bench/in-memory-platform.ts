@@ -9,6 +9,10 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { Server as SocketServer } from "socket.io";
+// What the platform hands the CLI and when it repeats a resume, taken from it so the two cannot drift apart (a
+// resumed run is told again a moment later: the CLI may not have subscribed yet).
+import { MACHINE } from "../platform/lib/engine/dequeue";
+import { RESUME_REPEATS_MS } from "../platform/lib/engine/run-notifier";
 
 type Snapshot = { id: string; status: string; completedWaitpoints: Record<string, unknown>[] };
 type BaselineRun = {
@@ -33,10 +37,6 @@ type WorkerMetadata = {
   queues?: { name: string; concurrencyLimit?: number | null }[];
 };
 type Completion = { ok: boolean; output?: string; outputType?: string; error?: unknown };
-
-const MACHINE = { name: "small-1x", cpu: 0.5, memory: 0.5, centsPerMs: 0 };
-/** A resumed run is told again a moment later, as the platform does (the CLI may not have subscribed yet). */
-const RESUME_REPEATS_MS = [300, 1_200];
 
 export async function startInMemoryPlatform(options: { maxConcurrentRuns: number; holdMs: number }) {
   const runs = new Map<string, BaselineRun>();

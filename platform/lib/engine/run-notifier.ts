@@ -25,7 +25,7 @@ export type DeletedRows = Record<string, number>;
  * the task process) and is resumed a moment later would otherwise wait for the CLI's 5 s poll. A repeat
  * about an unchanged snapshot costs the CLI one read.
  */
-const RESUME_REPEATS_MS = [300, 1_200];
+export const RESUME_REPEATS_MS = [300, 1_200];
 
 export const noEffects = (): Effects => ({
   wakeEnvironments: new Set(),
