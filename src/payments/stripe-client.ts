@@ -22,7 +22,7 @@ const plainFormatters = new WeakSet<object>();
 
 /**
  * When a request fails (a declined card), the SDK reads its error's stack to append the caller's frames, and a
- * Trigger.dev worker's source-map support then parses the maps of the bundle chunk the SDK is in: about 23 MB kept
+ * Trigger.dev worker's source-map support then parses the maps of the bundle chunk the SDK is in: about 26 MB kept
  * for the life of the task process, per process that ever saw a decline. A decline is an answer, not a bug to
  * trace through our sources: a Stripe error's frames are formatted as V8 formats them (bundle positions), every
  * other error's by whatever formatter was installed before.

@@ -38,7 +38,7 @@ function connectionIsGone(error: unknown): boolean {
  * before the first statement is queued behind BEGIN: there, postgres.js hands a serializing failure to the query
  * ahead of it (BEGIN) and leaves the statement waiting for an answer that never comes, and its connection with it.
  */
-export function unsendable(parameters: readonly unknown[] = []): string | undefined {
+function unsendable(parameters: readonly unknown[] = []): string | undefined {
   if (parameters.length >= 65_534) return `${parameters.length} parameters, where Postgres takes at most 65,533`;
   for (const [i, value] of parameters.entries()) {
     const where = `parameter $${i + 1}`;
