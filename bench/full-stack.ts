@@ -6,7 +6,8 @@
 //   3. contention: 200 orders for 50 units of one SKU, time to drain, the stock exactly sold out;
 //   4. the invariant checker over the database;
 //   5. the platform alone (bench/platform-measures.ts) with the no-op fixture project, its order-shaped
-//      no-op workflow included, and the same against the in-memory server: the ceiling the CLI allows.
+//      no-op workflow included, and the same against the in-memory server: the ceiling the CLI allows;
+//   6. the run engine alone (bench/engine-measures.ts): the floor of a durable platform's share.
 // Output: a table, issue 16's targets each beside its figure (✓/✗), bench/results/bench-<time>.json and .svg
 // (latency distribution), and last the line `full-stack orders/s: X (direct: Y, ratio: Z; ceiling: C, ratio: R)`.
 import fs from "node:fs";
@@ -22,6 +23,7 @@ import { stackMemoryNow, trackMemory } from "./memory-peaks";
 import { benchOrder, fireAtRate, fireBurst, fireWithBacklog, latencies, OrderWatcher, type Accepted } from "./order-load";
 import { backendsOf } from "./postgres-activity";
 import { measureInMemoryPlatform, measurePlatform, PLATFORM_TARGETS, platformRatios } from "./platform-measures";
+import { measureEngineAlone } from "./engine-measures";
 import { TASK_PROCESS_ROLE, cpuBetween, sampleProcesses } from "./process-cpu";
 import { BENCH_ACCESS_TOKEN, startStackProcess } from "./stack-process";
 import { numberSetting, progress, RUN_STAMP } from "./bench-settings";
@@ -230,11 +232,40 @@ async function main() {
     await platformDb.close();
     progress("the in-memory server (the ceiling), same CLI and project…");
     const ceiling = await measureInMemoryPlatform({ triggers: 200, noopRuns: 150, workflowSamples: 10, workflows: 60 });
+
+    // 6. The engine alone: the least the platform's share can be while it keeps every run in Postgres.
+    memory.phase("engine alone");
+    progress("the run engine alone (no HTTP, no CLI)…");
+    const engineDb = await postgres.database("bench_engine_alone");
+    const engineRounds = await measureEngineAlone(engineDb.url, { warmUp: 50, workflows: 150, rounds: 3 });
+    await engineDb.close();
+    const engineAlone = engineRounds.reduce((a, b) => (b.engineCpuMs + b.postgresCpuMs < a.engineCpuMs + a.postgresCpuMs ? b : a));
     memory.stop();
     await database.close();
     await postgres.stop();
 
     // Report.
+    // What targets 1 and 3 leave: at the CPU per second this run's load kept busy, the CPU a workflow (an order)
+    // may take to reach the ratio, beside what it took and beside the floor of a durable platform: the ceiling's
+    // own workflow (the in-memory server's CPU included) plus the engine alone with its Postgres.
+    const cpuOf = (perRole: Record<string, number>) => Object.values(perRole).reduce((a, b) => a + b, 0);
+    const ceilingWorkflowMs = cpuOf(ceiling.workflows.cpuMsPerWorkflow);
+    const oursWorkflowMs = cpuOf(platform.workflows.cpuMsPerWorkflow);
+    const engineFloorMs = engineAlone.engineCpuMs + engineAlone.postgresCpuMs;
+    const workflowBudgetMs =
+      (oursWorkflowMs * platform.workflows.workflowsPerSecond) /
+      (PLATFORM_TARGETS.workflowsPerSecond.atLeast * ceiling.workflows.workflowsPerSecond);
+    const windowCpuMs = windowCpu.reduce((sum, c) => sum + c.cpuMs, 0);
+    const orderBudgetMs =
+      windowCpuMs / ((windowCloses - windowOpens) / 1000) / (TARGETS.ofCeiling.atLeast * ceiling.workflows.workflowsPerSecond);
+    const budgets = {
+      workflow: { budgetMs: round(workflowBudgetMs), tookMs: round(oursWorkflowMs), floorMs: round(ceilingWorkflowMs + engineFloorMs) },
+      order: {
+        budgetMs: round(orderBudgetMs),
+        tookMs: round(windowCpuMs / Math.max(1, inWindow)),
+        floorMs: round(ceilingWorkflowMs + engineFloorMs + bestDirect.cpuMsPerOrder),
+      },
+    };
     const results = {
       machine: {
         cpus: os.cpus().length,
@@ -266,6 +297,8 @@ async function main() {
       invariantViolations: violations,
       platform,
       ceiling,
+      engineAlone: engineRounds,
+      budgets,
       idleWarmMemory,
       memory: memory.report(),
       benchSeconds: Math.round((performance.now() - benchStarted) / 1000),
@@ -375,6 +408,17 @@ async function main() {
       [
         "4. idle warm stack, MB",
         `${ratioAgainst(idleWarmMemory.totalMb, TARGETS.idleWarmMb)}: ${idleWarmMemory.roles.map((r) => `${r.role} ${r.pssMb} (${r.processes})`).join(", ")}`,
+      ],
+    ]);
+    console.log("\nWhat targets 1 and 3 leave, in CPU (all processes) at the CPU per second this run kept busy:");
+    printTable([
+      [
+        "1. a no-op workflow at 0.95 × ceiling",
+        `${budgets.workflow.budgetMs} ms; ours took ${budgets.workflow.tookMs}; the floor ${budgets.workflow.floorMs} (the ceiling's workflow ${round(ceilingWorkflowMs)} + the engine alone ${round(engineFloorMs)}, its Postgres included)`,
+      ],
+      [
+        "3. an order at 0.8 × ceiling",
+        `${budgets.order.budgetMs} ms; the stack took ${budgets.order.tookMs}; the floor ${budgets.order.floorMs} (the same + the direct baseline's order ${bestDirect.cpuMsPerOrder})`,
       ],
     ]);
     console.log(`\nwritten: ${jsonFile}, ${svgFile} (${results.benchSeconds} s in all)`);
