@@ -69,14 +69,7 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
       TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT: `${ctx.origin}/otel`,
       // The run's OTLP exporters read it: their spans and log lines carry the project's key, as every call does.
       OTEL_EXPORTER_OTLP_HEADERS: `Authorization=${encodeURIComponent(`Bearer ${env.apiKey}`)}`,
-      // Spans and logs in batches (Trigger.dev's DEV_OTEL_BATCH_PROCESSING_ENABLED, with its defaults):
-      // otherwise the SDK sends one HTTP request per span and per log line — about 30 per order here, the
-      // largest share of the task processes' CPU. The SDK still flushes at the end of every attempt.
-      TRIGGER_OTEL_BATCH_PROCESSING_ENABLED: "1",
-      TRIGGER_OTEL_SPAN_MAX_EXPORT_BATCH_SIZE: "64",
-      TRIGGER_OTEL_SPAN_SCHEDULED_DELAY_MILLIS: "200",
-      TRIGGER_OTEL_LOG_MAX_EXPORT_BATCH_SIZE: "64",
-      TRIGGER_OTEL_LOG_SCHEDULED_DELAY_MILLIS: "200",
+      ...TELEMETRY_BATCHING,
       TRIGGER_API_URL: ctx.origin,
       TRIGGER_STREAM_URL: ctx.origin,
       TRIGGER_RUN_ID: result.run.friendlyId,
@@ -86,6 +79,17 @@ export async function startAttempt(ctx: EngineContext, env: ProjectEnvironment, 
     },
   };
 }
+
+/** Spans and logs in batches (Trigger.dev's DEV_OTEL_BATCH_PROCESSING_ENABLED, with its defaults): otherwise the
+ *  SDK sends one HTTP request per span and per log line, about 30 per order here, the largest share of the task
+ *  processes' CPU. The SDK still flushes at the end of every attempt. Handed to every attempt as variables. */
+export const TELEMETRY_BATCHING = {
+  TRIGGER_OTEL_BATCH_PROCESSING_ENABLED: "1",
+  TRIGGER_OTEL_SPAN_MAX_EXPORT_BATCH_SIZE: "64",
+  TRIGGER_OTEL_SPAN_SCHEDULED_DELAY_MILLIS: "200",
+  TRIGGER_OTEL_LOG_MAX_EXPORT_BATCH_SIZE: "64",
+  TRIGGER_OTEL_LOG_SCHEDULED_DELAY_MILLIS: "200",
+} as const;
 
 export async function heartbeat(ctx: EngineContext, env: ProjectEnvironment, runId: string): Promise<void> {
   await ctx.db.execute(
