@@ -33,6 +33,7 @@ import {
   type BulkActionTuning,
 } from "./bulk-actions";
 import { recoverStalledRun, renewLeasesAfterStart, stalledRunsDueWork } from "./crash-recovery";
+import { plannerStatisticsDueWork } from "./planner-statistics";
 import { dequeueRuns, type Dequeued } from "./dequeue";
 import type { EngineContext } from "./engine-context";
 import { sendToInputStream, waitForInputStream, type InputStreamWaitBody } from "./input-streams";
@@ -79,6 +80,7 @@ export class RunEngine {
     );
     due.push(bulkActionsDueWork(this.context, this.bulkActionTuning));
     due.push(alertDeliveriesDueWork(this.context));
+    due.push(plannerStatisticsDueWork(this.context));
     if (options.retention) due.push(retentionDueWork(this.context, options.retention));
     this.timers = new PlatformTimers(this.notifier, due);
   }
