@@ -10,6 +10,7 @@ import { ensureProjectEnvironment } from "../platform/lib/environments";
 import { internalId } from "../platform/lib/ids";
 import type { PlatformOptions } from "../platform/lib/platform-options";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
+import { sql } from "drizzle-orm";
 import { round } from "./stats";
 
 const OPTIONS: PlatformOptions = {
@@ -112,6 +113,9 @@ export async function measureEngineAlone(
   const measured: EngineAloneRound[] = [];
   try {
     await load(warmUp);
+    // The statistics a running platform has by now (planner-statistics.ts): without them Postgres walks the
+    // environment's runs for a lookup by id and environment, and the floor would be measured too high.
+    await handle.db.execute(sql`ANALYZE`);
     for (let round_ = 1; round_ <= rounds; round_++) {
       const before = sampleProcesses();
       const cpu = process.cpuUsage();
