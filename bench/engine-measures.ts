@@ -3,6 +3,7 @@
 // the CLI drives it: trigger, dequeue, start, complete, and the poll of the resumed parent, 12 workflows at once.
 // It is the floor of the platform's share: what a durable engine costs with no request to answer. Used by
 // `npm run bench:engine` (three rounds) and `npm run bench` (one, beside issue 16's targets).
+import { sql } from "drizzle-orm";
 import { createDatabaseHandle } from "../platform/lib/db/client";
 import { migratePlatform } from "../platform/lib/db/migrate";
 import { RunEngine } from "../platform/lib/engine";
@@ -10,7 +11,6 @@ import { ensureProjectEnvironment } from "../platform/lib/environments";
 import { internalId } from "../platform/lib/ids";
 import type { PlatformOptions } from "../platform/lib/platform-options";
 import { cpuBetween, sampleProcesses } from "./process-cpu";
-import { sql } from "drizzle-orm";
 import { round } from "./stats";
 
 const OPTIONS: PlatformOptions = {
