@@ -33,10 +33,10 @@ import {
   type BulkActionTuning,
 } from "./bulk-actions";
 import { recoverStalledRun, renewLeasesAfterStart, stalledRunsDueWork } from "./crash-recovery";
-import { plannerStatisticsDueWork } from "./planner-statistics";
 import { dequeueRuns, type Dequeued } from "./dequeue";
 import type { EngineContext } from "./engine-context";
 import { sendToInputStream, waitForInputStream, type InputStreamWaitBody } from "./input-streams";
+import { plannerStatisticsDueWork } from "./planner-statistics";
 import { listQueues, overrideQueueLimit, resetQueueLimit, retrieveQueue, setQueuePaused, type QueueRef } from "./queues";
 import { addTags, cancelRun, replayRun, rescheduleRun, resetIdempotencyKey, type ReplayOptions } from "./run-actions";
 import { flushMetadata, type Flushed } from "./run-metadata";

@@ -4,17 +4,18 @@
 // every run. Autovacuum analyzes a table only on its next round (a minute apart by default), so a fresh install ran
 // its hottest statements (the snapshot poll, a child's lock of its parent) that way for its first minute, and every
 // benchmark on a fresh database for all of it. So the platform analyzes each of its tables once, as soon as it
-// holds enough rows to describe; autovacuum keeps the statistics current after that.
+// holds enough rows to describe, until the runs table has statistics; autovacuum keeps them current after that.
 import { getTableName, sql } from "drizzle-orm";
-import { attempts, batchItems, runs, runWaitpoints, snapshots, triggerPlatform, waitpoints } from "../db/schema";
+import { runs, triggerPlatform } from "../db/schema";
 import type { EngineContext } from "./engine-context";
 import type { DueWork } from "./timers";
 
 /** Rows enough for statistics that tell an environment from a run. */
 const ANALYZE_AT_ROWS = 100;
 const CHECK_EVERY_MS = 5_000;
-/** The tables the engine's hottest statements read: once each has statistics, the check stops. */
-const HOT_TABLES = [runs, snapshots, waitpoints, runWaitpoints, attempts, batchItems].map((table) => getTableName(table));
+/** The table that grows fastest among those the hottest statements read, and the one they walked: once it has
+ *  statistics the check stops (a table still too small by then is soon enough for autovacuum's rounds). */
+const RUNS = getTableName(runs);
 
 /** The platform's tables: whether Postgres has statistics for each, and whether it holds enough rows for them. */
 export async function tableStatistics(ctx: EngineContext): Promise<{ name: string; analyzed: boolean; ready: boolean }[]> {
@@ -30,7 +31,7 @@ export function plannerStatisticsDueWork(ctx: EngineContext): DueWork {
   // error, and the table would otherwise be tried again every few seconds.
   const settled = new Set<string>();
   let nextCheck = new Date();
-  const done = () => HOT_TABLES.every((name) => settled.has(name));
+  const done = () => settled.has(RUNS);
   return {
     name: "planner statistics",
     nextDue: async () => (done() ? null : nextCheck),
@@ -39,8 +40,9 @@ export function plannerStatisticsDueWork(ctx: EngineContext): DueWork {
       nextCheck = new Date(Date.now() + CHECK_EVERY_MS);
       for (const table of await tableStatistics(ctx)) {
         if (settled.has(table.name) || !(table.analyzed || table.ready)) continue;
-        settled.add(table.name);
+        // Settled only once it succeeded: a lock timeout or a lost connection is tried again on the next check.
         if (!table.analyzed) await ctx.db.execute(sql`ANALYZE ${sql.identifier(triggerPlatform.schemaName)}.${sql.identifier(table.name)}`);
+        settled.add(table.name);
       }
     },
   };
