@@ -2,7 +2,7 @@
 // order-shaped no-op workflow (a parent, three children one after the other, each blocking it), driven the way
 // the CLI drives it: trigger, dequeue, start, complete, and the poll of the resumed parent, 12 workflows at once.
 // It is the floor of the platform's share: what a durable engine costs with no request to answer. Used by
-// `npm run bench:engine` (three rounds) and `npm run bench` (one, beside issue 16's targets).
+// `npm run bench:engine` and `npm run bench` (beside issue 16's targets: bench/target-budgets.ts).
 import { sql } from "drizzle-orm";
 import { createDatabaseHandle } from "../platform/lib/db/client";
 import { migratePlatform } from "../platform/lib/db/migrate";

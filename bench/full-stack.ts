@@ -24,6 +24,7 @@ import { benchOrder, fireAtRate, fireBurst, fireWithBacklog, latencies, OrderWat
 import { backendsOf } from "./postgres-activity";
 import { measureInMemoryPlatform, measurePlatform, PLATFORM_TARGETS, platformRatios } from "./platform-measures";
 import { measureEngineAlone } from "./engine-measures";
+import { targetBudgets } from "./target-budgets";
 import { TASK_PROCESS_ROLE, cpuBetween, sampleProcesses } from "./process-cpu";
 import { BENCH_ACCESS_TOKEN, startStackProcess } from "./stack-process";
 import { numberSetting, progress, RUN_STAMP } from "./bench-settings";
@@ -239,33 +240,19 @@ async function main() {
     const engineDb = await postgres.database("bench_engine_alone");
     const engineRounds = await measureEngineAlone(engineDb.url, { warmUp: 50, workflows: 150, rounds: 3 });
     await engineDb.close();
-    const engineAlone = engineRounds.reduce((a, b) => (b.engineCpuMs + b.postgresCpuMs < a.engineCpuMs + a.postgresCpuMs ? b : a));
     memory.stop();
     await database.close();
     await postgres.stop();
 
     // Report.
-    // What targets 1 and 3 leave: at the CPU per second this run's load kept busy, the CPU a workflow (an order)
-    // may take to reach the ratio, beside what it took and beside the floor of a durable platform: the ceiling's
-    // own workflow (the in-memory server's CPU included) plus the engine alone with its Postgres.
-    const cpuOf = (perRole: Record<string, number>) => Object.values(perRole).reduce((a, b) => a + b, 0);
-    const ceilingWorkflowMs = cpuOf(ceiling.workflows.cpuMsPerWorkflow);
-    const oursWorkflowMs = cpuOf(platform.workflows.cpuMsPerWorkflow);
-    const engineFloorMs = engineAlone.engineCpuMs + engineAlone.postgresCpuMs;
-    const workflowBudgetMs =
-      (oursWorkflowMs * platform.workflows.workflowsPerSecond) /
-      (PLATFORM_TARGETS.workflowsPerSecond.atLeast * ceiling.workflows.workflowsPerSecond);
-    const windowCpuMs = windowCpu.reduce((sum, c) => sum + c.cpuMs, 0);
-    const orderBudgetMs =
-      windowCpuMs / ((windowCloses - windowOpens) / 1000) / (TARGETS.ofCeiling.atLeast * ceiling.workflows.workflowsPerSecond);
-    const budgets = {
-      workflow: { budgetMs: round(workflowBudgetMs), tookMs: round(oursWorkflowMs), floorMs: round(ceilingWorkflowMs + engineFloorMs) },
-      order: {
-        budgetMs: round(orderBudgetMs),
-        tookMs: round(windowCpuMs / Math.max(1, inWindow)),
-        floorMs: round(ceilingWorkflowMs + engineFloorMs + bestDirect.cpuMsPerOrder),
-      },
-    };
+    const budgets = targetBudgets({
+      ours: platform.workflows,
+      ceiling: ceiling.workflows,
+      engineAlone: engineRounds,
+      stack: { cpuMs: windowCpu.reduce((sum, c) => sum + c.cpuMs, 0), seconds: (windowCloses - windowOpens) / 1000, orders: inWindow },
+      directCpuMsPerOrder: bestDirect.cpuMsPerOrder,
+      ratios: { workflows: PLATFORM_TARGETS.workflowsPerSecond.atLeast, orders: TARGETS.ofCeiling.atLeast },
+    });
     const results = {
       machine: {
         cpus: os.cpus().length,
@@ -414,7 +401,7 @@ async function main() {
     printTable([
       [
         "1. a no-op workflow at 0.95 × ceiling",
-        `${budgets.workflow.budgetMs} ms; ours took ${budgets.workflow.tookMs}; the floor ${budgets.workflow.floorMs} (the ceiling's workflow ${round(ceilingWorkflowMs)} + the engine alone ${round(engineFloorMs)}, its Postgres included)`,
+        `${budgets.workflow.budgetMs} ms; ours took ${budgets.workflow.tookMs}; the floor ${budgets.workflow.floorMs} (the ceiling's workflow ${budgets.ceilingWorkflowMs} + the engine alone ${budgets.engineFloorMs}, its Postgres included)`,
       ],
       [
         "3. an order at 0.8 × ceiling",
