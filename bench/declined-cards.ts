@@ -31,13 +31,13 @@ async function main() {
     rows.push([label, `${memory.totalMb} MB in all; task processes ${tasks?.pssMb ?? 0} MB (${tasks?.processes ?? 0})`]);
     progress(`${label}: ${memory.totalMb} MB`);
   };
+  /** Waits for every order to end (OrderWatcher's "terminal"), then checks each ended as `status`. */
   const ended = async (accepted: Accepted[], status: string) => {
-    watcher.watch(accepted.map((a) => a.id));
-    const deadline = Date.now() + 120_000;
-    while (accepted.some((a) => watcher.statusOf(a.id) === undefined)) {
-      if (Date.now() > deadline) throw new Error("orders did not end within 2 minutes");
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await watcher.waitFor(
+      accepted.map((a) => a.id),
+      "terminal",
+      120_000,
+    );
     const wrong = accepted.filter((a) => watcher.statusOf(a.id) !== status);
     if (wrong.length > 0) throw new Error(`${wrong.length} order(s) ended ${watcher.statusOf(wrong[0]!.id)}, not ${status}`);
   };
@@ -48,7 +48,6 @@ async function main() {
       warm.map((a) => a.id),
       "confirmed",
       180_000,
-      () => {},
     );
     await atRest("after the warm-up");
     for (let round = 1; round <= ROUNDS; round++) {
